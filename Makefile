@@ -1,0 +1,54 @@
+# Praksis — the two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgres lint fmt check bench uv sync browser messages serve
+
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || pip install --quiet uv
+
+sync: uv
+	@uv sync --frozen --quiet
+
+## make demo: install, migrate the embedded SQLite database under var/, seed, serve.
+demo: sync
+	@mkdir -p var
+	uv run praksis migrate --no-input -v0
+	uv run praksis seed-demo
+	uv run praksis collectstatic --no-input -v0
+	@echo "Praksis demo on http://127.0.0.1:$(PORT)/staff/  (owner@lund-optik.test / praksis-demo)"
+	uv run gunicorn praksis.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 \
+		--worker-class gthread --timeout 60 --graceful-timeout 10
+
+## make test: lint, migrations check, the whole suite on SQLite and on a throwaway PostgreSQL.
+test: sync browser lint check test-sqlite test-postgres
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+lint: sync
+	uv run ruff check .
+	uv run ruff format --check .
+
+fmt: sync
+	uv run ruff check --fix .
+	uv run ruff format .
+
+check: sync
+	PRAKSIS_ENV=test uv run praksis makemigrations --check --dry-run -v1
+	PRAKSIS_ENV=test uv run praksis check
+
+test-sqlite: sync
+	PRAKSIS_ENV=test uv run pytest $(PYTEST_ARGS)
+
+test-postgres: sync
+	PRAKSIS_ENV=test uv run python scripts/with_postgres.py -- uv run pytest $(PYTEST_ARGS)
+
+## make bench: performance figures on PostgreSQL (table on stdout, JSON in var/bench.json).
+bench: sync
+	uv run python bench/run.py
+
+messages: sync
+	cd praksis && uv run praksis makemessages -l sv -l nb -l en --no-obsolete && uv run praksis compilemessages

@@ -1,0 +1,15 @@
+"""The ``praksis`` console script: Django's management commands (``uv run praksis COMMAND``)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "praksis.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

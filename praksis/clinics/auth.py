@@ -1,0 +1,76 @@
+"""Staff sessions: who is signed in, in which clinic, and whether 2FA is satisfied."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from praksis.clinics.access import Actor, require
+from praksis.clinics.models import Membership, Role, User
+from praksis.core.middleware import client_ip
+
+SESSION_CLINIC = "praksis_clinic_id"
+TWO_FACTOR_ROLES = {Role.OWNER, Role.PRACTITIONER}
+
+
+def requires_two_factor(user: User) -> bool:
+    """Owners and practitioners (in any clinic) must use TOTP, outside demo mode."""
+    if not settings.PRAKSIS_REQUIRE_2FA:
+        return False
+    return Membership.objects.filter(user=user, is_active=True, role__in=TWO_FACTOR_ROLES).exists()
+
+
+def active_membership(request) -> Membership | None:
+    memberships = Membership.objects.select_related("clinic").filter(
+        user=request.user, is_active=True
+    )
+    wanted = request.session.get(SESSION_CLINIC)
+    chosen = None
+    if wanted is not None:
+        chosen = memberships.filter(clinic_id=wanted).first()
+    if chosen is None:
+        chosen = memberships.order_by("clinic__name").first()
+        if chosen is not None:
+            request.session[SESSION_CLINIC] = chosen.clinic_id
+    return chosen
+
+
+def staff_view(capability: str | None = None):
+    """Decorate a staff page: signed in, 2FA satisfied, acting in one clinic, allowed."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                login_url = reverse("staff:login")
+                return redirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
+            if requires_two_factor(request.user) and not request.user.is_verified():
+                logout(request)
+                return redirect("staff:login")
+            membership = active_membership(request)
+            if membership is None:
+                return render(request, "staff/no_clinic.html", status=403)
+            request.actor = Actor(
+                clinic=membership.clinic,
+                user=request.user,
+                role=membership.role,
+                request_id=getattr(request, "request_id", ""),
+                ip=client_ip(request),
+                channel="ui",
+            )
+            if capability:
+                require(request.actor, capability)
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                return render(request, "staff/forbidden.html", status=403)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,14 @@
+from praksis.clinics.models import Membership
+
+
+def staff_context(request):
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return {}
+    return {
+        "actor": actor,
+        "clinic": actor.clinic,
+        "memberships": Membership.objects.select_related("clinic")
+        .filter(user=actor.user, is_active=True)
+        .order_by("clinic__name"),
+    }

@@ -1,0 +1,180 @@
+"""The four demo clinics of PRODUCT.md, with staff and fictional people (idempotent)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_accesses
+from praksis.clinics.access import system_actor
+from praksis.clinics.models import Clinic, Profile, Regime, Role
+from praksis.clinics.services import clinic_create, staff_add
+from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
+
+DEMO_PASSWORD = "praksis-demo"
+
+DEMO_CLINICS = [
+    {
+        "slug": "lund-optik",
+        "name": "Lund Optik",
+        "profile": Profile.OPTICIAN,
+        "regime": Regime.SE_HUMAN,
+        "country": "SE",
+        "language": "sv",
+        "time_zone": "Europe/Stockholm",
+        "organisation_number": "556000-0001",
+        "contact_email": "info@lund-optik.test",
+        "address": "Stora Södergatan 1, 222 23 Lund",
+    },
+    {
+        "slug": "alva-terapi",
+        "name": "Alva Terapi & Massage",
+        "profile": Profile.THERAPY,
+        "regime": Regime.GDPR_ONLY,
+        "country": "SE",
+        "language": "sv",
+        "time_zone": "Europe/Stockholm",
+        "organisation_number": "556000-0002",
+        "contact_email": "hej@alva-terapi.test",
+        "address": "Kungsgatan 12, 211 49 Malmö",
+    },
+    {
+        "slug": "fjord-dyreklinikk",
+        "name": "Fjord Dyreklinikk",
+        "profile": Profile.VETERINARY,
+        "regime": Regime.NO_VET,
+        "country": "NO",
+        "language": "nb",
+        "time_zone": "Europe/Oslo",
+        "organisation_number": "900000001",
+        "contact_email": "post@fjord-dyreklinikk.test",
+        "address": "Fjordveien 3, 3015 Drammen",
+    },
+    {
+        "slug": "nordby-tannhelse",
+        "name": "Nordby Tannhelse",
+        "profile": Profile.DENTAL,
+        "regime": Regime.NO_HUMAN,
+        "country": "NO",
+        "language": "nb",
+        "time_zone": "Europe/Oslo",
+        "organisation_number": "900000002",
+        "contact_email": "post@nordby-tannhelse.test",
+        "address": "Torget 5, 1430 Ås",
+    },
+]
+
+DEMO_STAFF = [
+    ("owner", Role.OWNER, "Owner", "Daglig leder"),
+    ("practitioner", Role.PRACTITIONER, "Practitioner", ""),
+    ("reception", Role.RECEPTIONIST, "Reception", ""),
+]
+PRACTITIONER_TITLES = {
+    Profile.OPTICIAN: "Legitimerad optiker",
+    Profile.THERAPY: "Massageterapeut",
+    Profile.VETERINARY: "Veterinær",
+    Profile.DENTAL: "Tannlege",
+}
+STAFF_NAMES = {
+    "SE": {"owner": "Karin Ek", "practitioner": "Johan Lind", "reception": "Sara Holm"},
+    "NO": {"owner": "Marit Dahl", "practitioner": "Eirik Lunde", "reception": "Nora Berge"},
+}
+
+
+def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
+    """Create what is missing of the demo; running it twice changes nothing."""
+    if not settings.PRAKSIS_DEMO:
+        raise RuntimeError("seed-demo runs only in demo mode (PRAKSIS_DEMO=1)")
+    clinics = []
+    for spec in DEMO_CLINICS:
+        with transaction.atomic():
+            clinic = Clinic.objects.filter(slug=spec["slug"]).first()
+            if clinic is None:
+                clinic = clinic_create(**spec)
+            _seed_staff(clinic)
+            if not Person.objects.filter(clinic=clinic).exists():
+                _seed_people(clinic, persons_per_clinic)
+                if stdout:
+                    stdout.write(f"{clinic.slug}: {persons_per_clinic} people")
+        clinics.append(clinic)
+    return clinics
+
+
+def _seed_staff(clinic: Clinic) -> None:
+    names = STAFF_NAMES[clinic.country]
+    for local, role, _label, title in DEMO_STAFF:
+        email = f"{local}@{clinic.slug}.test"
+        title = PRACTITIONER_TITLES[Profile(clinic.profile)] if role == Role.PRACTITIONER else title
+        staff_add(
+            clinic=clinic,
+            email=email,
+            full_name=names[local],
+            role=role,
+            password=DEMO_PASSWORD,
+            title=title,
+        )
+
+
+def _seed_people(clinic: Clinic, count: int) -> None:
+    rng = random.Random(f"praksis-demo-{clinic.slug}")
+    today = date.today()
+    taken: set[str] = set()
+    people = Person.objects.bulk_create(
+        [
+            Person(clinic=clinic, **person_values(rng, clinic, i, taken=taken, today=today))
+            for i in range(count)
+        ]
+    )
+    actor = system_actor(clinic, channel="cli")
+    log_accesses(
+        actor,
+        [
+            Access(Action.CREATE, "person", p.pk, person_id=p.pk, purpose="demo data")
+            for p in people
+        ],
+    )
+    if clinic.has_animals:
+        _seed_animals(clinic, people, rng)
+
+
+def _seed_animals(clinic: Clinic, people: list[Person], rng: random.Random) -> None:
+    animals, owners = [], []
+    chips: set[str] = set()
+    for person in people:
+        for _ in range(rng.choice([1, 1, 1, 2])):
+            species = rng.choice(["dog", "dog", "cat", "cat", "horse", "rabbit"])
+            chip = None
+            if species in ("dog", "cat", "horse"):
+                while chip is None or chip in chips:
+                    chip = f"578{rng.randrange(10**12):012d}"  # 578: Norway (ISO 3166)
+                chips.add(chip)
+            animals.append(
+                Animal(
+                    clinic=clinic,
+                    name=rng.choice(ANIMAL_NAMES),
+                    species=species,
+                    breed=rng.choice(SPECIES_BREEDS[species]),
+                    birth_date=date.today().replace(year=date.today().year - rng.randint(1, 14)),
+                    chip_id=chip,
+                )
+            )
+            owners.append(person)
+    animals = Animal.objects.bulk_create(animals)
+    AnimalOwner.objects.bulk_create(
+        [
+            AnimalOwner(clinic=clinic, animal=a, person=p, is_primary=True)
+            for a, p in zip(animals, owners, strict=True)
+        ]
+    )
+    log_accesses(
+        system_actor(clinic, channel="cli"),
+        [
+            Access(Action.CREATE, "animal", a.pk, person_id=p.pk, purpose="demo data")
+            for a, p in zip(animals, owners, strict=True)
+        ],
+    )

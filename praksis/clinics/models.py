@@ -1,0 +1,162 @@
+"""Tenancy and staff: clinics, users, their roles in each clinic, API tokens."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Profile(models.TextChoices):
+    OPTICIAN = "optician", _("Optician")
+    THERAPY = "therapy", _("Therapy / massage")
+    VETERINARY = "veterinary", _("Veterinary")
+    DENTAL = "dental", _("Dental")
+
+
+class Regime(models.TextChoices):
+    SE_HUMAN = "SE-human", "SE-human"
+    NO_HUMAN = "NO-human", "NO-human"
+    SE_VET = "SE-vet", "SE-vet"
+    NO_VET = "NO-vet", "NO-vet"
+    GDPR_ONLY = "GDPR-only", "GDPR-only"
+
+
+class IdentityPolicy(models.TextChoices):
+    """What a clinic may store to identify a person (data minimisation)."""
+
+    REQUIRED = "required", _("Identity number required")
+    OPTIONAL = "optional", _("Identity number optional")
+    BIRTH_DATE_ONLY = "birth_date_only", _("Birth date only")
+
+
+PROFILE_IDENTITY_POLICY = {
+    Profile.OPTICIAN: IdentityPolicy.REQUIRED,
+    Profile.DENTAL: IdentityPolicy.OPTIONAL,
+    Profile.VETERINARY: IdentityPolicy.OPTIONAL,
+    Profile.THERAPY: IdentityPolicy.BIRTH_DATE_ONLY,
+}
+
+
+class Clinic(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    profile = models.CharField(max_length=20, choices=Profile.choices)
+    regime = models.CharField(max_length=10, choices=Regime.choices)
+    country = models.CharField(max_length=2, choices=[("SE", "Sverige"), ("NO", "Norge")])
+    language = models.CharField(max_length=5, default="sv")
+    time_zone = models.CharField(max_length=64, default="Europe/Stockholm")
+    organisation_number = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    address = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(country__in=["SE", "NO"]), name="clinic_country"),
+            models.CheckConstraint(
+                condition=Q(language__in=["sv", "nb", "en"]), name="clinic_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identity_policy(self) -> str:
+        return PROFILE_IDENTITY_POLICY[Profile(self.profile)]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_animals(self) -> bool:
+        return self.profile == Profile.VETERINARY
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. Logs in by e-mail; may work in several clinics."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    # REQ-13 / REQ-20: the job title stored with each journal entry and log row.
+    title = models.CharField(max_length=100, blank=True)
+    # NO: HPR number (helsepersonellregisteret) for health personnel.
+    hpr_number = models.CharField(max_length=12, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner / privacy officer")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+
+
+class Membership(models.Model):
+    """A user's role in one clinic."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.clinic.slug} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for one staff user in one clinic. Only its SHA-256 is stored."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,0 +1,86 @@
+"""Writes for clinics, staff and their credentials."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from praksis.audit.models import ChainHead
+from praksis.clinics.access import Actor
+from praksis.clinics.models import ApiToken, Clinic, Membership, User
+from praksis.core.crypto import sha256_hex
+
+TOKEN_PREFIX = "prk_"
+
+
+@transaction.atomic
+def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: str, **fields):
+    clinic = Clinic.objects.create(
+        slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
+    )
+    ChainHead.objects.create(clinic=clinic)
+    return clinic
+
+
+@transaction.atomic
+def staff_add(
+    *, clinic: Clinic, email: str, full_name: str, role: str, password: str | None, title=""
+) -> User:
+    """Add a member of staff to a clinic (creating the user when new)."""
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, full_name=full_name, title=title)
+    Membership.objects.update_or_create(
+        user=user, clinic=clinic, defaults={"role": role, "is_active": True}
+    )
+    return user
+
+
+def token_issue(*, user: User, clinic: Clinic, name: str = "") -> str:
+    """Create a bearer token; only its hash is kept, so the plain value is shown once."""
+    if not Membership.objects.filter(user=user, clinic=clinic, is_active=True).exists():
+        raise ValueError("the user has no active role in this clinic")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, clinic=clinic, name=name, token_hash=sha256_hex(token), prefix=token[:12]
+    )
+    return token
+
+
+def token_revoke(*, token_id: int, user: User) -> None:
+    ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+
+
+def actor_for_token(token: str, *, request_id: str = "", ip: str | None = None) -> Actor | None:
+    """The actor behind a bearer token, or None when unknown, revoked or without a role."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    role = Membership.objects.filter(
+        user=OuterRef("user_id"), clinic=OuterRef("clinic_id"), is_active=True
+    ).values("role")[:1]
+    found = (
+        ApiToken.objects.select_related("user", "clinic")
+        .annotate(role=Subquery(role))
+        .filter(token_hash=sha256_hex(token), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if found is None or not found.role:
+        return None
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at > timedelta(hours=1):
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return Actor(
+        clinic=found.clinic,
+        user=found.user,
+        role=found.role,
+        request_id=request_id,
+        ip=ip,
+        channel="api",
+    )

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "praksis.core"
+    label = "core"
+
+    def ready(self):
+        from praksis.core import db  # noqa: F401  (registers the SQLite trigger helper)

@@ -1,0 +1,20 @@
+"""Errors that services raise and every surface (UI, API, commands) translates."""
+
+from __future__ import annotations
+
+
+class ValidationFailed(Exception):
+    """Bad input, per field. Messages are (lazily) translated, never echo the input."""
+
+    def __init__(self, errors: dict[str, list]):
+        self.errors = {name: [str(m) for m in msgs] for name, msgs in errors.items()}
+        super().__init__(", ".join(self.errors))
+
+
+class Conflict(Exception):
+    """The request was valid but the state does not allow it (e.g. the slot is gone)."""
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        self.message = str(message)
+        self.code = code
+        super().__init__(self.message)

@@ -1,0 +1,114 @@
+"""API endpoints for people. Thin: parse, call a selector or service, shape the answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.http import Http404
+from ninja import Router, Schema
+
+from praksis.audit.selectors import person_access_log
+from praksis.people import selectors, services
+
+router = Router(tags=["persons"])
+
+
+class PersonIn(Schema):
+    first_name: str | None = None
+    last_name: str | None = None
+    identity_number: str | None = None
+    birth_date: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    identity_number: str | None
+    birth_date: date | None
+    email: str
+    phone: str
+    address: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonRef(Schema):
+    id: int
+    first_name: str
+    last_name: str
+
+
+class PersonCreated(PersonOut):
+    possible_duplicates: list[PersonRef] = []
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    count: int
+    count_capped: bool = False
+
+
+class AccessLogOut(Schema):
+    id: int
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object_type: str
+    object_id: str
+    purpose: str
+    channel: str
+
+
+class AccessLogPage(Schema):
+    items: list[AccessLogOut]
+    count: int
+
+
+@router.get("persons", response=PersonPage)
+def list_persons(request, q: str = "", offset: int = 0, limit: int = 20):
+    offset, limit = max(0, offset), min(max(1, limit), 100)
+    result = selectors.person_search(actor=request.auth, query=q, offset=offset, limit=limit)
+    return {"items": result.items, "count": result.count, "count_capped": result.count_capped}
+
+
+@router.post("persons", response={201: PersonCreated})
+def create_person(request, payload: PersonIn):
+    person, duplicates = services.person_create(
+        actor=request.auth, data=payload.model_dump(exclude_unset=True)
+    )
+    person.possible_duplicates = duplicates
+    return 201, person
+
+
+@router.get("persons/{int:person_id}", response=PersonOut)
+def read_person(request, person_id: int, purpose: str = ""):
+    return selectors.person_get(actor=request.auth, person_id=person_id, purpose=purpose[:200])
+
+
+@router.patch("persons/{int:person_id}", response=PersonOut)
+def update_person(request, person_id: int, payload: PersonIn):
+    return services.person_update(
+        actor=request.auth, person_id=person_id, changes=payload.model_dump(exclude_unset=True)
+    )
+
+
+@router.get("persons/{int:person_id}/access-log", response=AccessLogPage)
+def person_access_log_view(
+    request,
+    person_id: int,
+    offset: int = 0,
+    limit: int = settings.PRAKSIS_API_PAGE_SIZE,
+):
+    offset, limit = max(0, offset), min(max(1, limit), 500)
+    actor = request.auth
+    if not selectors.person_exists(clinic=actor.clinic, person_id=person_id):
+        raise Http404
+    rows = person_access_log(actor=actor, person_id=person_id)
+    return {"items": list(rows[offset : offset + limit]), "count": rows.count()}

@@ -1,0 +1,176 @@
+"""Cleaning person input: one place, used by the staff UI, the API and commands.
+
+Messages are translated and never repeat what was typed (an identity number must not
+travel back into logs or error reports).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from praksis.clinics.models import Clinic, IdentityPolicy
+from praksis.core.errors import ValidationFailed
+from praksis.people.identity import IdentityNumberError, birth_date_only, parse_identity
+
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "identity_number",
+    "birth_date",
+    "email",
+    "phone",
+    "address",
+)
+
+_IDENTITY_MESSAGES = {
+    "SE": _("Enter a valid Swedish personal or coordination number (YYYYMMDD-NNNN)."),
+    "NO": _("Enter a valid Norwegian national identity number or D-number (11 digits)."),
+}
+
+
+def name_key(value: str) -> str:
+    """The search key of a name: case-folded, single-spaced."""
+    return " ".join(value.casefold().split())
+
+
+def normalise_phone(value: str, country: str) -> str:
+    """E.164 form of ``value`` read in ``country``; raises ValueError when not a number."""
+    try:
+        number = phonenumbers.parse(value, country)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_birth_date(value: str, country: str) -> date | None:
+    value = value.strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return birth_date_only(value, country=country)
+
+
+def clean_person(clinic: Clinic, data: dict, *, partial: bool = False) -> dict:
+    """Validate ``data`` for ``clinic``; return the values to store, or raise ValidationFailed.
+
+    ``partial``: only the fields present are checked (a PATCH).
+    """
+    errors: dict[str, list] = defaultdict(list)
+    out: dict = {}
+    present = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+
+    def text(name: str) -> str:
+        value = present.get(name)
+        return "" if value is None else str(value).strip()
+
+    required_messages = {
+        "first_name": _("Enter the first name."),
+        "last_name": _("Enter the last name."),
+    }
+    for name, required_message in required_messages.items():
+        if partial and name not in present:
+            continue
+        value = " ".join(text(name).split())
+        if not value:
+            errors[name].append(required_message)
+        elif len(value) > 100:
+            errors[name].append(_("Use at most 100 characters."))
+        elif not any(ch.isalpha() for ch in value):
+            errors[name].append(_("A name must contain letters."))
+        else:
+            out[name] = value
+            out[f"{name}_key"] = name_key(value)
+
+    policy = clinic.identity_policy
+    derived_birth: date | None = None
+    if "identity_number" in present or not partial:
+        raw = text("identity_number")
+        if policy == IdentityPolicy.BIRTH_DATE_ONLY:
+            # Data minimisation: keep at most the birth date, never the last digits.
+            if raw:
+                derived_birth = birth_date_only(raw, country=clinic.country)
+                if derived_birth is None:
+                    errors["identity_number"].append(
+                        _("This clinic records the birth date only. Enter the birth date.")
+                    )
+            out["identity_number"] = None
+            out["identity_kind"] = ""
+        elif raw:
+            try:
+                identity = parse_identity(raw, country=clinic.country)
+            except IdentityNumberError:
+                errors["identity_number"].append(_IDENTITY_MESSAGES[clinic.country])
+            else:
+                out["identity_number"] = identity.number
+                out["identity_kind"] = identity.kind
+                if identity.birth_date_reliable:
+                    derived_birth = identity.birth_date
+        elif policy == IdentityPolicy.REQUIRED:
+            errors["identity_number"].append(_("This clinic requires an identity number."))
+        else:
+            out["identity_number"] = None
+            out["identity_kind"] = ""
+
+    if "birth_date" in present or not partial:
+        raw = text("birth_date")
+        if raw:
+            birth = parse_birth_date(raw, clinic.country)
+            if birth is None:
+                errors["birth_date"].append(_("Enter a valid date (YYYY-MM-DD)."))
+            elif birth > timezone.localdate() or birth.year < 1880:
+                errors["birth_date"].append(_("Enter a birth date that is not in the future."))
+            else:
+                out["birth_date"] = birth
+        elif derived_birth is not None:
+            out["birth_date"] = derived_birth
+        elif not partial:
+            out["birth_date"] = None
+    elif derived_birth is not None:
+        out["birth_date"] = derived_birth
+
+    if policy == IdentityPolicy.BIRTH_DATE_ONLY and not partial and not out.get("birth_date"):
+        if not errors.get("birth_date") and not errors.get("identity_number"):
+            errors["birth_date"].append(_("Enter the birth date."))
+
+    if "email" in present or not partial:
+        raw = text("email")
+        if raw:
+            try:
+                validate_email(raw)
+            except ValidationError:
+                errors["email"].append(_("Enter a valid e-mail address."))
+            else:
+                local, _at, domain = raw.rpartition("@")
+                out["email"] = f"{local}@{domain.lower()}"
+        else:
+            out["email"] = ""
+
+    if "phone" in present or not partial:
+        raw = text("phone")
+        if raw:
+            try:
+                out["phone"] = normalise_phone(raw, clinic.country)
+            except ValueError:
+                errors["phone"].append(_("Enter a valid phone number."))
+        else:
+            out["phone"] = ""
+
+    if "address" in present or not partial:
+        raw = text("address")
+        if len(raw) > 500:
+            errors["address"].append(_("Use at most 500 characters."))
+        else:
+            out["address"] = raw
+
+    if errors:
+        raise ValidationFailed(dict(errors))
+    return out

@@ -1,0 +1,31 @@
+from django.urls import include, path
+
+from praksis.api import api
+from praksis.clinics import views as clinic_views
+from praksis.core import views as core_views
+from praksis.people import views as people_views
+
+staff_patterns = [
+    path("", clinic_views.home, name="home"),
+    path("login/", clinic_views.login_view, name="login"),
+    path("login/otp/", clinic_views.otp_view, name="otp"),
+    path("logout/", clinic_views.logout_view, name="logout"),
+    path("clinic/<slug:slug>/", clinic_views.switch_clinic, name="switch-clinic"),
+    path("persons/", people_views.person_list, name="persons"),
+    path("persons/new/", people_views.person_create, name="person-create"),
+    path("persons/<int:person_id>/", people_views.person_detail, name="person"),
+    path("persons/<int:person_id>/edit/", people_views.person_edit, name="person-edit"),
+    path(
+        "persons/<int:person_id>/access-log/",
+        people_views.person_access_log_view,
+        name="person-access-log",
+    ),
+]
+
+urlpatterns = [
+    path("", core_views.root),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("staff/", include((staff_patterns, "staff"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from praksis.audit.selectors import person_access_log
 from praksis.people import selectors, services
@@ -84,7 +84,7 @@ def create_person(request, payload: PersonIn):
         actor=request.auth, data=payload.model_dump(exclude_unset=True)
     )
     person.possible_duplicates = duplicates
-    return 201, person
+    return Status(201, person)
 
 
 @router.get("persons/{int:person_id}", response=PersonOut)

@@ -52,12 +52,17 @@ def _not_prefix(field: str, prefix: str) -> Q:
 
 
 def _phone_prefix(query: str, country: str) -> str | None:
+    """The E.164 prefix a typed (partial) phone number stands for, or None."""
     compact = re.sub(r"[\s()-]", "", query)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = _COUNTRY_CODE[country] + compact[1:]
-    elif not compact.startswith("+"):
+    elif compact.startswith("+"):
+        pass
+    elif country == "SE" and compact.startswith("0"):
+        compact = _COUNTRY_CODE["SE"] + compact[1:]
+    elif country == "NO" and not compact.startswith("0"):
+        compact = _COUNTRY_CODE["NO"] + compact  # Norwegian numbers have no trunk prefix
+    else:
         return None
     return compact if len(compact) >= 6 else None
 
@@ -83,17 +88,15 @@ def _classify(clinic: Clinic, query: str) -> tuple[str, Q | None]:
             pass
         else:
             return "identity_number", Q(identity_number=identity.number)
-    if len(compact) in (6, 8) and not query.startswith(("+", "0")):
+    international = query.startswith(("+", "00"))
+    se_phone = clinic.country == "SE" and query.startswith("0")
+    if len(compact) in (6, 8) and not international and not se_phone:
         birth = birth_date_only(compact, country=clinic.country)
         if birth:
             return "birth_date", Q(birth_date=birth)
     phone = _phone_prefix(query, clinic.country)
     if phone:
         return "phone", _prefix("phone", phone)
-    if len(compact) in (6, 8):
-        birth = birth_date_only(compact, country=clinic.country)
-        if birth:
-            return "birth_date", Q(birth_date=birth)
     return "none", Q(pk__in=[])
 
 

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""Performance figures for the person API on PostgreSQL (and SQLite): ``make bench``.
+
+    uv run python bench/run.py [--persons 100000] [--sqlite-persons 20000]
+
+The orchestrating process starts a throwaway PostgreSQL 15 cluster (scripts/with_postgres.py)
+and runs one worker process per database; a worker configures Django from the environment
+it was given (DATABASE_URL, PRAKSIS_ENV=test), migrates, creates an optician clinic with a
+receptionist and a bearer token, generates the people, analyses the tables and then times
+real requests in-process through Django's test ``Client`` — the whole stack (middleware,
+token lookup, ninja, the selector or service, the access-log row each read or write
+appends) except the network and the WSGI server. One process per database because
+Django's settings are read once per process.
+
+Prints a plain-text table and writes JSON to var/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+SEARCH_P95_TARGET_MS = 10.0
+CLINIC = {
+    "slug": "bench-optik",
+    "name": "Bench Optik",
+    "profile": "optician",
+    "regime": "SE-human",
+    "country": "SE",
+    "language": "sv",
+    "time_zone": "Europe/Stockholm",
+}
+# Search mix: (kind, weight). Names dominate at a reception desk; numbers come from cards.
+SEARCH_MIX = [
+    ("last_prefix", 35),
+    ("first_last", 20),
+    ("identity", 20),
+    ("phone", 15),
+    ("birth_date", 10),
+]
+
+
+# --- orchestration (no Django in this process) ----------------------------------------
+
+
+def _with_postgres() -> ModuleType:
+    """scripts/ is not a package: load with_postgres.py by path."""
+    spec = importlib.util.spec_from_file_location(
+        "with_postgres", ROOT / "scripts" / "with_postgres.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_worker(backend: str, database_url: str, args: argparse.Namespace, persons: int) -> dict:
+    """One Django process against one database; its figures come back as JSON in a file."""
+    with tempfile.TemporaryDirectory(prefix="praksis-bench-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url.replace("{tmp}", tmp),
+            "PRAKSIS_ENV": "test",
+            "PRAKSIS_VAR_DIR": tmp,
+            "DJANGO_SETTINGS_MODULE": "praksis.settings",
+        }
+        command = [
+            sys.executable, __file__, "--worker", backend, "--result", str(result_path),
+            "--persons", str(persons), "--searches", str(args.searches),
+            "--creates", str(args.creates), "--reads", str(args.reads),
+            "--warmup", str(args.warmup), "--seed", str(args.seed),
+        ]  # fmt: skip
+        subprocess.run(command, env=env, check=True, cwd=ROOT)
+        return json.loads(result_path.read_text())
+
+
+def orchestrate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    runs: dict[str, dict] = {}
+    pg = _with_postgres()
+    with pg.postgres_cluster() as base_url:
+        url = pg.create_database(base_url, "praksis_bench")
+        runs["postgresql"] = _run_worker("postgresql", url, args, args.persons)
+    if args.sqlite_persons > 0:
+        runs["sqlite"] = _run_worker(
+            "sqlite", "sqlite:///{tmp}/bench.sqlite3", args, args.sqlite_persons
+        )
+    report = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "targets_ms": {"search_p95": SEARCH_P95_TARGET_MS},
+        "runs": runs,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    output = ROOT / args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(_table(report))
+    print(f"\nwritten to {output.relative_to(ROOT)} in {report['seconds']} s")
+    return 0
+
+
+def _table(report: dict) -> str:
+    head = f"{'database':<11}{'metric':<26}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  target"
+    lines = [
+        f"machine: {report['machine']['cores']} cores, {report['machine']['platform']}",
+    ]
+    for backend, run in report["runs"].items():
+        lines.append(
+            f"{backend}: {run['server_version']}, {run['persons']:,} persons generated at "
+            f"{run['generation']['persons_per_s']:,.0f} persons/s"
+        )
+    lines += ["", head, "-" * len(head)]
+    for backend, run in report["runs"].items():
+        for name, m in run["metrics"].items():
+            target = m.get("target", "")
+            lines.append(
+                f"{backend:<11}{name:<26}{m['n']:>6}{m['p50_ms']:>9.2f}{m['p95_ms']:>9.2f}"
+                f"{m['p99_ms']:>9.2f}  {target}"
+            )
+    return "\n".join(lines)
+
+
+# --- the worker (one database, Django set up from the environment) --------------------
+
+
+def _percentiles(samples_ms: list[float]) -> dict:
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(cuts[49], 3),
+        "p95_ms": round(cuts[94], 3),
+        "p99_ms": round(cuts[98], 3),
+        "max_ms": round(max(samples_ms), 3),
+    }
+
+
+def _timed(calls: Iterator[Callable[[], object]]) -> list[float]:
+    """Milliseconds per call; every response must be a success (else the figure lies)."""
+    samples = []
+    for call in calls:
+        start = time.perf_counter()
+        response = call()
+        samples.append((time.perf_counter() - start) * 1000)
+        status = response.status_code  # type: ignore[attr-defined]
+        if status >= 300:
+            raise SystemExit(f"benchmark request failed with {status}: {response.content[:300]!r}")  # type: ignore[attr-defined]
+    return samples
+
+
+def worker(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    clinic, token = _clinic_and_token()
+    generation = _generate(clinic, args.persons, args.seed)
+    _analyse(connection)
+    rng = random.Random(args.seed)
+    sample = _sample_people(clinic, rng, 2000)
+    api = _Api(token)
+
+    searches = [_search_query(rng, sample) for _ in range(args.searches)]
+    warm = [_search_query(rng, sample) for _ in range(args.warmup)]
+    _timed(api.search(q) for _kind, q in warm)
+    _timed(api.read(p["id"]) for p in rng.sample(sample, min(args.warmup, len(sample))))
+
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for kind, query in searches:
+        by_kind[kind] += _timed(iter([api.search(query)]))  # one at a time, kept by kind
+    search_all = [ms for samples in by_kind.values() for ms in samples]
+    reads = _timed(api.read(p["id"]) for p in rng.choices(sample, k=args.reads))
+    creates = _timed(api.create(body) for body in _new_people(clinic, rng, args.creates))
+
+    metrics = {
+        "person search": {**_percentiles(search_all), "target": f"p95 <= {SEARCH_P95_TARGET_MS:g}"},
+        **{f"  search: {kind}": _percentiles(by_kind[kind]) for kind, _w in SEARCH_MIX},
+        "person create": _percentiles(creates),
+        "person read": _percentiles(reads),
+    }
+    result = {
+        "backend": connection.vendor,
+        "server_version": _server_version(connection),
+        "persons": args.persons,
+        "generation": generation,
+        "metrics": metrics,
+        "explain": _explain_samples(clinic, sample, rng)
+        if connection.vendor == "postgresql"
+        else {},
+    }
+    Path(args.result).write_text(json.dumps(result, indent=2))
+
+
+def _clinic_and_token():
+    from praksis.clinics.services import clinic_create, staff_add, token_issue
+
+    clinic = clinic_create(**CLINIC)
+    user = staff_add(
+        clinic=clinic,
+        email="reception@bench-optik.test",
+        full_name="Bench Reception",
+        role="receptionist",
+        password=None,
+    )
+    return clinic, token_issue(user=user, clinic=clinic, name="bench")
+
+
+def _generate(clinic, persons: int, seed: int) -> dict:
+    from tqdm import tqdm
+
+    from praksis.people.generate import generate_persons
+
+    with tqdm(total=persons, unit=" persons", disable=not sys.stdout.isatty()) as bar:
+        result = generate_persons(clinic, persons, seed=seed, on_batch=bar.update)
+    print(
+        f"{clinic.slug}: generated {result.persons:,} persons in {result.seconds:.1f} s "
+        f"({result.rate:,.0f} persons/s)",
+        flush=True,
+    )
+    return {"seconds": round(result.seconds, 2), "persons_per_s": round(result.rate)}
+
+
+def _analyse(connection) -> None:
+    """Fresh statistics, as autovacuum would have them on a live system."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def _server_version(connection) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]}"
+
+
+def _sample_people(clinic, rng: random.Random, size: int) -> list[dict]:
+    """Real rows to search for: random ids across the whole table, read once."""
+    from django.db.models import Max, Min
+
+    from praksis.people.models import Person
+
+    people = Person.objects.filter(clinic=clinic)
+    bounds = people.aggregate(low=Min("id"), high=Max("id"))
+    ids = rng.sample(range(bounds["low"], bounds["high"] + 1), size)
+    fields = ("id", "first_name", "last_name", "identity_number", "phone", "birth_date")
+    return list(people.filter(pk__in=ids).values(*fields))
+
+
+def _search_query(rng: random.Random, sample: list[dict]) -> tuple[str, str]:
+    kinds, weights = zip(*SEARCH_MIX, strict=True)
+    kind = rng.choices(kinds, weights)[0]
+    person = rng.choice(sample)
+    if kind == "last_prefix":
+        return kind, person["last_name"][: rng.randint(2, 5)]
+    if kind == "first_last":
+        return kind, f"{person['first_name']} {person['last_name']}"
+    if kind == "identity":
+        number = person["identity_number"]
+        return kind, number if rng.random() < 0.5 else f"{number[:8]}-{number[8:]}"
+    if kind == "phone":
+        return kind, person["phone"]
+    return kind, person["birth_date"].isoformat()
+
+
+def _new_people(clinic, rng: random.Random, count: int) -> Iterator[dict]:
+    """Valid request bodies with identity numbers nobody in the clinic has yet."""
+    from django.utils import timezone
+
+    from praksis.people.models import Person
+    from praksis.people.synthetic import person_values
+
+    taken = set(
+        Person.objects.filter(clinic=clinic, identity_number__isnull=False).values_list(
+            "identity_number", flat=True
+        )
+    )
+    today = timezone.localdate()
+    for serial in range(count):
+        values = person_values(rng, clinic, 10_000_000 + serial, taken=taken, today=today)
+        yield {
+            "first_name": values["first_name"],
+            "last_name": values["last_name"],
+            "identity_number": values["identity_number"],
+            "email": values["email"],
+            "phone": values["phone"],
+            "address": values["address"],
+        }
+
+
+class _Api:
+    """Deferred calls on the real URLs, with the bearer token, in this process."""
+
+    def __init__(self, token: str):
+        from django.test import Client
+
+        self.client = Client(headers={"Authorization": f"Bearer {token}"})
+
+    def search(self, query: str) -> Callable[[], object]:
+        return lambda: self.client.get("/api/v1/persons", {"q": query})
+
+    def read(self, person_id: int) -> Callable[[], object]:
+        return lambda: self.client.get(f"/api/v1/persons/{person_id}")
+
+    def create(self, body: dict) -> Callable[[], object]:
+        return lambda: self.client.post(
+            "/api/v1/persons", json.dumps(body), content_type="application/json"
+        )
+
+
+def _explain_samples(clinic, sample: list[dict], rng: random.Random) -> dict:
+    """EXPLAIN ANALYZE of the search's queries for one query of each kind (for the record)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from praksis.clinics.access import system_actor
+    from praksis.people.selectors import person_search
+
+    plans = {}
+    for kind, _weight in SEARCH_MIX:
+        query = _search_query(rng, sample)
+        while query[0] != kind:
+            query = _search_query(rng, sample)
+        query = query[1]
+        with CaptureQueriesContext(connection) as captured:
+            person_search(actor=system_actor(clinic), query=query)
+        selects = [q["sql"] for q in captured.captured_queries if "people_person" in q["sql"]]
+        plans[kind] = {"query": query, "plans": [_explain(connection, sql) for sql in selects]}
+    return plans
+
+
+def _explain(connection, sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0][0]
+    return {
+        "sql": sql,
+        "execution_ms": plan["Execution Time"],
+        "planning_ms": plan["Planning Time"],
+        "top": _plan_summary(plan["Plan"]),
+    }
+
+
+def _plan_summary(node: dict, depth: int = 0) -> list[str]:
+    index = f" using {node['Index Name']}" if "Index Name" in node else ""
+    line = f"{'  ' * depth}{node['Node Type']}{index} rows={node.get('Actual Rows')}"
+    lines = [line]
+    for child in node.get("Plans", []):
+        lines += _plan_summary(child, depth + 1)
+    return lines
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000, help="people on PostgreSQL")
+    parser.add_argument(
+        "--sqlite-persons", type=int, default=20_000, help="people on SQLite (0: skip SQLite)"
+    )
+    parser.add_argument("--searches", type=int, default=500)
+    parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=41)
+    parser.add_argument("--output", default="var/bench.json", help="relative to the project")
+    parser.add_argument("--worker", choices=["postgresql", "sqlite"], help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    if args.worker:
+        worker(args)
+        return 0
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

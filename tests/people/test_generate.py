@@ -1,0 +1,118 @@
+"""``praksis generate``: synthetic people in bulk, valid, unique, and logged per batch."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from praksis.audit.models import AccessLogEntry
+from praksis.audit.selectors import verify_clinic_chain
+from praksis.people.identity import parse_identity
+from praksis.people.models import Animal, AnimalOwner, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def generate(clinic, persons: int = 250, **options) -> str:
+    out = StringIO()
+    call_command("generate", clinic=clinic.slug, persons=persons, stdout=out, **options)
+    return out.getvalue()
+
+
+def identity_numbers(clinic) -> list[str]:
+    return list(Person.objects.filter(clinic=clinic).values_list("identity_number", flat=True))
+
+
+@pytest.mark.parametrize("kind", ["optician", "dental"])
+def test_people_have_valid_unique_identity_numbers(make_clinic, kind):
+    clinic = make_clinic(kind)
+    output = generate(clinic)
+    numbers = identity_numbers(clinic)
+    assert len(numbers) == 250
+    assert len(set(numbers)) == 250
+    for number in numbers:
+        assert parse_identity(number, country=clinic.country).number == number
+    assert "250 persons" in output
+    assert not list(verify_clinic_chain(clinic))
+
+
+def test_birth_date_only_clinic_gets_no_identity_numbers(make_clinic):
+    clinic = make_clinic("therapy")
+    generate(clinic)
+    people = Person.objects.filter(clinic=clinic)
+    assert people.count() == 250
+    assert not people.filter(identity_number__isnull=False).exists()
+    assert not people.filter(birth_date__isnull=True).exists()
+
+
+def test_running_twice_adds_more_without_collisions(make_clinic):
+    clinic = make_clinic("optician")
+    generate(clinic, seed=7)
+    generate(clinic, seed=7)  # the same random stream must still not collide
+    numbers = identity_numbers(clinic)
+    assert len(numbers) == 500
+    assert len(set(numbers)) == 500
+    assert not list(verify_clinic_chain(clinic))
+
+
+def test_seed_makes_it_reproducible(make_clinic):
+    first, second = make_clinic("optician"), make_clinic("other")
+    generate(first, persons=50, seed=3)
+    generate(second, persons=50, seed=3)
+    assert sorted(identity_numbers(first)) == sorted(identity_numbers(second))
+
+
+def test_one_access_log_row_per_batch(make_clinic):
+    clinic = make_clinic("optician")
+    generate(clinic, batch_size=100)
+    rows = list(AccessLogEntry.objects.filter(clinic=clinic).order_by("seq"))
+    assert [row.detail.split(" ids ")[0] for row in rows] == [
+        "generated 100 persons",
+        "generated 100 persons",
+        "generated 50 persons",
+    ]
+    assert {(row.action, row.object_type, row.channel, row.purpose) for row in rows} == {
+        ("create", "person", "cli", "synthetic data")
+    }
+    ids = sorted(Person.objects.filter(clinic=clinic).values_list("pk", flat=True))
+    assert rows[0].detail.endswith(f"ids {ids[0]}-{ids[99]}")
+    assert not list(verify_clinic_chain(clinic))
+
+
+def test_veterinary_clinic_gets_animals_with_owners(make_clinic):
+    clinic = make_clinic("vet")
+    generate(clinic, persons=120)
+    animals = Animal.objects.filter(clinic=clinic)
+    assert 120 <= animals.count() <= 240
+    owned = AnimalOwner.objects.filter(clinic=clinic, person__clinic=clinic)
+    assert owned.count() == animals.count()
+    assert owned.values("person").distinct().count() == 120
+    chips = [c for c in animals.values_list("chip_id", flat=True) if c]
+    assert len(chips) == len(set(chips))
+    assert all(len(c) == 15 and c.isdigit() for c in chips)
+    logged = AccessLogEntry.objects.filter(clinic=clinic, object_type="animal")
+    assert logged.count() == 1
+    assert not list(verify_clinic_chain(clinic))
+
+
+def test_other_clinics_are_untouched(make_clinic):
+    clinic, other = make_clinic("optician"), make_clinic("other")
+    generate(clinic, persons=10)
+    assert not Person.objects.filter(clinic=other).exists()
+    assert not AccessLogEntry.objects.filter(clinic=other).exists()
+
+
+def test_unknown_clinic_is_refused(make_clinic):
+    make_clinic("optician")
+    with pytest.raises(CommandError):
+        call_command("generate", clinic="no-such-clinic", persons=10, stdout=StringIO())
+
+
+@pytest.mark.parametrize("persons", [0, -5])
+def test_fewer_than_one_person_is_refused(make_clinic, persons):
+    clinic = make_clinic("optician")
+    with pytest.raises(CommandError):
+        generate(clinic, persons=persons)
+    assert not Person.objects.filter(clinic=clinic).exists()

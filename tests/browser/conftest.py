@@ -13,11 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Playwright's sync API keeps an event loop running in this thread, which trips Django's
-# async-unsafe guard on every ORM call made by the test (documented workaround).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-import pytest  # noqa: E402
+import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,6 +45,12 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure_chromium.sh` (as root)")
     from playwright.sync_api import sync_playwright
 
+    # From here until playwright.stop(), Playwright's sync API keeps an event loop marked
+    # as running in this thread, so Django's async-unsafe guard would refuse every ORM
+    # call -- in the browser tests and in any test collected after them. This is the
+    # documented workaround for Playwright with pytest-django.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
@@ -60,6 +62,10 @@ def browser():
             chromium.close()
     finally:
         playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @dataclass

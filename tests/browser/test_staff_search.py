@@ -32,7 +32,8 @@ def optician(clinic, other_clinic, make_staff, make_actor, make_person):
     make_person(owner, first_name="Alvar", last_name="Hjortmark")
     make_person(owner, first_name="Signe", last_name="Lövqvist")
     # Same name, other clinic: must never show up for this clinic's receptionist.
-    stranger = make_person(make_actor(other_clinic, "owner"), first_name="Greta", last_name="Wikander")
+    other_owner = make_actor(other_clinic, "owner")
+    stranger = make_person(other_owner, first_name="Greta", last_name="Wikander")
     return clinic, receptionist, greta, stranger
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
-from praksis.audit.services import Access, log_access
+from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.core.errors import ValidationFailed
 from praksis.people.models import Animal, AnimalOwner, Person, Species
@@ -146,14 +146,8 @@ def animal_create(
                 for i, owner in enumerate(owners)
             ]
         )
-        for owner in owners:
-            log_access(
-                actor,
-                Access(
-                    action=Action.CREATE,
-                    object_type="animal",
-                    object_id=animal.pk,
-                    person_id=owner.pk,
-                ),
-            )
+        log_accesses(
+            actor,
+            [Access(Action.CREATE, "animal", animal.pk, person_id=owner.pk) for owner in owners],
+        )
     return animal

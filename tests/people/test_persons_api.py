@@ -58,7 +58,9 @@ def test_create_read_patch_list(clinic, api):
     assert listed["count"] == 1
     assert [p["id"] for p in listed["items"]] == [person_id]
     actions = list(
-        AccessLogEntry.objects.filter(clinic=clinic).order_by("seq").values_list("action", flat=True)
+        AccessLogEntry.objects.filter(clinic=clinic)
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == ["create", "read", "update", "search"]
 

@@ -7,11 +7,11 @@ import os
 
 os.environ.setdefault("PRAKSIS_ENV", "test")
 
-import pytest  # noqa: E402
-from django.db.backends.base.operations import BaseDatabaseOperations  # noqa: E402
-from django.test import Client  # noqa: E402
+import pytest
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.test import Client
 
-from praksis.core.db import purge_allowed  # noqa: E402
+from praksis.core.db import purge_allowed
 
 _original_flush = BaseDatabaseOperations.execute_sql_flush
 

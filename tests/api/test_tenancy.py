@@ -112,7 +112,7 @@ def test_every_url_refuses_another_clinic(victim, make_clinic, make_staff, make_
 
 
 def test_api_lists_only_own_clinic(victim, make_clinic, make_api):
-    clinic, person, _animal = victim
+    _clinic, person, _animal = victim
     api = make_api(make_clinic("other"), "receptionist")
     response = api.get("persons", q="Offerdal")
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-from praksis.clinics.models import Membership
+from praksis.clinics.models import Membership, Role
 
 
 def staff_context(request):
@@ -8,6 +8,7 @@ def staff_context(request):
     return {
         "actor": actor,
         "clinic": actor.clinic,
+        "role_label": Role(actor.role).label if actor.role in Role.values else actor.role,
         "memberships": Membership.objects.select_related("clinic")
         .filter(user=actor.user, is_active=True)
         .order_by("clinic__name"),

@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "praksis.clinics",
     "praksis.audit",
     "praksis.people",
+    "praksis.privacy",
+    "praksis.booking",
+    "praksis.messaging",
 ]
 
 MIDDLEWARE = [
@@ -270,3 +273,9 @@ LOGGING = {
 # --- Praksis --------------------------------------------------------------------------
 PRAKSIS_SEARCH_LIMIT = 20
 PRAKSIS_API_PAGE_SIZE = env_int("PRAKSIS_API_PAGE_SIZE", 50)
+
+# --- Messaging (outbox, e-mail, SMS) --------------------------------------------------
+# (messaging settings go here)
+
+# --- Booking ----------------------------------------------------------------------------
+# (booking settings go here)

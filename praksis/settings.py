@@ -275,7 +275,30 @@ PRAKSIS_SEARCH_LIMIT = 20
 PRAKSIS_API_PAGE_SIZE = env_int("PRAKSIS_API_PAGE_SIZE", 50)
 
 # --- Messaging (outbox, e-mail, SMS) --------------------------------------------------
-# (messaging settings go here)
+# The send-messages worker: attempts per message before it is given up (status failed),
+# and the timeout of one SMTP or SMS provider call.
+MESSAGING_MAX_ATTEMPTS = env_int("MESSAGING_MAX_ATTEMPTS", 6)
+MESSAGING_SEND_TIMEOUT = env_int("MESSAGING_SEND_TIMEOUT", 20)
+if MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_SEND_TIMEOUT < 1:
+    raise ImproperlyConfigured("MESSAGING_MAX_ATTEMPTS and MESSAGING_SEND_TIMEOUT must be >= 1")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "praksis.messaging.backends.HttpSmsBackend"
+    if PRODUCTION
+    else "praksis.messaging.backends.FileSmsBackend",
+)
+SMS_FILE_PATH = VAR_DIR / "sms"
+SMS_API_URL = env_str("SMS_API_URL", "")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN", "")
+if SMS_API_URL and not SMS_API_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SMS_API_URL must be an http(s) URL")
+# Alphanumeric sender id (at most 11 characters); empty: each clinic's own name.
+SMS_SENDER = env_str("SMS_SENDER", "")
 
 # --- Booking ----------------------------------------------------------------------------
-# (booking settings go here)
+# Absolute address of this deployment, for links in e-mails (manage links).
+PRAKSIS_BASE_URL = (env_str("PRAKSIS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Public endpoints: requests per minute per client IP (per server process).
+PUBLIC_RATE_LIMIT_BOOKINGS = env_int("PUBLIC_RATE_LIMIT_BOOKINGS", 60)
+PUBLIC_RATE_LIMIT_READS = env_int("PUBLIC_RATE_LIMIT_READS", 600)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,9 +1,11 @@
 from django.urls import include, path
 
 from praksis.api import api
+from praksis.booking import public_views as booking_public
 from praksis.clinics import views as clinic_views
 from praksis.core import views as core_views
 from praksis.people import views as people_views
+from praksis.privacy import views as privacy_views
 
 staff_patterns = [
     path("", clinic_views.home, name="home"),
@@ -20,6 +22,7 @@ staff_patterns = [
         people_views.person_access_log_view,
         name="person-access-log",
     ),
+    path("messages/", include("praksis.messaging.urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +31,25 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("staff/", include((staff_patterns, "staff"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Public pages of each clinic (slugs of these prefixes are reserved).
+    path("<slug:clinic>/", booking_public.booking_home, name="booking"),
+    path("<slug:clinic>/privacy", privacy_views.notice, name="privacy-notice"),
+    path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
+    path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
+    path(
+        "<slug:clinic>/booking/<str:token>/", booking_public.booking_manage, name="booking-manage"
+    ),
+    path(
+        "<slug:clinic>/booking/<str:token>/cancel/",
+        booking_public.booking_cancel,
+        name="booking-cancel",
+    ),
+    path(
+        "<slug:clinic>/booking/<str:token>/move/", booking_public.booking_move, name="booking-move"
+    ),
+    path(
+        "<slug:clinic>/booking/<str:token>/calendar.ics",
+        booking_public.booking_ics,
+        name="booking-ics",
+    ),
 ]

@@ -185,3 +185,47 @@ def _se_numbers():
 
 
 _SE_NUMBERS = _se_numbers()
+
+
+@pytest.fixture
+def make_bookable(db):
+    """Give a clinic a service and practitioners working every day 08:00-17:00 (local)."""
+    from datetime import time
+
+    from praksis.booking.models import Practitioner, Service, WorkingHours
+
+    def make(clinic, *, practitioners: int = 1, duration: int = 30, buffer: int = 0, **fields):
+        staff = [
+            Practitioner.objects.create(clinic=clinic, name=f"Practitioner {i + 1}")
+            for i in range(practitioners)
+        ]
+        for practitioner in staff:
+            WorkingHours.objects.bulk_create(
+                WorkingHours(
+                    clinic=clinic, practitioner=practitioner, weekday=day,
+                    start=time(8), end=time(17),
+                )
+                for day in range(7)
+            )  # fmt: skip
+        service = Service.objects.create(
+            clinic=clinic,
+            name="Undersökning",
+            names={"sv": "Undersökning", "nb": "Undersøkelse", "en": "Examination"},
+            duration_minutes=duration,
+            buffer_minutes=buffer,
+            **fields,
+        )
+        service.practitioners.set(staff)
+        return service, staff
+
+    return make
+
+
+def next_local(clinic, days: int = 2, hour: int = 10, minute: int = 0):
+    """An aware datetime ``days`` ahead at a local wall-clock time of ``clinic``."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    day = timezone.now().astimezone(clinic.zone).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clinic.zone)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
+from praksis.booking.demo import seed_booking
 from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
@@ -101,6 +102,7 @@ def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
                 _seed_people(clinic, persons_per_clinic)
                 if stdout:
                     stdout.write(f"{clinic.slug}: {persons_per_clinic} people")
+            seed_booking(clinic, random.Random(f"praksis-booking-{clinic.slug}"))
         clinics.append(clinic)
     return clinics
 

@@ -10,19 +10,27 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from praksis.audit.models import ChainHead
+from praksis.booking.models import BookingPolicy
 from praksis.clinics.access import Actor
 from praksis.clinics.models import ApiToken, Clinic, Membership, User
 from praksis.core.crypto import sha256_hex
+from praksis.privacy.models import PrivacyNotice
 
 TOKEN_PREFIX = "prk_"
+# Clinic slugs share the URL space with these prefixes.
+RESERVED_SLUGS = {"staff", "api", "i18n", "static", "healthz", "admin", "media"}
 
 
 @transaction.atomic
 def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: str, **fields):
+    if slug in RESERVED_SLUGS:
+        raise ValueError(f"the slug {slug!r} is reserved")
     clinic = Clinic.objects.create(
         slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
     )
     ChainHead.objects.create(clinic=clinic)
+    BookingPolicy.objects.create(clinic=clinic)
+    PrivacyNotice.objects.create(clinic=clinic, version=1, summary="First version.")
     return clinic
 
 

@@ -15,8 +15,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from praksis.audit.models import AccessLogEntry
+from praksis.booking.services import appointment_book, booking_request_create, manage_token
+from praksis.messaging.models import OutboxMessage
+from praksis.booking.models import Appointment, BookingRequest
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
+from tests.conftest import next_local
 
 # Patterns that hold no clinic data (or are the way in): nothing to fill.
 UNSCOPED = {
@@ -63,27 +67,69 @@ def _snapshot(clinic):
         .values_list("pk", "first_name", "last_name", "email", "phone", "updated_at")
     )
     animals = list(Animal.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "name"))
+    appointments = list(
+        Appointment.objects.filter(clinic=clinic).values_list("pk", "status", "start", "sequence")
+    )
+    requests = list(BookingRequest.objects.filter(clinic=clinic).values_list("pk", "status"))
+    messages = list(
+        OutboxMessage.objects.filter(clinic=clinic).values_list("pk", "status", "attempts")
+    )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
-    return people, animals, log
+    return people, animals, appointments, requests, messages, log
 
 
 @pytest.fixture
-def victim(make_clinic, make_actor, make_person):
+def victim(make_clinic, make_actor, make_person, make_bookable):
     clinic = make_clinic("vet")
     owner = make_actor(clinic, "owner")
-    person = make_person(owner, first_name="Solveig", last_name="Offerdal")
+    person = make_person(
+        owner, first_name="Solveig", last_name="Offerdal", email="solveig@example.com"
+    )
     animal = animal_create(actor=owner, owner_ids=[person.pk], name="Tassen", species="cat")
-    return clinic, person, animal
+    service, _staff = make_bookable(clinic)
+    appointment = appointment_book(
+        actor=owner, service_id=service.pk, person_id=person.pk, start=next_local(clinic)
+    )
+    request = booking_request_create(
+        clinic=clinic,
+        data={"first_name": "Solveig", "last_name": "Offerdal", "phone": "41234567",
+              "accept_privacy_notice": True},
+    )  # fmt: skip
+    message = OutboxMessage.objects.filter(clinic=clinic).first()
+    return (
+        clinic,
+        person,
+        {
+            "person_id": person.pk,
+            "animal_id": animal.pk,
+            "appointment_id": appointment.pk,
+            "request_id": request.pk,
+            "message_id": message.pk,
+            "token": manage_token(appointment),
+        },
+    )
 
 
 def test_every_url_refuses_another_clinic(victim, make_clinic, make_staff, make_api):
-    clinic, person, animal = victim
+    clinic, person, ids = victim
     outsider_clinic = make_clinic("other")
     ui = Client()
     ui.force_login(make_staff(outsider_clinic, "owner", email="owner@annan.test"))
     api = make_api(outsider_clinic, "owner")
-    values = {"person_id": str(person.pk), "animal_id": str(animal.pk), "slug": clinic.slug}
+    # Public pages name a clinic: asked under the outsider's own clinic, the victim's
+    # objects (its manage-link token) must not be found.
+    values = {k: str(v) for k, v in ids.items()}
+    values.update(slug=clinic.slug, clinic=outsider_clinic.slug)
     before = _snapshot(clinic)
+
+    missing = {k: ("x" * 43 if k in ("token", "slug") else "999999") for k in values}
+    missing["clinic"] = outsider_clinic.slug
+
+    def call(url: str, method: str):
+        if url.startswith("/api/v1/"):
+            data = {"first_name": "X"} if method in ("post", "put", "patch") else None
+            return api.call(method, url.removeprefix("/api/v1/"), data)
+        return getattr(ui, method)(url)
 
     checked = 0
     for route in _walk(get_resolver()):
@@ -91,28 +137,29 @@ def test_every_url_refuses_another_clinic(victim, make_clinic, make_staff, make_
             continue
         url = _concrete(route, values)
         assert url is not None, f"tenancy walk cannot fill {route!r}: add its parameter"
-        is_api = url.startswith("/api/v1/")
+        names_object = re.search(r"<(?:\w+:)?(?!clinic>)\w+>", route)
         for method in METHODS:
-            if is_api:
-                body_data = {"first_name": "X"} if method in ("post", "put", "patch") else None
-                response = api.call(method, url.removeprefix("/api/v1/"), body_data)
-            else:
-                response = getattr(ui, method)(url)
+            response = call(url, method)
             body = response.content.decode(errors="replace")
             assert person.last_name not in body, f"{method.upper()} {url} leaked a name"
-            if "<" in route:  # names an object of the victim clinic
-                assert response.status_code in (404, 405), (
+            assert response.status_code < 500, f"{method.upper()} {url}"
+            if names_object:
+                # Another clinic's object is indistinguishable from one that does not exist.
+                assert response.status_code in (404, 405, 422), (
                     f"{method.upper()} {url} answered {response.status_code}"
                 )
-            else:
-                assert response.status_code < 500, f"{method.upper()} {url}"
+                ghost = call(_concrete(route, missing), method)
+                assert (ghost.status_code, ghost.content) == (
+                    response.status_code,
+                    response.content,
+                ) or response.status_code == 404, f"{method.upper()} {url} differs from a ghost"
             checked += 1
     assert checked > 40
     assert _snapshot(clinic) == before
 
 
 def test_api_lists_only_own_clinic(victim, make_clinic, make_api):
-    _clinic, person, _animal = victim
+    _clinic, person, _ids = victim
     api = make_api(make_clinic("other"), "receptionist")
     response = api.get("persons", q="Offerdal")
     assert response.status_code == 200

@@ -1,0 +1,134 @@
+"""Demo booking set-up: services, practitioners, weekly hours and some bookings."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import time, timedelta
+
+from django.utils import timezone
+
+from praksis.booking.availability import free_slots
+from praksis.booking.models import Appointment, BookingPolicy, Practitioner, Service, WorkingHours
+from praksis.booking.services import manage_token
+from praksis.clinics.models import Clinic, Membership, Role
+from praksis.core.crypto import sha256_hex
+from praksis.people.models import Person
+
+SERVICES = {
+    "optician": [
+        ({"sv": "Synundersökning", "nb": "Synsundersøkelse", "en": "Eye examination"}, 45, 15, 595),
+        (
+            {
+                "sv": "Kontaktlinsundersökning",
+                "nb": "Kontaktlinseundersøkelse",
+                "en": "Contact lens examination",
+            },
+            30,
+            0,
+            450,
+        ),
+        ({"sv": "Glasögonutprovning", "nb": "Brilletilpasning", "en": "Glasses fitting"}, 15, 0, 0),
+    ],
+    "therapy": [
+        (
+            {
+                "sv": "Klassisk massage 60 min",
+                "nb": "Klassisk massasje 60 min",
+                "en": "Classic massage 60 min",
+            },
+            60,
+            15,
+            750,
+        ),
+        ({"sv": "Samtalsterapi", "nb": "Samtaleterapi", "en": "Talking therapy"}, 50, 10, 900),
+    ],
+    "veterinary": [
+        ({"sv": "Hälsokontroll", "nb": "Helsesjekk", "en": "Health check"}, 30, 0, 690),
+        ({"sv": "Vaccination", "nb": "Vaksinasjon", "en": "Vaccination"}, 20, 0, 450),
+    ],
+    "dental": [
+        ({"sv": "Undersökning", "nb": "Undersøkelse", "en": "Check-up"}, 45, 0, 890),
+        ({"sv": "Tandrengöring", "nb": "Tannrens", "en": "Dental cleaning"}, 30, 0, 690),
+    ],
+}
+EXTRA_PRACTITIONERS = {
+    "SE": ["Emma Sjöberg", "Oskar Wallin"],
+    "NO": ["Ingrid Solheim", "Håkon Berge"],
+}
+WEEK = [
+    [(time(9), time(12)), (time(13), time(17))],
+    [(time(9), time(12)), (time(13), time(17))],
+    [(time(9), time(12)), (time(13), time(18))],
+    [(time(9), time(12)), (time(13), time(17))],
+    [(time(9), time(14))],
+    [(time(10), time(14))],
+    [],
+]
+
+
+def seed_booking(clinic: Clinic, rng: random.Random) -> None:
+    """Create the booking set-up of a demo clinic once."""
+    if Service.objects.filter(clinic=clinic).exists():
+        return
+    policy, _created = BookingPolicy.objects.get_or_create(clinic=clinic)
+    if clinic.profile == "dental":
+        policy.mode = BookingPolicy.Mode.REQUESTS
+        policy.save(update_fields=["mode"])
+    staff = Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER).select_related("user")
+    practitioners = [
+        Practitioner.objects.create(
+            clinic=clinic, user=m.user, name=m.user.full_name, title=m.user.title
+        )
+        for m in staff
+    ]
+    practitioners += [
+        Practitioner.objects.create(clinic=clinic, name=name)
+        for name in EXTRA_PRACTITIONERS[clinic.country][:1]
+    ]
+    for practitioner in practitioners:
+        WorkingHours.objects.bulk_create(
+            WorkingHours(clinic=clinic, practitioner=practitioner, weekday=day, start=a, end=b)
+            for day, spans in enumerate(WEEK)
+            for a, b in spans
+        )
+    services = []
+    for names, minutes, buffer, price in SERVICES[clinic.profile]:
+        service = Service.objects.create(
+            clinic=clinic,
+            name=names[clinic.language],
+            names=names,
+            duration_minutes=minutes,
+            buffer_minutes=buffer,
+            price=price,
+        )
+        service.practitioners.set(practitioners)
+        services.append(service)
+    _seed_appointments(clinic, services, rng)
+
+
+def _seed_appointments(clinic: Clinic, services: list[Service], rng: random.Random) -> None:
+    people = list(Person.objects.filter(clinic=clinic).order_by("pk")[:60])
+    today = timezone.now().astimezone(clinic.zone).date()
+    for person in people[:40]:
+        service = rng.choice(services)
+        day = today + timedelta(days=rng.randint(1, 14))
+        slots = free_slots(clinic=clinic, service=service, date_from=day, date_to=day)
+        if not slots:
+            continue
+        slot = rng.choice(slots)
+        uid = f"{uuid.uuid4()}@praksis"
+        appointment = Appointment(
+            clinic=clinic,
+            practitioner_id=slot.practitioner_id,
+            service=service,
+            person=person,
+            start=slot.start,
+            end=slot.end,
+            busy_until=slot.end + timedelta(minutes=service.buffer_minutes),
+            channel=rng.choice(["online", "phone", "desk"]),
+            reference=uuid.uuid4().hex[:8].upper(),
+            uid=uid,
+        )
+        appointment.manage_token_hash = sha256_hex(manage_token(appointment))
+        appointment.save()

@@ -1,0 +1,99 @@
+"""Service messages about bookings, queued in the outbox in the booking's transaction.
+
+Service messages carry no marketing (REQ-29): only what the client needs about the
+booking, in the clinic's language, with the manage link and the calendar file.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from praksis.messaging.services import message_enqueue
+
+SUBJECTS = {
+    "confirmation": lambda: _("Your booking is confirmed"),
+    "change": lambda: _("Your booking has been moved"),
+    "cancellation": lambda: _("Your booking is cancelled"),
+    "reminder": lambda: _("Reminder of your booking"),
+}
+
+
+def notify_appointment(appointment, kind: str, *, token: str | None = None) -> int:
+    """Queue the e-mail (and for reminders the SMS) about ``appointment``; count queued."""
+    from praksis.booking.calendar import appointment_ics
+    from praksis.booking.services import manage_url
+
+    clinic = appointment.clinic
+    person = appointment.person
+    queued = 0
+    with translation.override(clinic.language):
+        local_start = appointment.start.astimezone(clinic.zone)
+        context = {
+            "kind": kind,
+            "appointment": appointment,
+            "clinic": clinic,
+            "service_name": appointment.service.localized_name(clinic.language),
+            "local_start": local_start,
+            "manage_url": manage_url(appointment, token) if token else "",
+        }
+        dedupe = f"{kind}:{appointment.pk}:{appointment.sequence}" if kind == "reminder" else None
+        related = ("appointment", appointment.pk)
+        if person.email:
+            body = render_to_string("booking/email/appointment.txt", context)
+            ics = appointment_ics(appointment, language=clinic.language)
+            message = message_enqueue(
+                clinic=clinic,
+                channel="email",
+                to=person.email,
+                subject=f"{SUBJECTS[kind]()} – {clinic.name}",
+                body=body,
+                kind=kind,
+                person=person,
+                dedupe_key=dedupe and f"{dedupe}:email",
+                attachment=("booking.ics", "text/calendar", ics),
+                related=related,
+            )
+            queued += message is not None
+        if person.phone and kind in ("reminder", "cancellation"):
+            body = render_to_string("booking/sms/appointment.txt", context).strip()
+            message = message_enqueue(
+                clinic=clinic,
+                channel="sms",
+                to=person.phone,
+                subject="",
+                body=body,
+                kind=kind,
+                person=person,
+                dedupe_key=dedupe and f"{dedupe}:sms",
+                related=related,
+            )
+            queued += message is not None
+    return queued
+
+
+def notify_request(request, kind: str) -> int:
+    """Acknowledge a booking request (or say it was declined) to the requester."""
+    clinic = request.clinic
+    if not request.email:
+        return 0
+    with translation.override(clinic.language):
+        subject = (
+            _("We have received your booking request")
+            if kind == "received"
+            else _("About your booking request")
+        )
+        body = render_to_string(
+            "booking/email/request.txt", {"kind": kind, "request": request, "clinic": clinic}
+        )
+        message = message_enqueue(
+            clinic=clinic,
+            channel="email",
+            to=request.email,
+            subject=f"{subject} – {clinic.name}",
+            body=body,
+            kind="request",
+            related=("booking_request", request.pk),
+        )
+    return int(message is not None)

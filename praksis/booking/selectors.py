@@ -1,0 +1,104 @@
+"""Reads of bookings, scoped to the actor's clinic and access-logged."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_access
+from praksis.booking.models import Appointment, BookingRequest, Practitioner, Service
+from praksis.clinics.access import Actor, require
+from praksis.clinics.models import Clinic
+
+
+def services_public(*, clinic: Clinic) -> QuerySet[Service]:
+    return Service.objects.filter(clinic=clinic, active=True, online_bookable=True).order_by(
+        "name", "pk"
+    )
+
+
+def practitioners(*, clinic: Clinic) -> QuerySet[Practitioner]:
+    return Practitioner.objects.filter(clinic=clinic, active=True).order_by("name", "pk")
+
+
+def local_range(clinic: Clinic, date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    zone = clinic.zone
+    return (
+        datetime.combine(date_from, time(0), tzinfo=zone),
+        datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone),
+    )
+
+
+def appointments_between(
+    *,
+    actor: Actor,
+    date_from: date,
+    date_to: date,
+    practitioner_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
+    """The clinic's appointments in a local date range (a calendar), logged as one list."""
+    require(actor, "person.read")
+    start, end = local_range(actor.clinic, date_from, date_to)
+    qs = (
+        Appointment.objects.filter(clinic=actor.clinic, start__lt=end, end__gt=start)
+        .select_related("service", "person", "practitioner", "animal")
+        .order_by("start", "practitioner_id")
+    )
+    if practitioner_id:
+        qs = qs.filter(practitioner_id=practitioner_id)
+    if not include_cancelled:
+        qs = qs.exclude(status=Appointment.Status.CANCELLED)
+    items = list(qs[:2000])
+    log_access(
+        actor,
+        Access(
+            Action.LIST,
+            "appointment",
+            purpose="calendar",
+            detail=f"{date_from}..{date_to}; results={len(items)}",
+        ),
+    )
+    return items
+
+
+def appointment_get(*, actor: Actor, appointment_id: int) -> Appointment:
+    require(actor, "person.read")
+    appointment = (
+        Appointment.objects.select_related("service", "person", "practitioner", "animal")
+        .filter(clinic=actor.clinic, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    log_access(
+        actor,
+        Access(Action.READ, "appointment", appointment.pk, person_id=appointment.person_id),
+    )
+    return appointment
+
+
+def person_appointments(*, actor: Actor, person_id: int) -> list[Appointment]:
+    """A person's bookings (shown within an already logged read of the person)."""
+    return list(
+        Appointment.objects.filter(clinic=actor.clinic, person_id=person_id)
+        .select_related("service", "practitioner")
+        .order_by("-start")[:50]
+    )
+
+
+def open_requests(*, actor: Actor) -> list[BookingRequest]:
+    require(actor, "person.read")
+    items = list(
+        BookingRequest.objects.filter(clinic=actor.clinic, status=BookingRequest.Status.OPEN)
+        .select_related("service")
+        .order_by("created_at")[:500]
+    )
+    log_access(
+        actor,
+        Access(Action.LIST, "booking_request", purpose="requests", detail=f"results={len(items)}"),
+    )
+    return items

@@ -1,0 +1,712 @@
+"""Booking writes: online and staff bookings, moves, cancellations, requests, reminders.
+
+"Never two bookings in one slot" is guaranteed by the database (an exclusion constraint
+on PostgreSQL, triggers on SQLite, see migration 0002); the checks here only turn the
+common cases into friendly answers before the database has to refuse.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_access, log_accesses
+from praksis.booking.availability import free_slots, policy_for
+from praksis.booking.models import Appointment, BookingRequest, Channel, Service
+from praksis.booking.notifications import notify_appointment, notify_request
+from praksis.clinics.access import Actor, require, system_actor
+from praksis.clinics.models import Clinic
+from praksis.core.crypto import sha256_hex, subkey
+from praksis.core.errors import Conflict, ValidationFailed
+from praksis.people.models import Animal, AnimalOwner, Person, Species
+from praksis.people.validation import clean_person
+from praksis.privacy.models import Purpose
+from praksis.privacy.services import consent_record, notice_current
+
+SLOT_TAKEN = _("That time has just been taken. Please choose another time.")
+NOT_BOOKABLE = _("That is not a bookable time for this service.")
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+# --- Tokens -----------------------------------------------------------------------------
+
+
+def manage_token(appointment: Appointment) -> str:
+    """The secret of an appointment's manage link, derived from its UID (never stored)."""
+    digest = hmac.new(subkey("manage-link"), appointment.uid.encode(), "sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def manage_url(appointment: Appointment, token: str | None = None) -> str:
+    token = token or manage_token(appointment)
+    return f"{settings.PRAKSIS_BASE_URL}/{appointment.clinic.slug}/booking/{token}/"
+
+
+def _new_reference() -> str:
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+# --- Checks -----------------------------------------------------------------------------
+
+
+def parse_start(value, clinic: Clinic) -> datetime:
+    """An aware start time; a naive one is read on the clinic's wall clock."""
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value or "").strip())
+    if parsed is None:
+        raise ValidationFailed({"start": [_("Enter the start as an ISO 8601 date and time.")]})
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=clinic.zone)
+    return parsed
+
+
+def _choose_practitioner(
+    *,
+    clinic: Clinic,
+    service: Service,
+    start: datetime,
+    practitioner_id: int | None,
+    public: bool,
+    exclude: Appointment | None = None,
+) -> int:
+    """The practitioner to book ``start`` with; 422 if never bookable, 409 if taken."""
+    local_day = start.astimezone(clinic.zone).date()
+    common = dict(
+        clinic=clinic,
+        service=service,
+        date_from=local_day,
+        date_to=local_day,
+        practitioner_id=practitioner_id,
+        respect_notice=public,
+    )
+    open_slots = [s for s in free_slots(respect_bookings=False, **common) if s.start == start]
+    if not open_slots:
+        raise ValidationFailed({"start": [NOT_BOOKABLE]})
+    free = [s for s in free_slots(**common) if s.start == start]
+    if exclude is not None and not free:
+        # Moving within the appointment's own time: its current slot counts as free.
+        own = exclude.practitioner_id
+        if any(s.practitioner_id == own for s in open_slots) and exclude.start <= start < (
+            exclude.busy_until
+        ):
+            return own
+    if not free:
+        raise Conflict(SLOT_TAKEN, code="slot_taken")
+    return free[0].practitioner_id
+
+
+def _service(clinic: Clinic, service_id, *, public: bool) -> Service:
+    qs = Service.objects.filter(clinic=clinic, active=True)
+    if public:
+        qs = qs.filter(online_bookable=True)
+    try:
+        service = qs.filter(pk=int(service_id)).first()
+    except (TypeError, ValueError):
+        service = None
+    if service is None:
+        raise ValidationFailed({"service": [_("Choose one of the clinic's services.")]})
+    return service
+
+
+def _insert(appointment: Appointment) -> Appointment:
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        if "reference" in str(exc):
+            appointment.reference = _new_reference()
+            return _insert(appointment)
+        raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
+    return appointment
+
+
+def _new_appointment(
+    *, clinic, service, practitioner_id, person, start, channel, **fields
+) -> Appointment:
+    now = timezone.now()
+    return Appointment(
+        clinic=clinic,
+        service=service,
+        practitioner_id=practitioner_id,
+        person=person,
+        start=start,
+        end=start + timedelta(minutes=service.duration_minutes),
+        busy_until=start + timedelta(minutes=service.duration_minutes + service.buffer_minutes),
+        channel=channel,
+        reference=_new_reference(),
+        uid=f"{uuid.uuid4()}@praksis",
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
+def _finish(appointment: Appointment) -> Appointment:
+    appointment.manage_token_hash = sha256_hex(manage_token(appointment))
+    return appointment
+
+
+# --- Online booking ---------------------------------------------------------------------
+
+PUBLIC_FIELDS = ("first_name", "last_name", "identity_number", "birth_date", "email", "phone")
+
+
+def booking_public_create(
+    *, clinic: Clinic, data: dict, ip_address: str | None = None, user_agent: str = ""
+) -> Appointment:
+    """A client books online. Returns the appointment (its manage link is in the e-mail)."""
+    errors: dict[str, list] = {}
+    person_data = {k: data.get(k) for k in PUBLIC_FIELDS if data.get(k) not in (None, "")}
+    try:
+        person_values = clean_person(clinic, {**person_data, "address": ""})
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        person_values = {}
+    if not person_data.get("email") and "email" not in errors:
+        errors["email"] = [str(_("Enter your e-mail address so we can confirm the booking."))]
+    if data.get("accept_privacy_notice") is not True:
+        errors["accept_privacy_notice"] = [
+            str(_("Please confirm that you have read the privacy notice."))
+        ]
+    animal = None
+    if clinic.has_animals:
+        animal_name = " ".join(str(data.get("animal_name") or "").split())
+        species = str(data.get("animal_species") or "")
+        if not animal_name:
+            errors["animal_name"] = [str(_("Enter the animal's name."))]
+        if species not in Species.values:
+            errors["animal_species"] = [str(_("Choose a species."))]
+        animal = (animal_name, species)
+    service = None
+    try:
+        service = _service(clinic, data.get("service"), public=True)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        start = parse_start(data.get("start"), clinic)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        start = None
+    practitioner_id = data.get("practitioner")
+    if practitioner_id is not None and not str(practitioner_id).isdigit():
+        errors["practitioner"] = [str(_("Choose one of the clinic's practitioners."))]
+    if errors:
+        raise ValidationFailed(errors)
+    if policy_for(clinic).mode != "online":
+        raise ValidationFailed({"service": [_("This clinic takes booking requests instead.")]})
+    practitioner_id = int(practitioner_id) if practitioner_id is not None else None
+    actor = system_actor(clinic, channel="public")
+    notice = notice_current(clinic=clinic)
+    with transaction.atomic():
+        chosen = _choose_practitioner(
+            clinic=clinic,
+            service=service,
+            start=start,
+            practitioner_id=practitioner_id,
+            public=True,
+        )
+        person = _find_or_create_person(actor, clinic, person_values)
+        animal_obj = _create_animal(actor, clinic, person, animal) if animal else None
+        policy = policy_for(clinic)
+        appointment = _finish(
+            _new_appointment(
+                clinic=clinic,
+                service=service,
+                practitioner_id=chosen,
+                person=person,
+                start=start,
+                channel=Channel.ONLINE,
+                animal=animal_obj,
+                notice_version=notice.version,
+                ip_address=ip_address,
+                ip_expires_at=timezone.now() + timedelta(days=policy.ip_retention_days),
+            )
+        )
+        _insert(appointment)
+        consent_record(
+            actor=actor,
+            person=person,
+            purpose=Purpose.PRIVACY_NOTICE,
+            channel="online",
+            text_version=f"notice-v{notice.version}",
+            text_shown=str(_("I have read the privacy notice.")),
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+        if data.get("marketing_opt_in") is True:
+            consent_record(
+                actor=actor,
+                person=person,
+                purpose=Purpose.MARKETING_EMAIL,
+                channel="online",
+                text_version="marketing-email-v1",
+                text_shown=str(_("Send me news and offers by e-mail.")),
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
+        log_access(
+            actor,
+            Access(
+                Action.CREATE,
+                "appointment",
+                appointment.pk,
+                person_id=person.pk,
+                purpose="online booking",
+            ),
+        )
+        notify_appointment(appointment, "confirmation", token=manage_token(appointment))
+    return appointment
+
+
+def _find_or_create_person(actor: Actor, clinic: Clinic, values: dict) -> Person:
+    """The registered person with this identity number, or a new one.
+
+    An online booking never changes what the clinic has on file: a matching person is
+    linked as they are, and staff see the details given with the booking.
+    """
+    number = values.get("identity_number")
+    if number:
+        existing = Person.objects.filter(clinic=clinic, identity_number=number).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(clinic=clinic, **values)
+    except IntegrityError:
+        # The same person booking twice at once: the other request registered them.
+        return Person.objects.get(clinic=clinic, identity_number=number)
+    log_access(
+        actor,
+        Access(Action.CREATE, "person", person.pk, person_id=person.pk, purpose="online booking"),
+    )
+    return person
+
+
+def _create_animal(actor: Actor, clinic: Clinic, person: Person, animal) -> Animal:
+    name, species = animal
+    existing = Animal.objects.filter(
+        clinic=clinic, ownerships__person=person, name__iexact=name, species=species
+    ).first()
+    if existing:
+        return existing
+    created = Animal.objects.create(clinic=clinic, name=name, species=species)
+    AnimalOwner.objects.create(clinic=clinic, animal=created, person=person, is_primary=True)
+    log_access(actor, Access(Action.CREATE, "animal", created.pk, person_id=person.pk))
+    return created
+
+
+# --- Staff booking ----------------------------------------------------------------------
+
+
+def appointment_book(
+    *,
+    actor: Actor,
+    service_id: int,
+    person_id: int,
+    start,
+    channel: str = Channel.PHONE,
+    practitioner_id: int | None = None,
+    animal_id: int | None = None,
+    note: str = "",
+) -> Appointment:
+    """Staff book a registered person (phone, desk), within the practitioners' hours."""
+    require(actor, "person.write")
+    clinic = actor.clinic
+    errors: dict[str, list] = {}
+    person = Person.objects.filter(clinic=clinic, pk=person_id).first()
+    if person is None:
+        errors["person"] = [_("Choose a person registered at this clinic.")]
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose phone, desk or online.")]
+    animal = None
+    if animal_id is not None:
+        animal = Animal.objects.filter(clinic=clinic, pk=animal_id, ownerships__person_id=person_id)
+        animal = animal.first()
+        if animal is None:
+            errors["animal"] = [_("Choose one of the person's animals.")]
+    service = None
+    try:
+        service = _service(clinic, service_id, public=False)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        start = parse_start(start, clinic)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        chosen = _choose_practitioner(
+            clinic=clinic,
+            service=service,
+            start=start,
+            practitioner_id=practitioner_id,
+            public=False,
+        )
+        appointment = _finish(
+            _new_appointment(
+                clinic=clinic,
+                service=service,
+                practitioner_id=chosen,
+                person=person,
+                start=start,
+                channel=channel,
+                animal=animal,
+                note=note[:500],
+                created_by_user_id=actor.user_id,
+            )
+        )
+        _insert(appointment)
+        log_access(
+            actor,
+            Access(
+                Action.CREATE, "appointment", appointment.pk, person_id=person.pk, purpose="booking"
+            ),
+        )
+        notify_appointment(appointment, "confirmation", token=manage_token(appointment))
+    return appointment
+
+
+def _locked(clinic: Clinic, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("service", "person", "clinic")
+        .filter(clinic=clinic, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def appointment_by_token(*, clinic: Clinic, token: str) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("service", "person", "clinic")
+        .filter(clinic=clinic, manage_token_hash=sha256_hex(token))
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _cutoff_passed(appointment: Appointment) -> bool:
+    hours = policy_for(appointment.clinic).cancel_cutoff_hours
+    return timezone.now() > appointment.start - timedelta(hours=hours)
+
+
+def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(_("This booking is no longer active."), code="not_active")
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.cancelled_at = timezone.now()
+    appointment.cancel_reason = reason[:300]
+    appointment.sequence += 1
+    appointment.updated_at = timezone.now()
+    appointment.save()
+    log_access(
+        actor,
+        Access(
+            Action.UPDATE,
+            "appointment",
+            appointment.pk,
+            person_id=appointment.person_id,
+            detail="cancelled",
+        ),
+    )
+    notify_appointment(appointment, "cancellation")
+    return appointment
+
+
+def appointment_cancel(*, actor: Actor, appointment_id: int, reason: str = "") -> Appointment:
+    require(actor, "person.write")
+    with transaction.atomic():
+        return _cancel(actor, _locked(actor.clinic, appointment_id), reason)
+
+
+def appointment_cancel_by_client(*, clinic: Clinic, token: str, reason: str = "") -> Appointment:
+    """The client cancels from the manage link, until the clinic's cut-off."""
+    with transaction.atomic():
+        appointment = _locked(clinic, appointment_by_token(clinic=clinic, token=token).pk)
+        if _cutoff_passed(appointment):
+            raise Conflict(
+                _("It is too late to cancel online. Please call the clinic."), code="cutoff"
+            )
+        return _cancel(system_actor(clinic, channel="public"), appointment, reason or "client")
+
+
+def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | None, public: bool):
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(_("This booking is no longer active."), code="not_active")
+    start = parse_start(start, appointment.clinic)
+    chosen = _choose_practitioner(
+        clinic=appointment.clinic,
+        service=appointment.service,
+        start=start,
+        practitioner_id=practitioner_id,
+        public=public,
+        exclude=appointment,
+    )
+    service = appointment.service
+    appointment.practitioner_id = chosen
+    appointment.start = start
+    appointment.end = start + timedelta(minutes=service.duration_minutes)
+    appointment.busy_until = appointment.end + timedelta(minutes=service.buffer_minutes)
+    appointment.sequence += 1
+    appointment.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
+    log_access(
+        actor,
+        Access(
+            Action.UPDATE,
+            "appointment",
+            appointment.pk,
+            person_id=appointment.person_id,
+            detail="moved",
+        ),
+    )
+    notify_appointment(appointment, "change", token=manage_token(appointment))
+    return appointment
+
+
+def appointment_move(
+    *, actor: Actor, appointment_id: int, start, practitioner_id: int | None = None
+) -> Appointment:
+    require(actor, "person.write")
+    with transaction.atomic():
+        return _move(actor, _locked(actor.clinic, appointment_id), start, practitioner_id, False)
+
+
+def appointment_move_by_client(*, clinic: Clinic, token: str, start) -> Appointment:
+    with transaction.atomic():
+        appointment = _locked(clinic, appointment_by_token(clinic=clinic, token=token).pk)
+        if _cutoff_passed(appointment):
+            raise Conflict(
+                _("It is too late to move the booking online. Please call the clinic."),
+                code="cutoff",
+            )
+        return _move(system_actor(clinic, channel="public"), appointment, start, None, True)
+
+
+def appointment_mark_no_show(*, actor: Actor, appointment_id: int) -> Appointment:
+    require(actor, "person.write")
+    with transaction.atomic():
+        appointment = _locked(actor.clinic, appointment_id)
+        if appointment.status != Appointment.Status.BOOKED or appointment.start > timezone.now():
+            raise Conflict(_("Only a past, active booking can be marked as a no-show."))
+        appointment.status = Appointment.Status.NO_SHOW
+        appointment.updated_at = timezone.now()
+        appointment.save(update_fields=["status", "updated_at"])
+        log_access(
+            actor,
+            Access(
+                Action.UPDATE,
+                "appointment",
+                appointment.pk,
+                person_id=appointment.person_id,
+                detail="no-show",
+            ),
+        )
+    return appointment
+
+
+# --- Reminders --------------------------------------------------------------------------
+
+
+def reminders_enqueue(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Queue a reminder for every booking due within its clinic's reminder window.
+
+    Idempotent: each reminder has a dedupe key per appointment and version, so running
+    this twice (or on two machines) queues each reminder once.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=72)
+    queued = 0
+    candidates = (
+        Appointment.objects.filter(
+            status=Appointment.Status.BOOKED, start__gt=now, start__lte=horizon
+        )
+        .select_related("clinic", "service", "person", "clinic__booking_policy")
+        .order_by("start")
+    )
+    for appointment in candidates.iterator(chunk_size=batch_size):
+        window = timedelta(hours=policy_for(appointment.clinic).reminder_hours)
+        if appointment.start - now > window:
+            continue
+        with transaction.atomic():
+            queued += notify_appointment(appointment, "reminder", token=manage_token(appointment))
+    return queued
+
+
+# --- Booking requests -------------------------------------------------------------------
+
+_WEEKDAYS = set(range(7))
+
+
+def booking_request_create(
+    *, clinic: Clinic, data: dict, ip_address: str | None = None
+) -> BookingRequest:
+    """A client asks for a time (clinics in request mode). Expires if nobody acts on it."""
+    errors: dict[str, list] = {}
+    contact = {k: data.get(k) for k in ("first_name", "last_name", "email", "phone")}
+    try:
+        values = clean_person(
+            clinic, {**{k: v for k, v in contact.items() if v}, "address": ""}, partial=True
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        values = {}
+    for name in ("first_name", "last_name"):
+        if not contact.get(name) and name not in errors:
+            errors[name] = [str(_("This field is required."))]
+    if not contact.get("email") and not contact.get("phone"):
+        errors["email"] = [str(_("Give an e-mail address or a phone number."))]
+    weekdays = data.get("preferred_weekdays") or []
+    try:
+        weekdays = sorted({int(d) for d in weekdays})
+    except (TypeError, ValueError):
+        weekdays = [-1]
+    if not set(weekdays) <= _WEEKDAYS:
+        errors["preferred_weekdays"] = [str(_("Choose weekdays."))]
+    preferred_time = data.get("preferred_time") or BookingRequest.TimeOfDay.ANY
+    if preferred_time not in BookingRequest.TimeOfDay.values:
+        errors["preferred_time"] = [str(_("Choose a time of day."))]
+    service = None
+    if data.get("service"):
+        try:
+            service = _service(clinic, data.get("service"), public=True)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if data.get("accept_privacy_notice") is not True:
+        errors["accept_privacy_notice"] = [
+            str(_("Please confirm that you have read the privacy notice."))
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    policy = policy_for(clinic)
+    with transaction.atomic():
+        request = BookingRequest.objects.create(
+            clinic=clinic,
+            service=service,
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            email=values.get("email", ""),
+            phone=values.get("phone", ""),
+            preferred_weekdays=weekdays,
+            preferred_time=preferred_time,
+            source=str(data.get("source") or "")[:100],
+            message=str(data.get("message") or "")[:2000],
+            notice_version=notice_current(clinic=clinic).version,
+            ip_address=ip_address,
+            expires_at=timezone.now() + timedelta(days=policy.request_expiry_days),
+        )
+        log_access(
+            system_actor(clinic, channel="public"),
+            Access(Action.CREATE, "booking_request", request.pk, purpose="booking request"),
+        )
+        notify_request(request, "received")
+    return request
+
+
+def booking_request_convert(
+    *,
+    actor: Actor,
+    request_id: int,
+    person_id: int,
+    start,
+    practitioner_id: int | None = None,
+    service_id: int | None = None,
+) -> Appointment:
+    """Staff turn a request into a booking for a registered person."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        request = (
+            BookingRequest.objects.select_for_update()
+            .filter(clinic=actor.clinic, pk=request_id, status=BookingRequest.Status.OPEN)
+            .first()
+        )
+        if request is None:
+            raise Http404
+        appointment = appointment_book(
+            actor=actor,
+            service_id=service_id or request.service_id,
+            person_id=person_id,
+            start=start,
+            practitioner_id=practitioner_id,
+            channel=Channel.ONLINE,
+        )
+        request.status = BookingRequest.Status.CONVERTED
+        request.appointment = appointment
+        request.person_id = person_id
+        request.save(update_fields=["status", "appointment", "person"])
+    return appointment
+
+
+def booking_request_decline(*, actor: Actor, request_id: int, reason: str = "") -> BookingRequest:
+    require(actor, "person.write")
+    with transaction.atomic():
+        request = (
+            BookingRequest.objects.select_for_update()
+            .filter(clinic=actor.clinic, pk=request_id, status=BookingRequest.Status.OPEN)
+            .first()
+        )
+        if request is None:
+            raise Http404
+        request.status = BookingRequest.Status.DECLINED
+        request.decline_reason = reason[:300]
+        request.save(update_fields=["status", "decline_reason"])
+        log_access(actor, Access(Action.UPDATE, "booking_request", request.pk, detail="declined"))
+        notify_request(request, "declined")
+    return request
+
+
+def booking_requests_expire(*, now: datetime | None = None) -> int:
+    """Delete requests nobody converted before they expired (their own short retention)."""
+    now = now or timezone.now()
+    expired = BookingRequest.objects.filter(expires_at__lte=now).exclude(
+        status=BookingRequest.Status.CONVERTED
+    )
+    by_clinic: dict[int, int] = {}
+    for clinic_id in expired.values_list("clinic_id", flat=True):
+        by_clinic[clinic_id] = by_clinic.get(clinic_id, 0) + 1
+    deleted, _detail = expired.delete()
+    for clinic in Clinic.objects.filter(pk__in=by_clinic):
+        log_accesses(
+            system_actor(clinic, channel="system"),
+            [
+                Access(
+                    Action.DELETE,
+                    "booking_request",
+                    "",
+                    purpose="retention",
+                    detail=f"expired requests deleted: {by_clinic[clinic.pk]}",
+                )
+            ],
+        )
+    return deleted
+
+
+def booking_ips_expire(*, now: datetime | None = None) -> int:
+    """Forget the IP addresses of online bookings once their security retention ends."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(ip_expires_at__lte=now, ip_address__isnull=False).update(
+        ip_address=None, ip_expires_at=None
+    )
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())

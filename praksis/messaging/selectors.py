@@ -1,0 +1,103 @@
+"""Reads of the outbox for staff: clinic-scoped, access-logged, recipients masked.
+
+The delivery page answers "did the client get the message?", which needs neither the
+full address nor the text. Rows leave this module as :class:`OutboxRow` carrying the
+masked recipient only, so no template can show more by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_access
+from praksis.clinics.access import Actor, require
+from praksis.messaging.models import Channel, OutboxMessage, Status
+from praksis.messaging.services import RETRY_ROLES
+
+PAGE_SIZE = 50
+
+
+def mask_recipient(channel: str, address: str) -> str:
+    """``a***@example.com`` for e-mail; ``***67`` (the last two digits) for phones."""
+    if channel == Channel.EMAIL:
+        local, _at, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}" if local else "***"
+    digits = [c for c in address if c.isdigit()]
+    return "***" + "".join(digits[-2:])
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    created_at: datetime
+    kind: str
+    kind_label: str
+    channel: str
+    channel_label: str
+    recipient: str
+    status: str
+    status_label: str
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+    next_attempt_at: datetime
+
+
+def _row(message: OutboxMessage) -> OutboxRow:
+    return OutboxRow(
+        id=message.pk,
+        created_at=message.created_at,
+        kind=message.kind,
+        kind_label=message.get_kind_display(),
+        channel=message.channel,
+        channel_label=message.get_channel_display(),
+        recipient=mask_recipient(message.channel, message.to_address),
+        status=message.status,
+        status_label=message.get_status_display(),
+        attempts=message.attempts,
+        last_error=message.last_error,
+        sent_at=message.sent_at,
+        next_attempt_at=message.next_attempt_at,
+    )
+
+
+def outbox_page(*, actor: Actor, status: str = "", page: int | str | None = 1) -> Page:
+    """One page (newest first) of the actor's clinic's outbox, optionally by status.
+
+    Returns a Paginator page whose ``object_list`` holds :class:`OutboxRow`. Logged as a
+    list of the persons the page shows messages for.
+    """
+    require(actor, "person.read")
+    messages = (
+        OutboxMessage.objects.filter(clinic=actor.clinic)
+        .defer("body", "attachment_body")
+        .order_by("-created_at", "-pk")
+    )
+    if status:
+        if status not in Status.values:
+            raise ValueError(f"unknown status {status!r}")
+        messages = messages.filter(status=status)
+    result = Paginator(messages, PAGE_SIZE).get_page(page)
+    shown = list(result.object_list)
+    result.object_list = [_row(m) for m in shown]
+    person_ids = sorted({m.person_id for m in shown if m.person_id})
+    log_access(
+        actor,
+        Access(
+            action=Action.LIST,
+            object_type="outbox_message",
+            purpose="delivery review",
+            detail=f"status={status or 'all'}; page={result.number}; "
+            f"results={len(result.object_list)}; persons="
+            + ",".join(str(pk) for pk in person_ids)[:380],
+        ),
+    )
+    return result
+
+
+def can_retry(actor: Actor) -> bool:
+    return actor.role in RETRY_ROLES

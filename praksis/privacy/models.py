@@ -1,0 +1,66 @@
+"""Privacy notices (versioned) and consents with their proof (REQ-29)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyNotice(models.Model):
+    """A published version of a clinic's privacy notice. Versions are never changed."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    summary = models.TextField(blank=True, help_text="What changed in this version.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="notice_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} v{self.version}"
+
+
+class Purpose(models.TextChoices):
+    PRIVACY_NOTICE = "privacy_notice", _("Privacy notice acknowledged")
+    MARKETING_EMAIL = "marketing_email", _("Marketing by e-mail")
+    MARKETING_SMS = "marketing_sms", _("Marketing by SMS")
+    PHOTOS = "photos", _("Photos on social media")
+    DISCLOSURE = "disclosure", _("Disclosure to a third party")
+    COOKIES = "cookies", _("Cookies")
+
+
+class Consent(models.Model):
+    """One consent (or acknowledgement) with who, when, how and exactly what was shown."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=10)  # online | desk | phone | api
+    text_version = models.CharField(max_length=40)
+    text_shown = models.TextField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    recorded_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "person", "purpose"], name="consent_person")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.purpose}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

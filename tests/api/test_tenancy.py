@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from praksis.audit.models import AccessLogEntry
+from praksis.booking.models import Appointment, BookingRequest
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
 from praksis.messaging.models import OutboxMessage
-from praksis.booking.models import Appointment, BookingRequest
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
 from tests.conftest import next_local

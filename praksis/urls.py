@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from praksis.api import api
 from praksis.booking import public_views as booking_public
+from praksis.booking import views as booking_views
 from praksis.clinics import views as clinic_views
 from praksis.core import views as core_views
 from praksis.people import views as people_views
@@ -23,6 +24,39 @@ staff_patterns = [
         name="person-access-log",
     ),
     path("messages/", include("praksis.messaging.urls")),
+    path("calendar/", booking_views.calendar, name="calendar"),
+    path("appointments/new/", booking_views.appointment_new, name="appointment-new"),
+    path(
+        "appointments/<int:appointment_id>/",
+        booking_views.appointment_detail,
+        name="appointment",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        booking_views.appointment_cancel,
+        name="appointment-cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/move/",
+        booking_views.appointment_move,
+        name="appointment-move",
+    ),
+    path(
+        "appointments/<int:appointment_id>/no-show/",
+        booking_views.appointment_no_show,
+        name="appointment-no-show",
+    ),
+    path("requests/", booking_views.requests_list, name="requests"),
+    path(
+        "requests/<int:request_id>/register/",
+        booking_views.request_register,
+        name="request-register",
+    ),
+    path(
+        "requests/<int:request_id>/decline/",
+        booking_views.request_decline,
+        name="request-decline",
+    ),
 ]
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from praksis.audit.selectors import person_access_log
+from praksis.booking.selectors import person_appointments
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.models import IdentityPolicy
@@ -67,6 +68,10 @@ def person_detail(request, person_id: int):
             "identity": _display_identity(person, actor.clinic),
             "animals": animals,
             "can_view_log": can(actor, "access_log.read"),
+            "appointments": [
+                {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
+                for a in person_appointments(actor=actor, person_id=person.pk)
+            ],
         },
     )
 

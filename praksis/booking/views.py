@@ -1,0 +1,289 @@
+"""Staff pages for bookings: calendar, book, move, cancel, no-show, booking requests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from praksis.booking import selectors, services
+from praksis.booking.availability import free_slots
+from praksis.booking.models import Appointment, Channel, Service
+from praksis.clinics.auth import staff_view
+from praksis.core.errors import Conflict, ValidationFailed
+from praksis.messaging.models import OutboxMessage
+from praksis.messaging.selectors import mask_recipient
+from praksis.people import selectors as people_selectors
+from praksis.people import services as people_services
+
+
+def _day(value: str | None, clinic) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.now().astimezone(clinic.zone).date()
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@staff_view("person.read")
+def calendar(request):
+    actor = request.actor
+    clinic = actor.clinic
+    day = _day(request.GET.get("date"), clinic)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    practitioner_id = _int(request.GET.get("practitioner"))
+    start = day if view == "day" else services.week_start(day)
+    end = start if view == "day" else start + timedelta(days=6)
+    items = selectors.appointments_between(
+        actor=actor, date_from=start, date_to=end, practitioner_id=practitioner_id
+    )
+    zone = clinic.zone
+    columns = []
+    for offset in range((end - start).days + 1):
+        current = start + timedelta(days=offset)
+        entries = [
+            {"appointment": a, "local": a.start.astimezone(zone)}
+            for a in items
+            if a.start.astimezone(zone).date() == current
+        ]
+        columns.append({"date": current, "entries": entries})
+    step = timedelta(days=1 if view == "day" else 7)
+    return render(
+        request,
+        "booking/calendar.html",
+        {
+            "columns": columns,
+            "day": day,
+            "view": view,
+            "prev": start - step,
+            "next": start + step,
+            "today": timezone.now().astimezone(zone).date(),
+            "practitioners": selectors.practitioners(clinic=clinic),
+            "practitioner_id": practitioner_id,
+        },
+    )
+
+
+def _slot_choices(clinic, service, day, exclude=None):
+    if service is None:
+        return []
+    names = dict(selectors.practitioners(clinic=clinic).values_list("pk", "name"))
+    zone = clinic.zone
+    return [
+        {
+            "value": f"{s.start.isoformat()}|{s.practitioner_id}",
+            "local": s.start.astimezone(zone),
+            "practitioner": names.get(s.practitioner_id, ""),
+        }
+        for s in free_slots(
+            clinic=clinic, service=service, date_from=day, date_to=day, respect_notice=False
+        )
+        if s.start > timezone.now()
+    ]
+
+
+def _split_slot(value: str) -> tuple[str, int | None]:
+    start, _sep, practitioner = (value or "").partition("|")
+    return start, _int(practitioner)
+
+
+@staff_view("person.write")
+@require_http_methods(["GET", "POST"])
+def appointment_new(request):
+    actor = request.actor
+    clinic = actor.clinic
+    source = request.POST if request.method == "POST" else request.GET
+    person_id = _int(source.get("person"))
+    person = (
+        people_selectors.person_get(actor=actor, person_id=person_id, purpose="booking")
+        if person_id
+        else None
+    )
+    service_list = list(Service.objects.filter(clinic=clinic, active=True).order_by("name"))
+    service = next((s for s in service_list if str(s.pk) == source.get("service")), None)
+    day = _day(source.get("date"), clinic)
+    errors: dict = {}
+    if request.method == "POST":
+        start, practitioner_id = _split_slot(request.POST.get("slot", ""))
+        request_id = _int(request.POST.get("request"))
+        try:
+            if request_id:
+                appointment = services.booking_request_convert(
+                    actor=actor,
+                    request_id=request_id,
+                    person_id=person_id,
+                    start=start or None,
+                    practitioner_id=practitioner_id,
+                    service_id=service.pk if service else None,
+                )
+            else:
+                appointment = services.appointment_book(
+                    actor=actor,
+                    service_id=service.pk if service else None,
+                    person_id=person_id,
+                    start=start or None,
+                    practitioner_id=practitioner_id,
+                    channel=request.POST.get("channel", Channel.PHONE),
+                    note=request.POST.get("note", ""),
+                )
+        except ValidationFailed as exc:
+            errors = exc.errors
+        except Conflict as exc:
+            errors = {"slot": [exc.message]}
+        else:
+            return redirect("staff:appointment", appointment_id=appointment.pk)
+    return render(
+        request,
+        "booking/appointment_new.html",
+        {
+            "person": person,
+            "services": service_list,
+            "service": service,
+            "day": day,
+            "slots": _slot_choices(clinic, service, day),
+            "channels": Channel.choices,
+            "errors": errors,
+            "values": source,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@staff_view("person.read")
+def appointment_detail(request, appointment_id: int):
+    actor = request.actor
+    appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
+    messages = [
+        {"message": m, "recipient": mask_recipient(m.channel, m.to_address)}
+        for m in OutboxMessage.objects.filter(
+            clinic=actor.clinic, related_type="appointment", related_id=appointment.pk
+        ).order_by("-created_at")[:20]
+    ]
+    day = _day(request.GET.get("date"), actor.clinic)
+    return render(
+        request,
+        "booking/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "local_start": appointment.start.astimezone(actor.clinic.zone),
+            "messages": messages,
+            "day": day,
+            "slots": _slot_choices(actor.clinic, appointment.service, day)
+            if appointment.status == Appointment.Status.BOOKED
+            else [],
+            "error": request.GET.get("error", ""),
+            "is_past": appointment.start <= timezone.now(),
+        },
+    )
+
+
+def _action(request, appointment_id, run):
+    try:
+        run()
+    except (Conflict, ValidationFailed) as exc:
+        message = (
+            exc.message
+            if isinstance(exc, Conflict)
+            else "; ".join(m for msgs in exc.errors.values() for m in msgs)
+        )
+        url = reverse("staff:appointment", kwargs={"appointment_id": appointment_id})
+        return redirect(f"{url}?{urlencode({'error': message})}")
+    return redirect("staff:appointment", appointment_id=appointment_id)
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_cancel(request, appointment_id: int):
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_cancel(
+            actor=request.actor,
+            appointment_id=appointment_id,
+            reason=request.POST.get("reason", ""),
+        ),
+    )
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_move(request, appointment_id: int):
+    start, practitioner_id = _split_slot(request.POST.get("slot", ""))
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_move(
+            actor=request.actor,
+            appointment_id=appointment_id,
+            start=start or None,
+            practitioner_id=practitioner_id,
+        ),
+    )
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_no_show(request, appointment_id: int):
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_mark_no_show(
+            actor=request.actor, appointment_id=appointment_id
+        ),
+    )
+
+
+@staff_view("person.read")
+def requests_list(request):
+    items = selectors.open_requests(actor=request.actor)
+    return render(request, "booking/requests.html", {"items": items})
+
+
+@require_POST
+@staff_view("person.write")
+def request_register(request, request_id: int):
+    """Register the requester as a person (from what they sent) and go on to book them."""
+    actor = request.actor
+    booking_request = next(
+        (r for r in selectors.open_requests(actor=actor) if r.pk == request_id), None
+    )
+    if booking_request is None:
+        raise Http404
+    try:
+        person, _dups = people_services.person_create(
+            actor=actor,
+            data={
+                "first_name": booking_request.first_name,
+                "last_name": booking_request.last_name,
+                "email": booking_request.email,
+                "phone": booking_request.phone,
+            },
+        )
+    except ValidationFailed:
+        return redirect("staff:person-create")
+    booking_request.person = person
+    booking_request.save(update_fields=["person"])
+    url = f"/staff/appointments/new/?person={person.pk}&request={request_id}"
+    if booking_request.service_id:
+        url += f"&service={booking_request.service_id}"
+    return redirect(url)
+
+
+@require_POST
+@staff_view("person.write")
+def request_decline(request, request_id: int):
+    services.booking_request_decline(
+        actor=request.actor, request_id=request_id, reason=request.POST.get("reason", "")
+    )
+    return redirect("staff:requests")

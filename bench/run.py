@@ -111,6 +111,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         )
     report = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "persons": args.persons,
+        "postgresql_version": runs["postgresql"]["server_version"],
         "machine": {
             "cores": os.cpu_count(),
             "platform": platform.platform(),
@@ -126,7 +128,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     print(_table(report))
     if "postgresql" in runs:
         print("\n" + _explain_text(runs["postgresql"]))
-    print(f"\nwritten to {output.relative_to(ROOT)} in {report['seconds']} s")
+    print(f"\nwritten to {output} in {report['seconds']} s")
     return 0
 
 
@@ -145,6 +147,8 @@ def _table(report: dict) -> str:
     for backend, run in report["runs"].items():
         for name, m in run["metrics"].items():
             target = m.get("target", "")
+            if target:
+                target += ": met" if m["target_met"] else ": MISSED"
             lines.append(
                 f"{backend:<11}{name:<26}{m['n']:>6}{m['p50_ms']:>9.2f}{m['p95_ms']:>9.2f}"
                 f"{m['p99_ms']:>9.2f}  {target}"
@@ -230,12 +234,17 @@ def _measure(api: _Api, clinic, rng: random.Random, sample: list[dict], args) ->
         by_kind[kind].append(_time(api.search(query)))
     reads = [_time(api.read(rng.choice(sample)["id"])) for _ in range(args.reads)]
     creates = [_time(api.create(body)) for body in _new_people(clinic, rng, args.creates)]
-    searches = [ms for samples in by_kind.values() for ms in samples]
+    floor = [_time(api.health()) for _ in range(args.reads)]
+    searches = _percentiles([ms for samples in by_kind.values() for ms in samples])
+    searches["target"] = f"p95 <= {SEARCH_P95_TARGET_MS:g}"
+    searches["target_met"] = searches["p95_ms"] <= SEARCH_P95_TARGET_MS
     return {
-        "person search": {**_percentiles(searches), "target": f"p95 <= {SEARCH_P95_TARGET_MS:g}"},
+        "person search": searches,
         **{f"  search: {kind}": _percentiles(by_kind[kind]) for kind, _w in SEARCH_MIX},
         "person read": _percentiles(reads),
         "person create": _percentiles(creates),
+        # The cheapest request (middleware and one SELECT 1): what no endpoint can beat.
+        "healthz (floor)": _percentiles(floor),
     }
 
 
@@ -344,6 +353,9 @@ class _Api:
         from django.test import Client
 
         self.client = Client(headers={"Authorization": f"Bearer {token}"})
+
+    def health(self) -> Callable[[], HttpResponseLike]:
+        return lambda: self.client.get("/healthz")
 
     def search(self, query: str) -> Callable[[], HttpResponseLike]:
         return lambda: self.client.get("/api/v1/persons", {"q": query})

@@ -82,7 +82,7 @@ def _slot_choices(clinic, service, day, exclude=None):
     zone = clinic.zone
     return [
         {
-            "value": f"{s.start.isoformat()}|{s.practitioner_id}",
+            "value": f"{s.start.astimezone(zone).isoformat()}|{s.practitioner_id}",
             "local": s.start.astimezone(zone),
             "practitioner": names.get(s.practitioner_id, ""),
         }

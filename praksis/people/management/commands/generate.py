@@ -50,7 +50,8 @@ class Command(BaseCommand):
 
 
 def _summary(result: GenerateResult) -> str:
-    made = ", ".join(f"{n} {kind}s" for kind, n in result.counts.items())
+    kinds = sorted(result.counts, key=lambda kind: kind != "person")  # people first
+    made = ", ".join(f"{result.counts[kind]:,} {kind}s" for kind in kinds)
     return (
         f"{result.clinic}: generated {made} in {result.seconds:.1f} s "
         f"({result.rate:,.0f} persons/s)"

@@ -42,10 +42,18 @@ def test_bookings_and_their_buffers_block_time(setup, owner, make_person):
     start = next_local(clinic, days=3, hour=10)
     person = make_person(owner)
     Appointment.objects.create(
-        clinic=clinic, practitioner=p1, service=service, person=person, start=start,
-        end=start + timedelta(minutes=30), busy_until=start + timedelta(minutes=45),
-        channel="phone", reference="R1", manage_token_hash="h1", uid="u1",
-    )  # fmt: skip
+        clinic=clinic,
+        practitioner=p1,
+        service=service,
+        person=person,
+        start=start,
+        end=start + timedelta(minutes=30),
+        busy_until=start + timedelta(minutes=45),
+        channel="phone",
+        reference="R1",
+        manage_token_hash="h1",
+        uid="u1",
+    )
     slots = free_slots(clinic=clinic, service=service, date_from=start.date(), date_to=start.date())
     taken = _starts(slots, p1.pk)
     # A new 30+15 minute booking may not overlap 10:00-10:45 (busy until 10:45).
@@ -61,10 +69,19 @@ def test_cancelled_bookings_free_the_time(setup, owner, make_person):
     clinic, service, (p1, _p2) = setup
     start = next_local(clinic, days=3, hour=10)
     Appointment.objects.create(
-        clinic=clinic, practitioner=p1, service=service, person=make_person(owner), start=start,
-        end=start + timedelta(minutes=30), busy_until=start + timedelta(minutes=45),
-        channel="phone", reference="R1", manage_token_hash="h1", uid="u1", status="cancelled",
-    )  # fmt: skip
+        clinic=clinic,
+        practitioner=p1,
+        service=service,
+        person=make_person(owner),
+        start=start,
+        end=start + timedelta(minutes=30),
+        busy_until=start + timedelta(minutes=45),
+        channel="phone",
+        reference="R1",
+        manage_token_hash="h1",
+        uid="u1",
+        status="cancelled",
+    )
     slots = free_slots(clinic=clinic, service=service, date_from=start.date(), date_to=start.date())
     assert start in _starts(slots, p1.pk)
 
@@ -88,9 +105,11 @@ def test_never_in_the_past_or_within_notice_or_beyond_the_horizon(setup):
     now = datetime.now(UTC)
     today = now.astimezone(clinic.zone).date()
     slots = free_slots(
-        clinic=clinic, service=service, date_from=today - timedelta(days=3),
+        clinic=clinic,
+        service=service,
+        date_from=today - timedelta(days=3),
         date_to=today + timedelta(days=400),
-    )  # fmt: skip
+    )
     assert min(s.start for s in slots) >= now + timedelta(minutes=policy.min_notice_minutes)
     assert max(s.start for s in slots).astimezone(clinic.zone).date() <= today + timedelta(
         days=policy.horizon_days
@@ -105,8 +124,10 @@ def test_breaks_between_stretches_of_hours(clinic, make_bookable):
         WorkingHours.objects.create(
             clinic=clinic, practitioner=p1, weekday=day.weekday(), start=start, end=end
         )
-    starts = [s.astimezone(clinic.zone).strftime("%H:%M") for s in _starts(
-        free_slots(clinic=clinic, service=service, date_from=day, date_to=day))]  # fmt: skip
+    starts = [
+        s.astimezone(clinic.zone).strftime("%H:%M")
+        for s in _starts(free_slots(clinic=clinic, service=service, date_from=day, date_to=day))
+    ]
     assert "11:00" in starts and "11:15" not in starts  # a 60-minute visit must end by 12
     assert "12:00" not in starts and "13:00" in starts and "14:00" in starts
     assert "14:15" not in starts
@@ -117,12 +138,14 @@ def test_breaks_between_stretches_of_hours(clinic, make_bookable):
 
 @pytest.mark.parametrize(
     ("kind", "spring", "autumn"),
-    [("optician", date(2027, 3, 28), date(2027, 10, 31)),
-     ("dental", date(2027, 3, 28), date(2027, 10, 31))],
-)  # fmt: skip
+    [
+        ("optician", date(2027, 3, 28), date(2027, 10, 31)),
+        ("dental", date(2027, 3, 28), date(2027, 10, 31)),
+    ],
+)
 def test_dst_weeks_keep_wall_clock_hours(make_clinic, make_bookable, kind, spring, autumn):
     clinic = make_clinic(kind, slug=f"dst-{kind}")
-    service, (p1,) = make_bookable(clinic, duration=60)
+    service, (_p1,) = make_bookable(clinic, duration=60)
     now = datetime(2027, 3, 1, tzinfo=UTC)
     policy = policy_for(clinic)
     policy.horizon_days = 365
@@ -155,9 +178,12 @@ def test_the_missing_spring_hour_is_never_offered(clinic, make_bookable):
     policy.horizon_days = 365
     policy.save()
     slots = free_slots(
-        clinic=clinic, service=service, date_from=sunday, date_to=sunday,
+        clinic=clinic,
+        service=service,
+        date_from=sunday,
+        date_to=sunday,
         now=datetime(2027, 3, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
     local = [s.start.astimezone(clinic.zone).strftime("%H:%M") for s in slots]
     assert not any(t.startswith("02:") for t in local)
     # Real elapsed time: 01:00-04:00 local that night is two hours long.

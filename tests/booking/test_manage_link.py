@@ -19,9 +19,11 @@ def booked(clinic, owner, make_person, make_bookable):
     service, _staff = make_bookable(clinic)
     person = make_person(owner, email="greta@example.com", phone="0701234567")
     appointment = appointment_book(
-        actor=owner, service_id=service.pk, person_id=person.pk,
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
         start=next_local(clinic, days=5, hour=10),
-    )  # fmt: skip
+    )
     token = manage_token(appointment)
     return appointment, f"/{clinic.slug}/booking/{token}/"
 

@@ -20,9 +20,12 @@ from tests.conftest import next_local
 
 def _post(clinic, data, **environ):
     return Client().post(
-        f"/api/v1/public/{clinic.slug}/bookings", data=data, content_type="application/json",
-        headers={"Accept-Language": "en"}, **environ,
-    )  # fmt: skip
+        f"/api/v1/public/{clinic.slug}/bookings",
+        data=data,
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+        **environ,
+    )
 
 
 @pytest.fixture
@@ -34,11 +37,17 @@ def bookable(clinic, make_bookable):
 def _payload(service, start, **extra):
     number = synthetic_se(random.Random(start.minute + start.day), date(1984, 2, 29))
     return {
-        "service": service.pk, "start": start.isoformat(), "first_name": "Greta",
-        "last_name": "Wikander", "email": "greta@example.com", "phone": "0701234567",
-        "identity_number": number, "accept_privacy_notice": True, "marketing_opt_in": False,
+        "service": service.pk,
+        "start": start.isoformat(),
+        "first_name": "Greta",
+        "last_name": "Wikander",
+        "email": "greta@example.com",
+        "phone": "0701234567",
+        "identity_number": number,
+        "accept_privacy_notice": True,
+        "marketing_opt_in": False,
         **extra,
-    }  # fmt: skip
+    }
 
 
 def test_book_a_free_slot(clinic, bookable):
@@ -69,8 +78,11 @@ def test_book_a_free_slot(clinic, bookable):
 
 def test_marketing_opt_in_is_recorded_separately(clinic, bookable):
     service, _p = bookable
-    response = _post(clinic, _payload(service, next_local(clinic, 3, 9), marketing_opt_in=True),
-                     HTTP_USER_AGENT="Test/1.0")  # fmt: skip
+    response = _post(
+        clinic,
+        _payload(service, next_local(clinic, 3, 9), marketing_opt_in=True),
+        HTTP_USER_AGENT="Test/1.0",
+    )
     assert response.status_code == 201
     marketing = Consent.objects.get(purpose="marketing_email")
     assert marketing.channel == "online"
@@ -83,8 +95,12 @@ def test_the_same_slot_twice_is_409(clinic, bookable):
     service, _p = bookable
     start = next_local(clinic, days=3, hour=9)
     assert _post(clinic, _payload(service, start)).status_code == 201
-    other = _payload(service, start, email="other@example.com",
-                     identity_number=synthetic_se(random.Random(9), date(1990, 1, 1)))  # fmt: skip
+    other = _payload(
+        service,
+        start,
+        email="other@example.com",
+        identity_number=synthetic_se(random.Random(9), date(1990, 1, 1)),
+    )
     second = _post(clinic, other)
     assert second.status_code == 409
     assert "taken" in second.json()["detail"]
@@ -135,7 +151,7 @@ def test_times_outside_hours_are_422(clinic, bookable, when):
 
 
 def test_unknown_clinic_is_404(clinic, bookable):
-    service, _p = bookable
+    _service, _p = bookable
     response = Client().post(
         "/api/v1/public/no-such-clinic/bookings", data={}, content_type="application/json"
     )
@@ -158,8 +174,9 @@ def test_services_and_availability_endpoints(clinic, bookable):
     assert slots[0]["start"] == next_local(clinic, 3, 8).isoformat()  # offset included
     assert slots[0]["start"].endswith(("+01:00", "+02:00"))
     assert slots[0]["practitioner"] == practitioner.pk
-    bad = client.get(f"/api/v1/public/{clinic.slug}/availability", {"service": service.pk,
-                                                                    "from": "22/11"})  # fmt: skip
+    bad = client.get(
+        f"/api/v1/public/{clinic.slug}/availability", {"service": service.pk, "from": "22/11"}
+    )
     assert bad.status_code == 422 and "from" in bad.json()["errors"]
     too_long = client.get(
         f"/api/v1/public/{clinic.slug}/availability",
@@ -182,8 +199,7 @@ def test_vet_booking_registers_owner_and_animal(make_clinic, make_bookable):
     clinic = make_clinic("vet")
     service, _staff = make_bookable(clinic)
     number = synthetic_no(random.Random(3), date(1979, 6, 30))
-    payload = _payload(service, next_local(clinic, 3, 9), identity_number=number,
-                       phone="41234567")  # fmt: skip
+    payload = _payload(service, next_local(clinic, 3, 9), identity_number=number, phone="41234567")
     missing = _post(clinic, payload)
     assert missing.status_code == 422
     assert {"animal_name", "animal_species"} <= set(missing.json()["errors"])

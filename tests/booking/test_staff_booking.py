@@ -25,19 +25,25 @@ from tests.conftest import next_local
 @pytest.fixture
 def desk(clinic, make_api, make_bookable, owner, make_person):
     service, staff = make_bookable(clinic, practitioners=2)
-    person = make_person(owner, first_name="Nils", last_name="Holm", email="nils@example.com",
-                         phone="0709998877")  # fmt: skip
+    person = make_person(
+        owner, first_name="Nils", last_name="Holm", email="nils@example.com", phone="0709998877"
+    )
     return make_api(clinic, "receptionist"), service, staff, person
 
 
 def test_staff_book_list_move_cancel(clinic, desk):
-    api, service, (p1, p2), person = desk
+    api, service, (_p1, p2), person = desk
     start = next_local(clinic, days=2, hour=11)
     response = api.post(
         "appointments",
-        {"person": person.pk, "service": service.pk, "start": start.isoformat(),
-         "practitioner": p2.pk, "channel": "desk"},
-    )  # fmt: skip
+        {
+            "person": person.pk,
+            "service": service.pk,
+            "start": start.isoformat(),
+            "practitioner": p2.pk,
+            "channel": "desk",
+        },
+    )
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["practitioner"] == p2.pk and created["channel"] == "desk"
@@ -47,12 +53,20 @@ def test_staff_book_list_move_cancel(clinic, desk):
     listed = api.get("appointments", **{"from": day, "to": day}).json()
     assert [a["id"] for a in listed["items"]] == [created["id"]]
 
-    clash = api.post("appointments", {"person": person.pk, "service": service.pk,
-                                      "start": start.isoformat(), "practitioner": p2.pk})  # fmt: skip
+    clash = api.post(
+        "appointments",
+        {
+            "person": person.pk,
+            "service": service.pk,
+            "start": start.isoformat(),
+            "practitioner": p2.pk,
+        },
+    )
     assert clash.status_code == 409
 
-    moved = api.post(f"appointments/{created['id']}/move",
-                     {"start": (start + timedelta(hours=1)).isoformat()})  # fmt: skip
+    moved = api.post(
+        f"appointments/{created['id']}/move", {"start": (start + timedelta(hours=1)).isoformat()}
+    )
     assert moved.status_code == 200
     assert moved.json()["start"] == (start + timedelta(hours=1)).isoformat()
 
@@ -63,8 +77,9 @@ def test_staff_book_list_move_cancel(clinic, desk):
 
 def test_staff_bad_input(clinic, desk):
     api, service, _staff, person = desk
-    response = api.post("appointments", {"person": 999999, "service": service.pk,
-                                         "start": "nonsense"})  # fmt: skip
+    response = api.post(
+        "appointments", {"person": 999999, "service": service.pk, "start": "nonsense"}
+    )
     assert response.status_code == 422
     assert {"person", "start"} <= set(response.json()["errors"])
     assert api.post("appointments", {"person": person.pk}).status_code == 422
@@ -72,9 +87,13 @@ def test_staff_bad_input(clinic, desk):
 
 
 def test_no_show_only_for_past_bookings(clinic, desk, owner):
-    api, service, (p1, _p2), person = desk
-    appointment = appointment_book(actor=owner, service_id=service.pk, person_id=person.pk,
-                                   start=next_local(clinic, days=2, hour=9))  # fmt: skip
+    api, service, (_p1, _p2), person = desk
+    appointment = appointment_book(
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=next_local(clinic, days=2, hour=9),
+    )
     assert api.post(f"appointments/{appointment.pk}/no-show").status_code == 409
     past = timezone.now() - timedelta(days=1)
     Appointment.objects.filter(pk=appointment.pk).update(
@@ -86,14 +105,26 @@ def test_no_show_only_for_past_bookings(clinic, desk, owner):
 def test_database_refuses_overlapping_bookings(clinic, desk, owner):
     """Never double-booked, even when the service layer is bypassed."""
     _api, service, (p1, _p2), person = desk
-    first = appointment_book(actor=owner, service_id=service.pk, person_id=person.pk,
-                             start=next_local(clinic, days=2, hour=9), practitioner_id=p1.pk)  # fmt: skip
+    first = appointment_book(
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=next_local(clinic, days=2, hour=9),
+        practitioner_id=p1.pk,
+    )
     overlapping = Appointment(
-        clinic=clinic, practitioner=p1, service=service, person=person,
-        start=first.start + timedelta(minutes=15), end=first.end + timedelta(minutes=15),
-        busy_until=first.end + timedelta(minutes=15), channel="phone", reference="RAW1",
-        manage_token_hash="raw1", uid="raw1",
-    )  # fmt: skip
+        clinic=clinic,
+        practitioner=p1,
+        service=service,
+        person=person,
+        start=first.start + timedelta(minutes=15),
+        end=first.end + timedelta(minutes=15),
+        busy_until=first.end + timedelta(minutes=15),
+        channel="phone",
+        reference="RAW1",
+        manage_token_hash="raw1",
+        uid="raw1",
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         overlapping.save()
     first.status = "cancelled"
@@ -108,21 +139,33 @@ def test_staff_pages_book_and_show_the_calendar(clinic, desk, make_staff):
     client = Client()
     client.force_login(make_staff(clinic, "receptionist"))
     day = next_local(clinic, days=2).date()
-    page = client.get("/staff/appointments/new/", {"person": person.pk, "service": service.pk,
-                                                   "date": day.isoformat()})  # fmt: skip
+    page = client.get(
+        "/staff/appointments/new/",
+        {"person": person.pk, "service": service.pk, "date": day.isoformat()},
+    )
     assert page.status_code == 200
     slot = f"{next_local(clinic, 2, 10).isoformat()}|{p1.pk}"
     assert slot in page.content.decode()
-    response = client.post("/staff/appointments/new/", {"person": person.pk,
-        "service": service.pk, "date": day.isoformat(), "slot": slot, "channel": "phone"})  # fmt: skip
+    response = client.post(
+        "/staff/appointments/new/",
+        {
+            "person": person.pk,
+            "service": service.pk,
+            "date": day.isoformat(),
+            "slot": slot,
+            "channel": "phone",
+        },
+    )
     appointment = Appointment.objects.get()
     assert response["Location"] == f"/staff/appointments/{appointment.pk}/"
     detail = client.get(response["Location"]).content.decode()
     assert "Nils Holm" in detail and "n***@example.com" in detail  # delivery state, masked
     calendar = client.get("/staff/calendar/", {"date": day.isoformat()}).content.decode()
     assert "Nils Holm" in calendar
-    again = client.post("/staff/appointments/new/", {"person": person.pk,
-        "service": service.pk, "date": day.isoformat(), "slot": slot})  # fmt: skip
+    again = client.post(
+        "/staff/appointments/new/",
+        {"person": person.pk, "service": service.pk, "date": day.isoformat(), "slot": slot},
+    )
     assert again.status_code == 422  # taken: the form is shown again with the reason
     cancel = client.post(f"/staff/appointments/{appointment.pk}/cancel/", {"reason": "flu"})
     assert cancel.status_code == 302
@@ -142,14 +185,21 @@ def dental(make_clinic, make_bookable, make_api):
 
 
 def test_booking_request_to_booking(dental, make_actor, make_person):
-    clinic, service, (p1,), api = dental
+    clinic, service, (_p1,), api = dental
     response = Client().post(
         f"/api/v1/public/{clinic.slug}/booking-requests",
-        data={"first_name": "Kari", "last_name": "Nordmann", "email": "kari@example.com",
-              "preferred_weekdays": [0, 2], "preferred_time": "morning",
-              "source": "Google", "message": "", "accept_privacy_notice": True},
+        data={
+            "first_name": "Kari",
+            "last_name": "Nordmann",
+            "email": "kari@example.com",
+            "preferred_weekdays": [0, 2],
+            "preferred_time": "morning",
+            "source": "Google",
+            "message": "",
+            "accept_privacy_notice": True,
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201
     request_id = response.json()["id"]
     listed = api.get("booking-requests").json()["items"]
@@ -159,9 +209,8 @@ def test_booking_request_to_booking(dental, make_actor, make_person):
     person = make_person(make_actor(clinic, "owner"), first_name="Kari", last_name="Nordmann")
     converted = api.post(
         f"booking-requests/{request_id}/convert",
-        {"person": person.pk, "start": next_local(clinic, 3, 9).isoformat(),
-         "service": service.pk},
-    )  # fmt: skip
+        {"person": person.pk, "start": next_local(clinic, 3, 9).isoformat(), "service": service.pk},
+    )
     assert converted.status_code == 201
     booking_request = BookingRequest.objects.get()
     assert booking_request.status == "converted"
@@ -177,13 +226,23 @@ def test_booking_request_validation_and_decline(dental):
         content_type="application/json",
     )
     assert bad.status_code == 422
-    assert {"first_name", "last_name", "email", "preferred_weekdays", "preferred_time",
-            "accept_privacy_notice"} <= set(bad.json()["errors"])  # fmt: skip
+    assert {
+        "first_name",
+        "last_name",
+        "email",
+        "preferred_weekdays",
+        "preferred_time",
+        "accept_privacy_notice",
+    } <= set(bad.json()["errors"])
     created = booking_request_create(
         clinic=clinic,
-        data={"first_name": "Ola", "last_name": "N", "phone": "41234567",
-              "accept_privacy_notice": True},
-    )  # fmt: skip
+        data={
+            "first_name": "Ola",
+            "last_name": "N",
+            "phone": "41234567",
+            "accept_privacy_notice": True,
+        },
+    )
     declined = api.post(f"booking-requests/{created.pk}/decline", {"reason": "Full"})
     assert declined.json()["status"] == "declined"
 
@@ -192,15 +251,20 @@ def test_unconverted_requests_expire_and_are_deleted(dental):
     clinic, _service, _staff, _api = dental
     created = booking_request_create(
         clinic=clinic,
-        data={"first_name": "Ola", "last_name": "N", "phone": "41234567",
-              "accept_privacy_notice": True},
-    )  # fmt: skip
+        data={
+            "first_name": "Ola",
+            "last_name": "N",
+            "phone": "41234567",
+            "accept_privacy_notice": True,
+        },
+    )
     assert booking_requests_expire() == 0
     later = created.expires_at + timedelta(seconds=1)
     assert booking_requests_expire(now=later) == 1
     assert not BookingRequest.objects.exists()
-    evidence = AccessLogEntry.objects.filter(clinic=clinic, object_type="booking_request",
-                                             action="delete").get()  # fmt: skip
+    evidence = AccessLogEntry.objects.filter(
+        clinic=clinic, object_type="booking_request", action="delete"
+    ).get()
     assert evidence.detail == "expired requests deleted: 1"  # what and how many, no content
 
 
@@ -221,13 +285,20 @@ def test_booking_ips_expire(clinic, make_bookable):
 
 def test_reminders_are_queued_once_within_the_window(clinic, desk, owner):
     _api, service, _staff, person = desk
-    soon = appointment_book(actor=owner, service_id=service.pk, person_id=person.pk,
-                            start=next_local(clinic, days=1, hour=10))  # fmt: skip
-    appointment_book(actor=owner, service_id=service.pk, person_id=person.pk,
-                     start=next_local(clinic, days=6, hour=10))  # fmt: skip
+    soon = appointment_book(
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=next_local(clinic, days=1, hour=10),
+    )
+    appointment_book(
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=next_local(clinic, days=6, hour=10),
+    )
     now = soon.start - timedelta(hours=20)
     assert reminders_enqueue(now=now) == 2  # e-mail and SMS for the one within 24 h
     assert reminders_enqueue(now=now) == 0  # idempotent
     reminders = OutboxMessage.objects.filter(kind="reminder")
-    assert {(m.channel, m.related_id) for m in reminders} == {("email", soon.pk),
-                                                               ("sms", soon.pk)}  # fmt: skip
+    assert {(m.channel, m.related_id) for m in reminders} == {("email", soon.pk), ("sms", soon.pk)}

@@ -133,7 +133,10 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 def _table(report: dict) -> str:
-    head = f"{'database':<11}{'metric':<26}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  target"
+    head = (
+        f"{'database':<11}{'metric':<24}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'sql/req':>9}  target"
+    )
     lines = [
         f"machine: {report['machine']['cores']} cores, {report['machine']['platform']}",
     ]
@@ -150,8 +153,8 @@ def _table(report: dict) -> str:
             if target:
                 target += ": met" if m["target_met"] else ": MISSED"
             lines.append(
-                f"{backend:<11}{name:<26}{m['n']:>6}{m['p50_ms']:>9.2f}{m['p95_ms']:>9.2f}"
-                f"{m['p99_ms']:>9.2f}  {target}"
+                f"{backend:<11}{name:<24}{m['n']:>5}{m['p50_ms']:>9.2f}{m['p95_ms']:>9.2f}"
+                f"{m['p99_ms']:>9.2f}{m.get('statements', 0):>9.1f}  {target}"
             )
     return "\n".join(lines)
 
@@ -238,7 +241,7 @@ def _measure(api: _Api, clinic, rng: random.Random, sample: list[dict], args) ->
     searches = _percentiles([ms for samples in by_kind.values() for ms in samples])
     searches["target"] = f"p95 <= {SEARCH_P95_TARGET_MS:g}"
     searches["target_met"] = searches["p95_ms"] <= SEARCH_P95_TARGET_MS
-    return {
+    metrics = {
         "person search": searches,
         **{f"  search: {kind}": _percentiles(by_kind[kind]) for kind, _w in SEARCH_MIX},
         "person read": _percentiles(reads),
@@ -246,6 +249,34 @@ def _measure(api: _Api, clinic, rng: random.Random, sample: list[dict], args) ->
         # The cheapest request (middleware and one SELECT 1): what no endpoint can beat.
         "healthz (floor)": _percentiles(floor),
     }
+    _count_statements(metrics, api, clinic, rng, sample)
+    return metrics
+
+
+def _count_statements(metrics: dict, api: _Api, clinic, rng, sample: list[dict]) -> None:
+    """SQL statements per request (after the timings: counting them costs time).
+
+    On PostgreSQL each is a round trip, plus BEGIN and COMMIT for a request that writes.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(call: Callable[[], HttpResponseLike]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _time(call)
+        return len(captured.captured_queries)
+
+    for kind, _weight in SEARCH_MIX:
+        queries = [_search_query(rng, sample) for _ in range(200)]
+        calls = [api.search(q) for k, q in queries if k == kind][:10]
+        metrics[f"  search: {kind}"]["statements"] = statistics.mean(map(statements, calls))
+    metrics["person search"]["statements"] = statistics.mean(
+        metrics[f"  search: {kind}"]["statements"] for kind, _w in SEARCH_MIX
+    )
+    metrics["person read"]["statements"] = statements(api.read(rng.choice(sample)["id"]))
+    body = next(_new_people(clinic, rng, 1))
+    metrics["person create"]["statements"] = statements(api.create(body))
+    metrics["healthz (floor)"]["statements"] = statements(api.health())
 
 
 def _clinic_and_token():
@@ -370,24 +401,45 @@ class _Api:
 
 
 def _explain_samples(clinic, sample: list[dict], rng: random.Random) -> dict:
-    """EXPLAIN ANALYZE of the search's queries for one query of each kind (for the record)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    """EXPLAIN ANALYZE of what one search of each kind, and one create, ask of people_person.
 
+    Run after the timings, so the extra rows it logs and creates change nothing measured.
+    """
     from praksis.clinics.access import system_actor
     from praksis.people.selectors import person_search
+    from praksis.people.services import person_create
 
+    actor = system_actor(clinic)
     plans = {}
     for kind, _weight in SEARCH_MIX:
         query = _search_query(rng, sample)
         while query[0] != kind:
             query = _search_query(rng, sample)
-        query = query[1]
-        with CaptureQueriesContext(connection) as captured:
-            person_search(actor=system_actor(clinic), query=query)
-        selects = [q["sql"] for q in captured.captured_queries if "people_person" in q["sql"]]
-        plans[kind] = {"query": query, "plans": [_explain(connection, sql) for sql in selects]}
+        text = query[1]
+        plans[kind] = {
+            "query": text,
+            "plans": _explained(lambda text=text: person_search(actor=actor, query=text)),
+        }
+    body = next(_new_people(clinic, rng, 1))
+    plans["create"] = {
+        "query": "POST /api/v1/persons",
+        "plans": _explained(lambda: person_create(actor=actor, data=body)),
+    }
     return plans
+
+
+def _explained(call: Callable[[], object]) -> list[dict]:
+    """Run ``call``, then explain each SELECT it sent to people_person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [
+        _explain(connection, query["sql"])
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and "people_person" in query["sql"]
+    ]
 
 
 def _explain(connection, sql: str) -> dict:
@@ -404,7 +456,9 @@ def _explain(connection, sql: str) -> dict:
 
 def _plan_summary(node: dict, depth: int = 0) -> list[str]:
     index = f" using {node['Index Name']}" if "Index Name" in node else ""
-    line = f"{'  ' * depth}{node['Node Type']}{index} rows={node.get('Actual Rows')}"
+    removed = node.get("Rows Removed by Filter")
+    dropped = f" (filtered out {removed})" if removed else ""
+    line = f"{'  ' * depth}{node['Node Type']}{index} rows={node.get('Actual Rows')}{dropped}"
     lines = [line]
     for child in node.get("Plans", []):
         lines += _plan_summary(child, depth + 1)

@@ -7,7 +7,7 @@ booking, in the clinic's language, with the manage link and the calendar file.
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from praksis.messaging.services import message_enqueue
@@ -28,7 +28,7 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
     clinic = appointment.clinic
     person = appointment.person
     queued = 0
-    with translation.override(clinic.language):
+    with translation.override(clinic.language), timezone.override(clinic.zone):
         local_start = appointment.start.astimezone(clinic.zone)
         context = {
             "kind": kind,
@@ -78,7 +78,7 @@ def notify_request(request, kind: str) -> int:
     clinic = request.clinic
     if not request.email:
         return 0
-    with translation.override(clinic.language):
+    with translation.override(clinic.language), timezone.override(clinic.zone):
         subject = (
             _("We have received your booking request")
             if kind == "received"

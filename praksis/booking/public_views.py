@@ -43,7 +43,7 @@ def public_page(view):
         lang = lang if lang in LANGS else the_clinic.language
         request.clinic = the_clinic
         request.lang = lang
-        with translation.override(lang):
+        with translation.override(lang), timezone.override(the_clinic.zone):
             response = view(request, the_clinic, *args, **kwargs)
             response["Content-Language"] = lang
             return response
@@ -53,10 +53,14 @@ def public_page(view):
 
 def _ctx(request, **extra) -> dict:
     clinic = request.clinic
+    # Switching language keeps the client where they are (service, time, week).
+    kept = {k: v for k, v in request.GET.items() if k != "lang"}
+    if request.method == "POST":
+        kept.update({k: request.POST[k] for k in ("service", "start") if request.POST.get(k)})
     return {
         "clinic": clinic,
         "lang": request.lang,
-        "langs": LANGS,
+        "langs": [(code, urlencode({**kept, "lang": code})) for code in LANGS],
         "lang_query": urlencode({"lang": request.lang}),
         **extra,
     }

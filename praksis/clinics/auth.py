@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Membership, Role, User
@@ -67,7 +68,9 @@ def staff_view(capability: str | None = None):
             if capability:
                 require(request.actor, capability)
             try:
-                return view(request, *args, **kwargs)
+                # Times on staff pages are shown on the clinic's clock.
+                with timezone.override(membership.clinic.zone):
+                    return view(request, *args, **kwargs)
             except PermissionDenied:
                 return render(request, "staff/forbidden.html", status=403)
 

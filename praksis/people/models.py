@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +44,7 @@ class Person(models.Model):
             ),
             models.Index(fields=["clinic", "phone"], name="person_phone"),
             models.Index(fields=["clinic", "birth_date"], name="person_birth"),
-            models.Index(fields=["clinic", "email"], name="person_email"),
+            models.Index(F("clinic"), Upper("email"), name="person_email_ci"),
         ]
 
     def __str__(self) -> str:

@@ -74,6 +74,10 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured("PRAKSIS_KEY must be 32 bytes, url-safe base64 encoded") from exc
 
+# While rotating PRAKSIS_KEY: the previous key, so data keys wrapped by it still open
+# until `praksis rotate-key` has re-wrapped them all.
+PRAKSIS_KEY_PREVIOUS = env_str("PRAKSIS_KEY_PREVIOUS") or None
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when PRAKSIS_ENV=production")
@@ -98,6 +102,9 @@ INSTALLED_APPS = [
     "praksis.privacy",
     "praksis.booking",
     "praksis.messaging",
+    "praksis.journal",
+    "praksis.recall",
+    "praksis.sales",
 ]
 
 MIDDLEWARE = [

@@ -6,11 +6,9 @@ slow for a million rows. Here the values come from :mod:`praksis.people.syntheti
 by construction, REQ-41: synthetic numbers only), rows go in with ``bulk_create`` in
 batches, and each batch commits in its own transaction together with ONE access-log row
 that says what was generated, so a failure loses at most one batch and the chain stays
-short and intact. On PostgreSQL the people go in with binary ``COPY`` instead, their ids
-reserved from the table's sequence first so that later steps and the log still know them:
-``bulk_create`` reached about 9,000 people/s there (model instances and a 5,000-row
-``INSERT`` built in Python), binary ``COPY`` fed row by row as the values are made reaches
-20,000-30,000/s on two cores, the server indexing while Python makes the next rows.
+short and intact. On PostgreSQL rows go in with binary ``COPY`` instead (see
+:func:`_insert`), their ids reserved from the table's sequence first so that later steps
+and the log still know them.
 
 A batch is built by a pipeline: people first, then the steps in :data:`BATCH_STEPS`, each
 of which hangs records off the people just inserted (animals for a veterinary clinic
@@ -26,11 +24,12 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from praksis.audit.models import Action
@@ -58,8 +57,8 @@ class Generation:
     identities: set[str]
     serial: int
     chips: set[str] | None = None  # loaded on first use (only clinics with animals)
-    id_sequence: str | None = None  # PostgreSQL: the sequence behind Person.id
-    column_types: list[int] | None = None  # PostgreSQL: type oids, for binary COPY
+    # PostgreSQL, per table: the id sequence and the columns' type oids (for binary COPY).
+    copy_setup: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -138,14 +137,28 @@ def _batch_sizes(count: int, batch_size: int) -> Iterator[int]:
 def _generate_batch(run: Generation, size: int) -> None:
     """One transaction: the people, every step's records, and their access-log rows."""
     now = timezone.now()
+    fixed = {"clinic_id": run.clinic.pk, "created_at": now, "updated_at": now}
     with transaction.atomic():
-        insert = _copy_people if connection.vendor == "postgresql" else _bulk_create_people
-        ids = insert(run, _new_people(run, size), size, now)
+        _no_commit_wait()
+        ids = _insert(run, Person, ({**row, **fixed} for row in _new_people(run, size)), size)
         accesses = [_summary("person", ids)]
         for step in BATCH_STEPS:
             accesses += step(run, ids, now)
         log_accesses(system_actor(run.clinic, channel="cli"), accesses)
     run.counts["person"] += len(ids)
+
+
+def _no_commit_wait() -> None:
+    """PostgreSQL: commit this batch without waiting for its WAL to reach the disk.
+
+    A crash could lose the last batches, never half of one: the people, their records
+    and the access-log row that announces them commit or vanish together, so the chain
+    stays intact — and synthetic load-test data can simply be generated again. Saves a
+    WAL flush of several megabytes per batch.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _new_people(run: Generation, size: int) -> Iterator[dict]:
@@ -158,62 +171,62 @@ def _new_people(run: Generation, size: int) -> Iterator[dict]:
         yield person_values(rng, clinic, serial, taken=taken, today=today)
 
 
-def _bulk_create_people(
-    run: Generation, values: Iterator[dict], size: int, now: datetime
-) -> list[int]:
-    """The portable path (SQLite): one INSERT ... RETURNING id per chunk Django picks."""
-    people = Person.objects.bulk_create(
-        Person(clinic=run.clinic, created_at=now, updated_at=now, **row) for row in values
-    )
-    return [person.pk for person in people]
+def _insert(run: Generation, model: type[Model], rows: Iterable[dict], size: int) -> list[int]:
+    """Insert ``size`` rows of ``model`` (attribute name -> value); their ids, in order.
+
+    PostgreSQL gets binary ``COPY``: ``bulk_create`` reached about 9,000 people/s there
+    (model instances and a 5,000-row ``INSERT`` built in Python); COPY fed row by row
+    while the values are made reaches 20,000-30,000/s on two cores. Elsewhere (SQLite)
+    ``bulk_create``, which returns the ids itself.
+    """
+    if connection.vendor == "postgresql":
+        return _copy(run, model, rows, size)
+    return [obj.pk for obj in model.objects.bulk_create(model(**row) for row in rows)]
 
 
-def _copy_people(run: Generation, values: Iterator[dict], size: int, now: datetime) -> list[int]:
-    """PostgreSQL: reserve ids from the sequence, then stream the rows with COPY.
+def _copy(run: Generation, model: type[Model], rows: Iterable[dict], size: int) -> list[int]:
+    """Reserve ids from the table's sequence, then stream the rows with binary COPY.
 
     Reserving with ``nextval`` keeps concurrent writers safe (no id is handed out twice)
-    and gives the ids the access-log row and the later steps need, which COPY cannot
-    return. Constraints and indexes are checked exactly as for an INSERT.
+    and yields the ids the access log and the later steps need, which COPY cannot
+    return. Constraints, indexes and foreign keys are checked exactly as for an INSERT.
     """
-    meta = Person._meta
+    meta = model._meta
     fields = meta.concrete_fields
     defaults = {f.attname: f.get_default() for f in fields}
-    fixed = {"clinic_id": run.clinic.pk, "created_at": now, "updated_at": now}
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        if run.id_sequence is None or run.column_types is None:
-            run.id_sequence, run.column_types = _copy_setup(cursor, [f.column for f in fields])
+        if meta.db_table not in run.copy_setup:
+            run.copy_setup[meta.db_table] = _copy_setup(cursor, model)
+        sequence, types = run.copy_setup[meta.db_table]
         # A constant sequence name: looking it up per row costs three times as much.
-        cursor.execute(
-            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-            [run.id_sequence, size],
-        )
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, size])
         ids = [pk for (pk,) in cursor.fetchall()]
         sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
         with cursor.cursor.copy(sql) as copy:
-            copy.set_types(run.column_types)
-            for pk, row in zip(ids, values, strict=True):
-                record = {**defaults, **row, **fixed, meta.pk.attname: pk}
+            copy.set_types(types)
+            for pk, row in zip(ids, rows, strict=True):
+                record = {**defaults, **row, meta.pk.attname: pk}
                 copy.write_row([record[f.attname] for f in fields])
     return ids
 
 
-def _copy_setup(cursor, columns: list[str]) -> tuple[str, list[int]]:
-    """The id sequence and the columns' type oids, asked once per run.
+def _copy_setup(cursor, model: type[Model]) -> tuple[str, list[int]]:
+    """The id sequence and the columns' type oids of ``model``'s table, asked once per run.
 
     Binary COPY needs the exact types; the catalogue is the authority, not the models.
     """
-    table = Person._meta.db_table
-    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, Person._meta.pk.column])
+    meta = model._meta
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
     (sequence,) = cursor.fetchone()
     cursor.execute(
         "SELECT attname, atttypid FROM pg_attribute"
         " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-        [table],
+        [meta.db_table],
     )
     oids = dict(cursor.fetchall())
-    return sequence, [int(oids[column]) for column in columns]
+    return sequence, [int(oids[f.column]) for f in meta.concrete_fields]
 
 
 def _summary(object_type: str, ids: list[int]) -> Access:
@@ -236,34 +249,34 @@ def _animals(run: Generation, person_ids: list[int], now: datetime) -> list[Acce
                 "chip_id", flat=True
             )
         )
-    rng = run.rng
-    animals: list[Animal] = []
+    animals: list[dict] = []
     owners: list[int] = []
     for person_id in person_ids:
-        for _ in range(rng.choice((1, 1, 1, 2))):
-            animals.append(_new_animal(run, now))
+        for _ in range(run.rng.choice((1, 1, 1, 2))):
+            animals.append(_animal_values(run, now))
             owners.append(person_id)
-    animals = Animal.objects.bulk_create(animals)
-    AnimalOwner.objects.bulk_create(
-        AnimalOwner(clinic=run.clinic, animal=animal, person_id=owner, is_primary=True)
-        for animal, owner in zip(animals, owners, strict=True)
+    animal_ids = _insert(run, Animal, animals, len(animals))
+    ownerships = (
+        {"clinic_id": run.clinic.pk, "animal_id": animal, "person_id": owner, "is_primary": True}
+        for animal, owner in zip(animal_ids, owners, strict=True)
     )
-    run.counts["animal"] += len(animals)
-    return [_summary("animal", [a.pk for a in animals])]
+    _insert(run, AnimalOwner, ownerships, len(animal_ids))
+    run.counts["animal"] += len(animal_ids)
+    return [_summary("animal", animal_ids)]
 
 
-def _new_animal(run: Generation, now: datetime) -> Animal:
+def _animal_values(run: Generation, now: datetime) -> dict:
     rng = run.rng
     species = rng.choice(_SPECIES)
-    return Animal(
-        clinic=run.clinic,
-        name=rng.choice(ANIMAL_NAMES),
-        species=species,
-        breed=rng.choice(SPECIES_BREEDS[species]),
-        birth_date=run.today - timedelta(days=rng.randint(365, 365 * 14)),
-        chip_id=_new_chip(run) if species in _CHIPPED else None,
-        created_at=now,
-    )
+    return {
+        "clinic_id": run.clinic.pk,
+        "name": rng.choice(ANIMAL_NAMES),
+        "species": species,
+        "breed": rng.choice(SPECIES_BREEDS[species]),
+        "birth_date": run.today - timedelta(days=rng.randint(365, 365 * 14)),
+        "chip_id": _new_chip(run) if species in _CHIPPED else None,
+        "created_at": now,
+    }
 
 
 def _new_chip(run: Generation) -> str:

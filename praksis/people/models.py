@@ -24,6 +24,8 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     address = models.TextField(blank=True)
+    # GDPR Art. 18: while set, the data is only stored — no recall, marketing or reminders.
+    restricted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -110,3 +112,40 @@ class AnimalOwner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} owns {self.animal_id}"
+
+
+class DataKey(models.Model):
+    """A person's (or animal's) data key, wrapped by the deployment key.
+
+    Health data of the subject is encrypted under this key (AES-GCM); destroying it
+    makes that data unreadable everywhere, backups included (crypto-shredding).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="data_key"
+    )
+    animal = models.OneToOneField(
+        Animal, on_delete=models.CASCADE, null=True, blank=True, related_name="data_key"
+    )
+    wrapped_key = models.BinaryField(null=True, blank=True)
+    # Which deployment key wrapped it (a fingerprint, never the key).
+    kek_id = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(animal__isnull=True))
+                | (Q(person__isnull=True) & Q(animal__isnull=False)),
+                name="datakey_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(destroyed_at__isnull=False) | Q(wrapped_key__isnull=False),
+                name="datakey_present_unless_destroyed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"key for {'person' if self.person_id else 'animal'} {self.person_id or self.animal_id}"

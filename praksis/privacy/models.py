@@ -29,6 +29,7 @@ class Purpose(models.TextChoices):
     PRIVACY_NOTICE = "privacy_notice", _("Privacy notice acknowledged")
     MARKETING_EMAIL = "marketing_email", _("Marketing by e-mail")
     MARKETING_SMS = "marketing_sms", _("Marketing by SMS")
+    RECALL = "recall", _("Recall reminders by e-mail or SMS")
     PHOTOS = "photos", _("Photos on social media")
     DISCLOSURE = "disclosure", _("Disclosure to a third party")
     COOKIES = "cookies", _("Cookies")

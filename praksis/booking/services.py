@@ -538,7 +538,10 @@ def reminders_enqueue(*, now: datetime | None = None, batch_size: int = 500) -> 
     queued = 0
     candidates = (
         Appointment.objects.filter(
-            status=Appointment.Status.BOOKED, start__gt=now, start__lte=horizon
+            status=Appointment.Status.BOOKED,
+            start__gt=now,
+            start__lte=horizon,
+            person__restricted_at__isnull=True,  # Art. 18: no reminders while restricted
         )
         .select_related("clinic", "service", "person", "clinic__booking_policy")
         .order_by("start")

@@ -92,11 +92,13 @@ def _http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from praksis.booking.api import public_router, staff_router
+    from praksis.journal.api import router as journal_router
     from praksis.people.api import router as people_router
 
     api.add_router("/", people_router)
     api.add_router("/", staff_router)
     api.add_router("/", public_router)
+    api.add_router("/", journal_router)
 
 
 _register_routers()

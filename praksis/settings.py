@@ -302,6 +302,9 @@ if SMS_API_URL and not SMS_API_URL.startswith(("https://", "http://")):
 # Alphanumeric sender id (at most 11 characters); empty: each clinic's own name.
 SMS_SENDER = env_str("SMS_SENDER", "")
 
+# --- Journal ----------------------------------------------------------------------------
+PRAKSIS_ATTACHMENT_MAX_BYTES = env_int("PRAKSIS_ATTACHMENT_MAX_BYTES", 10 * 2**20)
+
 # --- Booking ----------------------------------------------------------------------------
 # Absolute address of this deployment, for links in e-mails (manage links).
 PRAKSIS_BASE_URL = (env_str("PRAKSIS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")

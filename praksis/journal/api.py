@@ -1,0 +1,225 @@
+"""Journal API. Entries have no PUT, PATCH or DELETE: a signed entry is changed only by
+adding an amendment, and a draft is signed with POST .../sign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from praksis.journal import selectors, services
+from praksis.journal.models import EntryKind
+from praksis.journal.pdf import journal_pdf
+
+router = Router(tags=["journal"])
+
+
+class EntryIn(Schema):
+    text: str | None = None
+    fields: dict[str, Any] | None = None
+    sign: bool = False
+
+
+class FollowupIn(Schema):
+    text: str | None = None
+    reason: str | None = None
+
+
+class Author(Schema):
+    name: str
+    title: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class FollowupOut(Schema):
+    id: int
+    kind: str
+    text: str
+    reason: str
+    author: Author
+    created_at: datetime
+    signed_at: datetime | None
+    concerns: int | None
+
+
+class EntryOut(FollowupOut):
+    fields: dict[str, Any]
+    signed: bool
+    unreadable: bool
+    amendments: list[FollowupOut]
+    followups: list[FollowupOut]
+    attachments: list[AttachmentOut]
+
+
+class EntryPage(Schema):
+    items: list[EntryOut]
+    count: int
+
+
+def _followup(view: selectors.EntryView) -> dict:
+    return {
+        "id": view.id,
+        "kind": view.kind,
+        "text": view.text,
+        "reason": view.reason,
+        "author": {"name": view.author_name, "title": view.author_title},
+        "created_at": view.created_at,
+        "signed_at": view.signed_at,
+        "concerns": view.concerns_id,
+    }
+
+
+def _out(view: selectors.EntryView) -> dict:
+    return {
+        **_followup(view),
+        "fields": view.fields,
+        "signed": view.signed,
+        "unreadable": view.unreadable,
+        "amendments": [_followup(f) for f in view.followups if f.kind == EntryKind.AMENDMENT],
+        "followups": [_followup(f) for f in view.followups],
+        "attachments": [a.__dict__ for a in view.attachments],
+    }
+
+
+def _list(request, *, person_id=None, animal_id=None, purpose: str = ""):
+    views = selectors.journal_read(
+        actor=request.auth, person_id=person_id, animal_id=animal_id, purpose=purpose
+    )
+    return {"items": [_out(v) for v in views], "count": len(views)}
+
+
+def _create(request, payload: EntryIn, *, person_id=None, animal_id=None):
+    entry = services.entry_create(
+        actor=request.auth,
+        person_id=person_id,
+        animal_id=animal_id,
+        text=payload.text or "",
+        fields=payload.fields,
+        sign=payload.sign,
+    )
+    return Status(201, _out(selectors.entry_read(actor=request.auth, entry_id=entry.pk)))
+
+
+def _pdf(request, *, person_id=None, animal_id=None):
+    pdf = journal_pdf(
+        actor=request.auth,
+        person_id=person_id,
+        animal_id=animal_id,
+        purpose=request.GET.get("purpose", "print"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="journal.pdf"'
+    return response
+
+
+@router.get("persons/{int:person_id}/journal", response=EntryPage)
+def person_journal(request, person_id: int, purpose: str = ""):
+    return _list(request, person_id=person_id, purpose=purpose)
+
+
+@router.post("persons/{int:person_id}/journal", response={201: EntryOut})
+def person_journal_append(request, person_id: int, payload: EntryIn):
+    return _create(request, payload, person_id=person_id)
+
+
+@router.get("persons/{int:person_id}/journal.pdf")
+def person_journal_pdf(request, person_id: int):
+    return _pdf(request, person_id=person_id)
+
+
+@router.get("animals/{int:animal_id}/journal", response=EntryPage)
+def animal_journal(request, animal_id: int, purpose: str = ""):
+    return _list(request, animal_id=animal_id, purpose=purpose)
+
+
+@router.post("animals/{int:animal_id}/journal", response={201: EntryOut})
+def animal_journal_append(request, animal_id: int, payload: EntryIn):
+    return _create(request, payload, animal_id=animal_id)
+
+
+@router.get("animals/{int:animal_id}/journal.pdf")
+def animal_journal_pdf(request, animal_id: int):
+    return _pdf(request, animal_id=animal_id)
+
+
+@router.get("journal/{int:entry_id}", response=EntryOut)
+def entry(request, entry_id: int):
+    return _out(selectors.entry_read(actor=request.auth, entry_id=entry_id))
+
+
+@router.post("journal/{int:entry_id}/sign", response=EntryOut)
+def entry_sign(request, entry_id: int):
+    services.entry_sign(actor=request.auth, entry_id=entry_id)
+    return _out(selectors.entry_read(actor=request.auth, entry_id=entry_id))
+
+
+@router.get("journal/{int:entry_id}/amendments", response=list[FollowupOut])
+def amendments(request, entry_id: int):
+    view = selectors.entry_read(actor=request.auth, entry_id=entry_id)
+    return [_followup(f) for f in view.followups if f.kind == EntryKind.AMENDMENT]
+
+
+def _followup_create(request, entry_id: int, kind: str, payload: FollowupIn):
+    created = services.followup_add(
+        actor=request.auth,
+        entry_id=entry_id,
+        kind=kind,
+        text=payload.text or "",
+        reason=payload.reason or "",
+    )
+    view = selectors.entry_read(actor=request.auth, entry_id=created.pk)
+    return Status(201, _followup(view))
+
+
+@router.post("journal/{int:entry_id}/amendments", response={201: FollowupOut})
+def amendment_add(request, entry_id: int, payload: FollowupIn):
+    return _followup_create(request, entry_id, EntryKind.AMENDMENT, payload)
+
+
+@router.post("journal/{int:entry_id}/objections", response={201: FollowupOut})
+def objection_add(request, entry_id: int, payload: FollowupIn):
+    return _followup_create(request, entry_id, EntryKind.OBJECTION, payload)
+
+
+@router.post("journal/{int:entry_id}/refusals", response={201: FollowupOut})
+def refusal_add(request, entry_id: int, payload: FollowupIn):
+    return _followup_create(request, entry_id, EntryKind.REFUSED_CORRECTION, payload)
+
+
+@router.post("journal/{int:entry_id}/attachments", response={201: AttachmentOut})
+def attachment_add(request, entry_id: int, file: UploadedFile = File(...)):  # noqa: B008
+    attachment = services.attachment_add(
+        actor=request.auth,
+        entry_id=entry_id,
+        filename=file.name,
+        content_type=file.content_type or "",
+        data=file.read(settings.PRAKSIS_ATTACHMENT_MAX_BYTES + 1),
+    )
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+        },
+    )
+
+
+@router.get("journal/attachments/{int:attachment_id}")
+def attachment_get(request, attachment_id: int):
+    attachment, data = selectors.attachment_read(actor=request.auth, attachment_id=attachment_id)
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -5,10 +5,49 @@ from praksis.booking import public_views as booking_public
 from praksis.booking import views as booking_views
 from praksis.clinics import views as clinic_views
 from praksis.core import views as core_views
+from praksis.journal import views as journal_views
 from praksis.people import views as people_views
 from praksis.privacy import views as privacy_views
 
 staff_patterns = [
+    *[
+        pattern
+        for kind in ("persons", "animals")
+        for pattern in (
+            path(
+                f"{kind}/<int:subject_id>/journal/",
+                journal_views.journal_page,
+                {"kind": kind},
+                name=f"journal-{kind}",
+            ),
+            path(
+                f"{kind}/<int:subject_id>/journal/new/",
+                journal_views.entry_new,
+                {"kind": kind},
+                name=f"journal-new-{kind}",
+            ),
+            path(
+                f"{kind}/<int:subject_id>/journal.pdf",
+                journal_views.journal_print,
+                {"kind": kind},
+                name=f"journal-print-{kind}",
+            ),
+        )
+    ],
+    path("journal/<int:entry_id>/edit/", journal_views.entry_edit, name="journal-edit"),
+    path("journal/<int:entry_id>/sign/", journal_views.entry_sign, name="journal-sign"),
+    path("journal/<int:entry_id>/discard/", journal_views.entry_discard, name="journal-discard"),
+    path("journal/<int:entry_id>/followups/", journal_views.followup_new, name="journal-followup"),
+    path(
+        "journal/<int:entry_id>/attachments/",
+        journal_views.attachment_upload,
+        name="journal-attach",
+    ),
+    path(
+        "journal/attachments/<int:attachment_id>/",
+        journal_views.attachment_download,
+        name="journal-attachment",
+    ),
     path("", clinic_views.home, name="home"),
     path("login/", clinic_views.login_view, name="login"),
     path("login/otp/", clinic_views.otp_view, name="otp"),

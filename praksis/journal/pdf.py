@@ -19,7 +19,10 @@ def journal_pdf(
     """Render the whole journal; the print is access-logged (action "print")."""
     subject = subject_of(actor, person_id=person_id, animal_id=animal_id)
     entries = journal_read(
-        actor=actor, person_id=person_id, animal_id=animal_id, purpose=purpose or "print",
+        actor=actor,
+        person_id=person_id,
+        animal_id=animal_id,
+        purpose=purpose or "print",
         action=Action.PRINT,
     )
     clinic = actor.clinic

@@ -148,4 +148,6 @@ class DataKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"key for {'person' if self.person_id else 'animal'} {self.person_id or self.animal_id}"
+        return (
+            f"key for {'person' if self.person_id else 'animal'} {self.person_id or self.animal_id}"
+        )

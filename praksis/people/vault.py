@@ -37,9 +37,9 @@ class VaultError(Exception):
 
 def _kek(master_b64: str) -> tuple[str, bytes]:
     master = base64.urlsafe_b64decode(master_b64)
-    kek = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"praksis", info=b"data-key-wrap"
-    ).derive(master)
+    kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"praksis", info=b"data-key-wrap").derive(
+        master
+    )
     return hashlib.sha256(kek).hexdigest()[:16], kek
 
 

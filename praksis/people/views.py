@@ -13,6 +13,7 @@ from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
+from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
@@ -68,6 +69,8 @@ def person_detail(request, person_id: int):
             "identity": _display_identity(person, actor.clinic),
             "animals": animals,
             "can_view_log": can(actor, "access_log.read"),
+            "can_read_journal": can(actor, "journal.read"),
+            "journal": journal_summary(actor=actor, person_id=person.pk),
             "appointments": [
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)

@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.models import Appointment, BookingRequest
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
+from praksis.journal.models import JournalEntry
+from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
@@ -74,8 +76,11 @@ def _snapshot(clinic):
     messages = list(
         OutboxMessage.objects.filter(clinic=clinic).values_list("pk", "status", "attempts")
     )
+    journal = list(
+        JournalEntry.objects.filter(clinic=clinic).values_list("pk", "signed_at", "updated_at")
+    )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
-    return people, animals, appointments, requests, messages, log
+    return people, animals, appointments, requests, messages, journal, log
 
 
 @pytest.fixture
@@ -96,6 +101,12 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
               "accept_privacy_notice": True},
     )  # fmt: skip
     message = OutboxMessage.objects.filter(clinic=clinic).first()
+    vet = make_actor(clinic, "practitioner")
+    entry = entry_create(actor=vet, animal_id=animal.pk, text="Tassen: otitis", sign=False)
+    attachment = attachment_add(
+        actor=vet, entry_id=entry.pk, filename="ear.png", content_type="image/png",
+        data=b"\x89PNG\r\n\x1a\n" + b"0" * 32,
+    )  # fmt: skip
     return (
         clinic,
         person,
@@ -106,6 +117,9 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "request_id": request.pk,
             "message_id": message.pk,
             "token": manage_token(appointment),
+            "subject_id": animal.pk,
+            "entry_id": entry.pk,
+            "attachment_id": attachment.pk,
         },
     )
 

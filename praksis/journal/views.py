@@ -1,0 +1,207 @@
+"""Staff pages for the journal: read, write, sign, amend, attach, print."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from praksis.clinics.auth import staff_view
+from praksis.core.errors import Conflict, ValidationFailed
+from praksis.journal import selectors, services
+from praksis.journal.fields import fields_for
+from praksis.journal.models import EntryKind, JournalEntry
+from praksis.journal.pdf import journal_pdf
+
+
+def _subject_kwargs(kind: str, subject_id: int) -> dict:
+    if kind == "persons":
+        return {"person_id": subject_id}
+    if kind == "animals":
+        return {"animal_id": subject_id}
+    raise Http404
+
+
+def _journal_url(kind: str, subject_id: int, **query) -> str:
+    url = reverse(f"staff:journal-{kind}", kwargs={"subject_id": subject_id})
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _entry_subject(request, entry_id: int) -> tuple[str, int]:
+    entry = JournalEntry.objects.filter(clinic=request.actor.clinic, pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    return ("persons", entry.person_id) if entry.person_id else ("animals", entry.animal_id)
+
+
+@staff_view("journal.read")
+def journal_page(request, kind: str, subject_id: int):
+    actor = request.actor
+    ids = _subject_kwargs(kind, subject_id)
+    subject = services.subject_of(actor, **ids)
+    entries = selectors.journal_read(actor=actor, purpose=request.GET.get("purpose", "care"), **ids)
+    template_fields = fields_for(actor.clinic.profile)
+    return render(
+        request,
+        "journal/journal.html",
+        {
+            "kind": kind,
+            "subject": subject,
+            "subject_id": subject_id,
+            "entries": entries,
+            "template_fields": template_fields,
+            "labels": {f.name: f.label for f in template_fields},
+            "errors": {},
+            "values": {},
+            "error": request.GET.get("error", ""),
+            "followup_kinds": [
+                (EntryKind.AMENDMENT, EntryKind.AMENDMENT.label),
+                (EntryKind.OBJECTION, EntryKind.OBJECTION.label),
+                (EntryKind.REFUSED_CORRECTION, EntryKind.REFUSED_CORRECTION.label),
+                (EntryKind.ACCESS_REQUEST, EntryKind.ACCESS_REQUEST.label),
+            ],
+        },
+    )
+
+
+def _posted_fields(request) -> dict:
+    prefix = "field_"
+    return {k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix) and v}
+
+
+def _message(exc) -> str:
+    if isinstance(exc, Conflict):
+        return exc.message
+    return "; ".join(f"{m}" for msgs in exc.errors.values() for m in msgs)
+
+
+@require_POST
+@staff_view("journal.write")
+def entry_new(request, kind: str, subject_id: int):
+    actor = request.actor
+    ids = _subject_kwargs(kind, subject_id)
+    try:
+        services.entry_create(
+            actor=actor,
+            text=request.POST.get("text", ""),
+            fields=_posted_fields(request),
+            sign=request.POST.get("action") == "sign",
+            **ids,
+        )
+    except ValidationFailed as exc:
+        subject = services.subject_of(actor, **ids)
+        entries = selectors.journal_read(actor=actor, purpose="care", **ids)
+        template_fields = fields_for(actor.clinic.profile)
+        return render(
+            request,
+            "journal/journal.html",
+            {
+                "kind": kind,
+                "subject": subject,
+                "subject_id": subject_id,
+                "entries": entries,
+                "template_fields": template_fields,
+                "labels": {f.name: f.label for f in template_fields},
+                "errors": exc.errors,
+                "values": request.POST,
+            },
+            status=422,
+        )
+    return redirect(_journal_url(kind, subject_id))
+
+
+def _entry_action(request, entry_id: int, run):
+    kind, subject_id = _entry_subject(request, entry_id)
+    try:
+        run()
+    except (ValidationFailed, Conflict) as exc:
+        return redirect(_journal_url(kind, subject_id, error=_message(exc)) + f"#entry-{entry_id}")
+    return redirect(_journal_url(kind, subject_id) + f"#entry-{entry_id}")
+
+
+@require_POST
+@staff_view("journal.write")
+def entry_edit(request, entry_id: int):
+    return _entry_action(
+        request,
+        entry_id,
+        lambda: services.entry_update_draft(
+            actor=request.actor,
+            entry_id=entry_id,
+            text=request.POST.get("text", ""),
+            fields=_posted_fields(request),
+        ),
+    )
+
+
+@require_POST
+@staff_view("journal.write")
+def entry_sign(request, entry_id: int):
+    return _entry_action(
+        request, entry_id, lambda: services.entry_sign(actor=request.actor, entry_id=entry_id)
+    )
+
+
+@require_POST
+@staff_view("journal.write")
+def entry_discard(request, entry_id: int):
+    return _entry_action(
+        request,
+        entry_id,
+        lambda: services.entry_discard_draft(actor=request.actor, entry_id=entry_id),
+    )
+
+
+@require_POST
+@staff_view("journal.write")
+def followup_new(request, entry_id: int):
+    return _entry_action(
+        request,
+        entry_id,
+        lambda: services.followup_add(
+            actor=request.actor,
+            entry_id=entry_id,
+            kind=request.POST.get("kind", EntryKind.AMENDMENT),
+            text=request.POST.get("text", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+    )
+
+
+@require_POST
+@staff_view("journal.write")
+def attachment_upload(request, entry_id: int):
+    upload = request.FILES.get("file")
+
+    def run():
+        if upload is None:
+            raise ValidationFailed({"file": [_("Choose a file.")]})
+        services.attachment_add(
+            actor=request.actor,
+            entry_id=entry_id,
+            filename=upload.name,
+            content_type=upload.content_type or "",
+            data=upload.read(settings.PRAKSIS_ATTACHMENT_MAX_BYTES + 1),
+        )
+
+    return _entry_action(request, entry_id, run)
+
+
+@staff_view("journal.read")
+def attachment_download(request, attachment_id: int):
+    attachment, data = selectors.attachment_read(actor=request.actor, attachment_id=attachment_id)
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{attachment.filename}"'
+    return response
+
+
+@staff_view("journal.read")
+def journal_print(request, kind: str, subject_id: int):
+    pdf = journal_pdf(actor=request.actor, purpose="print", **_subject_kwargs(kind, subject_id))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="journal.pdf"'
+    return response

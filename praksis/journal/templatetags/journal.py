@@ -30,3 +30,12 @@ def fieldvalue(value):
 @register.filter
 def identity(number, country):
     return format_identity(number, country) if number else ""
+
+
+@register.filter
+def lookup(mapping, key):
+    """``mapping[key]``, or an empty string when absent (form values and errors)."""
+    if not mapping:
+        return ""
+    value = mapping.get(key, "")
+    return "" if value is None else value

@@ -10,7 +10,7 @@ so the cost grows with the number of candidate slots, not with the bookings.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -62,7 +62,21 @@ def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, 
     return [(s, e) for s, e in merged]
 
 
-def free_slots(
+# A free slot in the cheapest form, a plain tuple whose order is the sort order:
+# (start epoch seconds, practitioner id, end epoch seconds, local ISO start, local ISO end).
+SlotRow = tuple[int, int, int, str, str]
+# "HH:MM:00" for every minute of a day and of the next (a visit may end after midnight).
+_HHMM = [f"{m // 60 % 24:02d}:{m % 60:02d}:00" for m in range(2 * 24 * 60)]
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def free_slot_rows(
     *,
     clinic: Clinic,
     service: Service,
@@ -72,8 +86,13 @@ def free_slots(
     respect_bookings: bool = True,
     respect_notice: bool = True,
     now: datetime | None = None,
-) -> list[Slot]:
-    """Bookable starts for ``service`` between two local dates (inclusive), in order."""
+) -> list[SlotRow]:
+    """Bookable starts for ``service`` between two local dates (inclusive), in order.
+
+    Works in integer seconds and formats local times arithmetically: a stretch of
+    working hours has one UTC offset (DST changes happen at night), so each slot costs a
+    few integer operations and a bisection, not time-zone conversions.
+    """
     policy = policy_for(clinic)
     zone = clinic.zone
     now = now or timezone.now()
@@ -83,7 +102,11 @@ def free_slots(
         date_to = min(date_to, today + timedelta(days=policy.horizon_days))
     if date_from > date_to:
         return []
-    earliest = now + timedelta(minutes=policy.min_notice_minutes) if respect_notice else None
+    earliest = (
+        int((now + timedelta(minutes=policy.min_notice_minutes)).timestamp())
+        if respect_notice
+        else None
+    )
 
     practitioners = service.practitioners.filter(active=True, clinic=clinic)
     if practitioner_id is not None:
@@ -98,9 +121,7 @@ def free_slots(
     ).values_list("practitioner_id", "weekday", "start", "end"):
         hours[(pid, weekday)].append((start, end))
 
-    window_start = _local_to_utc(date_from, time(0), zone) or datetime.combine(
-        date_from, time(0), tzinfo=zone
-    )
+    window_start = datetime.combine(date_from, time(0), tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone)
     closed = set(
         ClosedDay.objects.filter(clinic=clinic, date__range=(date_from, date_to)).values_list(
@@ -120,30 +141,93 @@ def free_slots(
             busy_until__gt=window_start,
         ).values_list("practitioner_id", "start", "busy_until"):
             busy[pid].append((start, end))
-    busy_merged = {pid: _merged(intervals) for pid, intervals in busy.items()}
+    busy_ts = {
+        pid: [(int(s.timestamp()), int(e.timestamp())) for s, e in _merged(intervals)]
+        for pid, intervals in busy.items()
+    }
 
-    duration = timedelta(minutes=service.duration_minutes)
-    need = duration + timedelta(minutes=service.buffer_minutes)
-    step = timedelta(minutes=policy.slot_minutes)
-    slots: list[Slot] = []
+    duration = service.duration_minutes * 60
+    need = (service.duration_minutes + service.buffer_minutes) * 60
+    step = policy.slot_minutes * 60
+    duration_min = service.duration_minutes
+    rows: list[SlotRow] = []
+    instants: dict[tuple[date, time], tuple[int, timedelta] | None] = {}
+
+    def instant(day: date, at: time) -> tuple[int, timedelta] | None:
+        """Epoch seconds and UTC offset of a wall time (shared by all practitioners)."""
+        key = (day, at)
+        if key not in instants:
+            utc = _local_to_utc(day, at, zone)
+            instants[key] = (
+                None if utc is None else (int(utc.timestamp()), utc.astimezone(zone).utcoffset())
+            )
+        return instants[key]
+
+    days = []
+    day = date_from
+    while day <= date_to:
+        if day not in closed:
+            days.append(day)
+        day += timedelta(days=1)
     for pid in pids:
-        intervals = busy_merged.get(pid, [])
+        intervals = busy_ts.get(pid, [])
+        starts = [start for start, _end in intervals]
         ends = [end for _start, end in intervals]
-        day = date_from
-        while day <= date_to:
-            if day not in closed:
-                for open_at, close_at in sorted(hours.get((pid, day.weekday()), ())):
-                    start = _local_to_utc(day, open_at, zone)
-                    close = _local_to_utc(day, close_at, zone)
-                    if start is None or close is None:
+        for day in days:
+            stretches = hours.get((pid, day.weekday()))
+            if not stretches:
+                continue
+            prefix = day.isoformat() + "T"
+            for open_at, close_at in sorted(stretches):
+                opening = instant(day, open_at)
+                closing = instant(day, close_at)
+                if opening is None or closing is None:
+                    continue
+                (first, offset), (last, closing_offset) = opening, closing
+                skip = (
+                    0 if earliest is None or earliest <= first else -(-(earliest - first) // step)
+                )
+                candidates = range(first + skip * step, last - duration + 1, step)
+                if not candidates:
+                    continue
+                # Only the busy intervals that touch this stretch matter.
+                busy_here = intervals[bisect_right(ends, first) : bisect_left(starts, last + need)]
+                if closing_offset != offset:
+                    # A stretch across a DST change (a night shift): convert each slot.
+                    for t in candidates:
+                        if not any(b0 < t + need and b1 > t for b0, b1 in busy_here):
+                            rows.append(
+                                (
+                                    t,
+                                    pid,
+                                    t + duration,
+                                    datetime.fromtimestamp(t, zone).isoformat(),
+                                    datetime.fromtimestamp(t + duration, zone).isoformat(),
+                                )
+                            )
+                    continue
+                tail = _offset_text(offset)
+                wall = open_at.hour * 60 + open_at.minute - first // 60
+                for t in candidates:
+                    if busy_here and any(b0 < t + need and b1 > t for b0, b1 in busy_here):
                         continue
-                    while start + duration <= close:
-                        if earliest is None or start >= earliest:
-                            # The first busy interval ending after this start.
-                            i = bisect_right(ends, start)
-                            if i == len(intervals) or intervals[i][0] >= start + need:
-                                slots.append(Slot(start, start + duration, pid))
-                        start += step
-            day += timedelta(days=1)
-    slots.sort(key=lambda s: (s.start, s.practitioner_id))
-    return slots
+                    m = wall + t // 60
+                    rows.append(
+                        (
+                            t,
+                            pid,
+                            t + duration,
+                            prefix + _HHMM[m] + tail,
+                            prefix + _HHMM[m + duration_min] + tail,
+                        )
+                    )
+    rows.sort()
+    return rows
+
+
+def free_slots(**kwargs) -> list[Slot]:
+    """:func:`free_slot_rows` as aware UTC datetimes (for the booking rules and pages)."""
+    return [
+        Slot(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), pid)
+        for start, pid, end, _start_iso, _end_iso in free_slot_rows(**kwargs)
+    ]

@@ -107,7 +107,8 @@ def _create(request, payload: EntryIn, *, person_id=None, animal_id=None):
         fields=payload.fields,
         sign=payload.sign,
     )
-    return Status(201, _out(selectors.entry_read(actor=request.auth, entry_id=entry.pk)))
+    # Answer with what was written (no second, logged read of the journal).
+    return Status(201, _out(selectors.view_of_new(entry)))
 
 
 def _pdf(request, *, person_id=None, animal_id=None):

@@ -94,6 +94,11 @@ def _view(entry: JournalEntry, key: DataKey | None) -> EntryView:
     )
 
 
+def view_of_new(entry: JournalEntry) -> EntryView:
+    """The view of an entry just written by the caller (already logged as its creation)."""
+    return _view(entry, _key(entry))
+
+
 def journal_read(
     *,
     actor: Actor,

@@ -11,6 +11,7 @@ data unreadable, in backups too.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 
@@ -35,6 +36,7 @@ class VaultError(Exception):
     """Ciphertext that does not decrypt (tampered, moved, or under an unknown key)."""
 
 
+@functools.cache
 def _kek(master_b64: str) -> tuple[str, bytes]:
     master = base64.urlsafe_b64decode(master_b64)
     kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"praksis", info=b"data-key-wrap").derive(

@@ -99,6 +99,12 @@ def _register_routers() -> None:
     api.add_router("/", staff_router)
     api.add_router("/", public_router)
     api.add_router("/", journal_router)
+    from praksis.recall.api import router as recall_router
+
+    api.add_router("/", recall_router)
+    from praksis.sales.api import router as sales_router
+
+    api.add_router("/", sales_router)
 
 
 _register_routers()

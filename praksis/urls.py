@@ -96,6 +96,8 @@ staff_patterns = [
         booking_views.request_decline,
         name="request-decline",
     ),
+    path("recall/", include("praksis.recall.urls")),
+    path("sales/", include("praksis.sales.urls")),
 ]
 
 urlpatterns = [

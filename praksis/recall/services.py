@@ -19,7 +19,6 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
-from praksis.booking.models import Appointment
 from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import Conflict, ValidationFailed
@@ -223,7 +222,9 @@ def call_attempt_record(
     """
     require(actor, "person.write")
     with transaction.atomic():
-        recall = Recall.objects.select_for_update().filter(clinic=actor.clinic, pk=recall_id).first()
+        recall = (
+            Recall.objects.select_for_update().filter(clinic=actor.clinic, pk=recall_id).first()
+        )
         if recall is None:
             raise Http404
         today = selectors.local_today(actor.clinic)
@@ -392,6 +393,4 @@ def recall_messages_enqueue(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     clinic_ids = Recall.objects.filter(status=Status.ACTIVE).values("clinic_id")
-    return sum(
-        _clinic_messages(clinic, now) for clinic in Clinic.objects.filter(pk__in=clinic_ids)
-    )
+    return sum(_clinic_messages(clinic, now) for clinic in Clinic.objects.filter(pk__in=clinic_ids))

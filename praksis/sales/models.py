@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = dict(max_digits=12, decimal_places=2)
 RATE = dict(max_digits=5, decimal_places=2)
@@ -58,7 +59,7 @@ class Order(models.Model):
         DRAFT = "draft", _("Draft")
         ORDERED = "ordered", _("Ordered")
         DELIVERED = "delivered", _("Delivered")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     # Cut (set to NULL) only by pseudonymisation, which leaves ``person_pseudonym``.

@@ -25,6 +25,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localc
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+# The largest amount a DecimalField(max_digits=12, decimal_places=2) holds.
+MAX_AMOUNT = Decimal("9999999999.99")
 
 # VAT rates a clinic may charge, per country (percent).
 VAT_RATES: dict[str, tuple[Decimal, ...]] = {

@@ -22,6 +22,7 @@ from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
+from praksis.recall.services import recall_set
 from tests.conftest import next_local
 
 # Patterns that hold no clinic data (or are the way in): nothing to fill.
@@ -107,6 +108,13 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
         actor=vet, entry_id=entry.pk, filename="ear.png", content_type="image/png",
         data=b"\x89PNG\r\n\x1a\n" + b"0" * 32,
     )  # fmt: skip
+    from praksis.sales.services import invoice_issue, order_create
+
+    order = order_create(
+        actor=owner, person_id=person.pk, journal_entry_id=entry.pk,
+        lines=[{"description": "Vaksine", "unit_price": "450", "vat_rate": "25"}],
+    )  # fmt: skip
+    invoice = invoice_issue(actor=owner, order_id=order.pk)
     return (
         clinic,
         person,
@@ -120,6 +128,9 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "subject_id": animal.pk,
             "entry_id": entry.pk,
             "attachment_id": attachment.pk,
+            "recall_id": recall_set(actor=owner, animal=animal, interval_months=12).pk,
+            "order_id": order.pk,
+            "invoice_id": invoice.pk,
         },
     )
 

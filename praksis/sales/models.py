@@ -10,6 +10,8 @@ buyer's name and address are replaced and the link to the person is cut.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -217,7 +219,7 @@ class Invoice(models.Model):
     @property
     def outstanding(self):
         if self.kind != self.DocumentKind.INVOICE or self.status == self.Status.CREDITED:
-            return self.total * 0
+            return Decimal("0.00")
         return self.total - self.paid_total
 
 

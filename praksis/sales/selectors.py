@@ -1,0 +1,187 @@
+"""Reads of orders and invoices: scoped to the actor's clinic, access-logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_access
+from praksis.clinics.access import Actor, can, require
+from praksis.clinics.models import Clinic
+from praksis.journal.models import JournalEntry
+from praksis.people.models import AnimalOwner, Person
+from praksis.sales.models import Invoice, Order, Payment, Product
+
+
+@dataclass
+class Page:
+    items: list
+    count: int
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def products(*, clinic: Clinic, active_only: bool = True) -> QuerySet[Product]:
+    """The clinic's price list (no personal data)."""
+    qs = Product.objects.filter(clinic=clinic)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("kind", "name", "pk")
+
+
+def _orders(clinic: Clinic) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(clinic=clinic)
+        .select_related("person")
+        .prefetch_related("lines", "invoices")
+    )
+
+
+def _invoices(clinic: Clinic) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(clinic=clinic)
+        .select_related("clinic", "instalment_plan", "credits")
+        .prefetch_related(
+            "lines",
+            "instalment_plan__instalments",
+            "credit_notes",
+            Prefetch("payments", queryset=Payment.objects.order_by("paid_at", "pk")),
+        )
+    )
+
+
+def _log(actor: Actor, action: str, object_type: str, object_id="", person_id=None, detail=""):
+    log_access(
+        actor,
+        Access(
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            person_id=person_id,
+            purpose="sales",
+            detail=detail,
+        ),
+    )
+
+
+def order_get(*, actor: Actor, order_id: int) -> Order:
+    require(actor, "person.read")
+    order = _orders(actor.clinic).filter(pk=_int(order_id)).first()
+    if order is None:
+        raise Http404
+    _log(actor, Action.READ, "order", order.pk, order.person_id)
+    return order
+
+
+def order_list(
+    *,
+    actor: Actor,
+    person_id: int | None = None,
+    status: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
+    """Orders, newest first; one list row in the log (with the ids shown)."""
+    require(actor, "person.read")
+    qs = _orders(actor.clinic).order_by("-created_at", "-pk")
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if status:
+        qs = qs.filter(status=status)
+    items = list(qs[offset : offset + limit])
+    count = qs.count()
+    _log(
+        actor,
+        Action.LIST,
+        "order",
+        person_id=person_id,
+        detail=f"results={len(items)}; ids=" + ",".join(str(o.pk) for o in items)[:400],
+    )
+    return Page(items=items, count=count)
+
+
+def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:
+    require(actor, "person.read")
+    invoice = _invoices(actor.clinic).filter(pk=_int(invoice_id)).first()
+    if invoice is None:
+        raise Http404
+    _log(actor, Action.READ, "invoice", invoice.pk, invoice.person_id)
+    return invoice
+
+
+def invoice_for_print(*, clinic: Clinic, invoice_id: int) -> Invoice:
+    """The invoice to print (the caller logs the print)."""
+    invoice = _invoices(clinic).filter(pk=_int(invoice_id)).first()
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def order_after_write(*, clinic: Clinic, order_id: int) -> Order:
+    """An order just written by a service (which logged the access), to show the result."""
+    return _orders(clinic).get(pk=order_id)
+
+
+def invoice_after_write(*, clinic: Clinic, invoice_id: int) -> Invoice:
+    """An invoice just written by a service (which logged the access), to show the result."""
+    return _invoices(clinic).get(pk=invoice_id)
+
+
+def invoice_list(
+    *,
+    actor: Actor,
+    person_id: int | None = None,
+    status: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
+    """Invoices and credit notes, newest first."""
+    require(actor, "person.read")
+    qs = _invoices(actor.clinic).order_by("-issued_at", "-number")
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if status:
+        qs = qs.filter(status=status)
+    items = list(qs[offset : offset + limit])
+    count = qs.count()
+    _log(
+        actor,
+        Action.LIST,
+        "invoice",
+        person_id=person_id,
+        detail=f"results={len(items)}; ids=" + ",".join(str(i.pk) for i in items)[:400],
+    )
+    return Page(items=items, count=count)
+
+
+def journal_entries_for_order(*, actor: Actor, person: Person) -> list[JournalEntry]:
+    """Entries an order may point at (dates and authors only, never their text).
+
+    Only for roles that may read the journal; logged as a list of the person's entries.
+    """
+    if not can(actor, "journal.read"):
+        return []
+    animals = AnimalOwner.objects.filter(clinic=actor.clinic, person=person).values("animal_id")
+    entries = list(
+        JournalEntry.objects.filter(clinic=actor.clinic, kind="note")
+        .filter(Q(person=person) | Q(animal_id__in=animals))
+        .select_related("animal")
+        .only("id", "created_at", "signed_at", "author_name", "animal__name")
+        .order_by("-created_at")[:20]
+    )
+    _log(
+        actor,
+        Action.LIST,
+        "journal_entry",
+        person_id=person.pk,
+        detail=f"order link; results={len(entries)}",
+    )
+    return entries

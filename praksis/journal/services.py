@@ -134,7 +134,7 @@ def entry_create(
 
 def _draft_of_author(actor: Actor, entry_id: int) -> JournalEntry:
     entry = (
-        JournalEntry.objects.select_for_update()
+        JournalEntry.objects.select_for_update(of=("self",))
         .filter(clinic=actor.clinic, pk=entry_id)
         .select_related("person", "animal")
         .first()

@@ -38,8 +38,15 @@ def _entry_subject(request, entry_id: int) -> tuple[str, int]:
     return ("persons", entry.person_id) if entry.person_id else ("animals", entry.animal_id)
 
 
-@staff_view("journal.read")
-def journal_page(request, kind: str, subject_id: int):
+FOLLOWUP_KINDS = (
+    EntryKind.AMENDMENT,
+    EntryKind.OBJECTION,
+    EntryKind.REFUSED_CORRECTION,
+    EntryKind.ACCESS_REQUEST,
+)
+
+
+def _render_journal(request, kind, subject_id, *, errors=None, values=None, status=200):
     actor = request.actor
     ids = _subject_kwargs(kind, subject_id)
     subject = services.subject_of(actor, **ids)
@@ -55,17 +62,18 @@ def journal_page(request, kind: str, subject_id: int):
             "entries": entries,
             "template_fields": template_fields,
             "labels": {f.name: f.label for f in template_fields},
-            "errors": {},
-            "values": {},
+            "errors": errors or {},
+            "values": values or {},
             "error": request.GET.get("error", ""),
-            "followup_kinds": [
-                (EntryKind.AMENDMENT, EntryKind.AMENDMENT.label),
-                (EntryKind.OBJECTION, EntryKind.OBJECTION.label),
-                (EntryKind.REFUSED_CORRECTION, EntryKind.REFUSED_CORRECTION.label),
-                (EntryKind.ACCESS_REQUEST, EntryKind.ACCESS_REQUEST.label),
-            ],
+            "followup_kinds": [(k.value, k.label) for k in FOLLOWUP_KINDS],
         },
+        status=status,
     )
+
+
+@staff_view("journal.read")
+def journal_page(request, kind: str, subject_id: int):
+    return _render_journal(request, kind, subject_id)
 
 
 def _posted_fields(request) -> dict:
@@ -93,23 +101,8 @@ def entry_new(request, kind: str, subject_id: int):
             **ids,
         )
     except ValidationFailed as exc:
-        subject = services.subject_of(actor, **ids)
-        entries = selectors.journal_read(actor=actor, purpose="care", **ids)
-        template_fields = fields_for(actor.clinic.profile)
-        return render(
-            request,
-            "journal/journal.html",
-            {
-                "kind": kind,
-                "subject": subject,
-                "subject_id": subject_id,
-                "entries": entries,
-                "template_fields": template_fields,
-                "labels": {f.name: f.label for f in template_fields},
-                "errors": exc.errors,
-                "values": request.POST,
-            },
-            status=422,
+        return _render_journal(
+            request, kind, subject_id, errors=exc.errors, values=request.POST, status=422
         )
     return redirect(_journal_url(kind, subject_id))
 

@@ -126,7 +126,9 @@ def animal_create(
         errors["chip_id"] = [_("A chip number has 15 digits (ISO 11784).")]
     elif chip and Animal.objects.filter(clinic=clinic, chip_id=chip).exists():
         errors["chip_id"] = [_("An animal with this chip number is already registered.")]
-    owners = list(Person.objects.filter(clinic=clinic, pk__in=owner_ids))
+    found = {p.pk: p for p in Person.objects.filter(clinic=clinic, pk__in=owner_ids)}
+    # The first owner named is the primary owner.
+    owners = [found[pk] for pk in dict.fromkeys(owner_ids) if pk in found]
     if not owners or len(owners) != len(set(owner_ids)):
         errors["owners"] = [_("Choose at least one owner registered at this clinic.")]
     if errors:

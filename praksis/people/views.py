@@ -17,6 +17,7 @@ from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
+from praksis.recall.selectors import recall_for
 
 PAGE_SIZE = 20
 
@@ -71,6 +72,7 @@ def person_detail(request, person_id: int):
             "can_view_log": can(actor, "access_log.read"),
             "can_read_journal": can(actor, "journal.read"),
             "journal": journal_summary(actor=actor, person_id=person.pk),
+            "recall": recall_for(actor=actor, person=person),
             "appointments": [
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)

@@ -191,7 +191,9 @@ def recall_set(
     return recall
 
 
-def recall_clear(*, actor: Actor, person: Person | None = None, animal: Animal | None = None):
+def recall_clear(
+    *, actor: Actor, person: Person | None = None, animal: Animal | None = None
+) -> None:
     """Close the subject's active recall, if it has one (nobody will be called)."""
     require(actor, "person.write")
     subject = _subject(actor, person, animal)

@@ -121,3 +121,23 @@ def test_sales_list_queries_do_not_grow(reception, buyer, owner, sell):
     for _ in range(4):
         sell(owner, buyer)
     assert count() == few
+
+
+def test_only_journal_roles_pick_the_prescribing_entry(
+    clinic, reception, make_staff, buyer, owner, make_entry
+):
+    entry = make_entry(owner, person=buyer)
+    assert (
+        'name="journal_entry"'
+        not in reception.get(f"/staff/sales/orders/new/?person={buyer.pk}").content.decode()
+    )
+    practitioner = Client()
+    practitioner.force_login(make_staff(clinic, "practitioner"))
+    page = practitioner.get(f"/staff/sales/orders/new/?person={buyer.pk}").content.decode()
+    assert f'<option value="{entry.pk}"' in page and "secret" not in page
+    practitioner.post(
+        "/staff/sales/orders/new/",
+        {"person": buyer.pk, "journal_entry": entry.pk, "description_0": "Glasses",
+         "unit_price_0": "1995", "vat_rate_0": "25"},
+    )  # fmt: skip
+    assert Order.objects.get().journal_entry_id == entry.pk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -61,26 +62,49 @@ def token_issue(*, user: User, clinic: Clinic, name: str = "") -> str:
 
 
 def token_revoke(*, token_id: int, user: User) -> None:
-    ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+    tokens = ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None)
+    for digest in tokens.values_list("token_hash", flat=True):
+        _verified.pop(digest, None)
+    tokens.update(revoked_at=timezone.now())
+
+
+# Recently verified tokens, per process: (valid until, clinic, user, role). A revoked
+# token or removed role takes effect here within TOKEN_CACHE_SECONDS at most.
+TOKEN_CACHE_SECONDS = 10
+_verified: dict[str, tuple[float, Clinic, User, str]] = {}
 
 
 def actor_for_token(token: str, *, request_id: str = "", ip: str | None = None) -> Actor | None:
     """The actor behind a bearer token, or None when unknown, revoked or without a role."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
+    digest = sha256_hex(token)
+    cached = _verified.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        _until, clinic, user, role = cached
+        return Actor(
+            clinic=clinic, user=user, role=role, request_id=request_id, ip=ip, channel="api"
+        )
     role = Membership.objects.filter(
         user=OuterRef("user_id"), clinic=OuterRef("clinic_id"), is_active=True
     ).values("role")[:1]
     found = (
         ApiToken.objects.select_related("user", "clinic")
         .annotate(role=Subquery(role))
-        .filter(token_hash=sha256_hex(token), revoked_at=None, user__is_active=True)
+        .filter(token_hash=digest, revoked_at=None, user__is_active=True)
         .first()
     )
     if found is None or not found.role:
+        _verified.pop(digest, None)
         return None
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[digest] = (
+        time.monotonic() + TOKEN_CACHE_SECONDS,
+        found.clinic,
+        found.user,
+        found.role,
+    )
     now = timezone.now()
     if found.last_used_at is None or now - found.last_used_at > timedelta(hours=1):
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

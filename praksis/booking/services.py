@@ -89,20 +89,22 @@ def _choose_practitioner(
         practitioner_id=practitioner_id,
         respect_notice=public,
     )
+    # The common case first: the time is free (one computation). Only when it is not do
+    # we ask whether it was ever bookable (422) or has been taken (409).
+    free = [s for s in free_slots(**common) if s.start == start]
+    if free:
+        return free[0].practitioner_id
     open_slots = [s for s in free_slots(respect_bookings=False, **common) if s.start == start]
     if not open_slots:
         raise ValidationFailed({"start": [NOT_BOOKABLE]})
-    free = [s for s in free_slots(**common) if s.start == start]
-    if exclude is not None and not free:
+    if exclude is not None:
         # Moving within the appointment's own time: its current slot counts as free.
         own = exclude.practitioner_id
         if any(s.practitioner_id == own for s in open_slots) and exclude.start <= start < (
             exclude.busy_until
         ):
             return own
-    if not free:
-        raise Conflict(SLOT_TAKEN, code="slot_taken")
-    return free[0].practitioner_id
+    raise Conflict(SLOT_TAKEN, code="slot_taken")
 
 
 def _service(clinic: Clinic, service_id, *, public: bool) -> Service:

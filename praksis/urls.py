@@ -34,6 +34,11 @@ staff_patterns = [
             ),
         )
     ],
+    path(
+        "persons/<int:subject_id>/client-card/",
+        journal_views.client_card_save,
+        name="client-card",
+    ),
     path("journal/<int:entry_id>/edit/", journal_views.entry_edit, name="journal-edit"),
     path("journal/<int:entry_id>/sign/", journal_views.entry_sign, name="journal-sign"),
     path("journal/<int:entry_id>/discard/", journal_views.entry_discard, name="journal-discard"),

@@ -224,3 +224,31 @@ def attachment_get(request, attachment_id: int):
     response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class CardIn(Schema):
+    allergies: str = ""
+    injuries: str = ""
+
+
+class CardOut(Schema):
+    allergies: str
+    injuries: str
+    updated_at: datetime | None
+    unreadable: bool
+
+
+@router.get("persons/{int:person_id}/client-card", response=CardOut)
+def client_card(request, person_id: int):
+    return selectors.client_card_read(actor=request.auth, person_id=person_id).__dict__
+
+
+@router.put("persons/{int:person_id}/client-card", response=CardOut)
+def client_card_put(request, person_id: int, payload: CardIn):
+    services.client_card_save(
+        actor=request.auth,
+        person_id=person_id,
+        allergies=payload.allergies,
+        injuries=payload.injuries,
+    )
+    return selectors.client_card_read(actor=request.auth, person_id=person_id).__dict__

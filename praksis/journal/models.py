@@ -92,3 +92,22 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ClientCard(models.Model):
+    """The therapy profile's client card: allergies and injuries the client tells about.
+
+    Unlike journal entries it is kept current (it says what is true now); every change
+    is access-logged, and the content is encrypted like the journal.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.PROTECT, related_name="client_card"
+    )
+    ciphertext = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by_user_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"card {self.person_id}"

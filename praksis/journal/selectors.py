@@ -11,9 +11,10 @@ from django.http import Http404
 
 from praksis.audit.models import Action
 from praksis.clinics.access import Actor, require
-from praksis.journal.models import Attachment, EntryKind, JournalEntry
+from praksis.journal.models import Attachment, ClientCard, EntryKind, JournalEntry
 from praksis.journal.services import (
     ATTACHMENT_PURPOSE,
+    CARD_PURPOSE,
     ENTRY_PURPOSE,
     log_subject,
     subject_of,
@@ -194,3 +195,27 @@ def attachment_read(*, actor: Actor, attachment_id: int) -> tuple[Attachment, by
     data = decrypt(key, attachment.ciphertext, purpose=ATTACHMENT_PURPOSE)
     log_subject(actor, attachment.entry.subject, Action.READ, "journal_attachment", attachment.pk)
     return attachment, data
+
+
+@dataclass
+class CardView:
+    allergies: str
+    injuries: str
+    updated_at: datetime | None
+    unreadable: bool = False
+
+
+def client_card_read(*, actor: Actor, person_id: int) -> CardView:
+    """The client card's content (journal roles only); the read is logged."""
+    require(actor, "journal.read")
+    person = subject_of(actor, person_id=person_id)
+    card = ClientCard.objects.filter(clinic=actor.clinic, person=person).first()
+    if card is None:
+        return CardView("", "", None)
+    log_subject(actor, person, Action.READ, "client_card", card.pk)
+    key = DataKey.objects.filter(person=person).first()
+    try:
+        content = json.loads(decrypt(key, card.ciphertext, purpose=CARD_PURPOSE)) if key else {}
+    except (KeyDestroyed, VaultError):
+        return CardView("", "", card.updated_at, unreadable=True)
+    return CardView(content.get("allergies", ""), content.get("injuries", ""), card.updated_at)

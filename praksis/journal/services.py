@@ -22,7 +22,7 @@ from praksis.audit.services import Access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.journal.fields import clean_fields
-from praksis.journal.models import Attachment, EntryKind, JournalEntry
+from praksis.journal.models import Attachment, ClientCard, EntryKind, JournalEntry
 from praksis.people.models import Animal, Person
 from praksis.people.vault import encrypt
 
@@ -304,3 +304,29 @@ def attachment_add(
         )
         log_subject(actor, entry.subject, Action.CREATE, "journal_attachment", attachment.pk)
     return attachment
+
+
+CARD_PURPOSE = "client-card"
+
+
+def client_card_save(*, actor: Actor, person_id: int, allergies: str, injuries: str) -> ClientCard:
+    """Record the client's allergies and injuries (therapy profile), encrypted."""
+    require(actor, "journal.write")
+    person = subject_of(actor, person_id=person_id)
+    allergies = _clean_text(allergies, field="allergies", required=False)
+    injuries = _clean_text(injuries, field="injuries", required=False)
+    content = json.dumps({"allergies": allergies, "injuries": injuries}, ensure_ascii=False)
+    with transaction.atomic():
+        card, created = ClientCard.objects.update_or_create(
+            person=person,
+            defaults={
+                "clinic": actor.clinic,
+                "ciphertext": encrypt(person, content.encode(), purpose=CARD_PURPOSE),
+                "updated_at": timezone.now(),
+                "updated_by_user_id": actor.user_id,
+            },
+        )
+        log_subject(
+            actor, person, Action.CREATE if created else Action.UPDATE, "client_card", card.pk
+        )
+    return card

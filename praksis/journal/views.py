@@ -66,9 +66,27 @@ def _render_journal(request, kind, subject_id, *, errors=None, values=None, stat
             "values": values or {},
             "error": request.GET.get("error", ""),
             "followup_kinds": [(k.value, k.label) for k in FOLLOWUP_KINDS],
+            "card": selectors.client_card_read(actor=actor, person_id=subject_id)
+            if kind == "persons" and actor.clinic.profile == "therapy"
+            else None,
         },
         status=status,
     )
+
+
+@require_POST
+@staff_view("journal.write")
+def client_card_save(request, subject_id: int):
+    try:
+        services.client_card_save(
+            actor=request.actor,
+            person_id=subject_id,
+            allergies=request.POST.get("allergies", ""),
+            injuries=request.POST.get("injuries", ""),
+        )
+    except ValidationFailed as exc:
+        return redirect(_journal_url("persons", subject_id, error=_message(exc)))
+    return redirect(_journal_url("persons", subject_id))
 
 
 @staff_view("journal.read")

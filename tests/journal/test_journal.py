@@ -326,3 +326,37 @@ def test_key_rotation_rewraps_data_keys(doctor, patient, settings):
     call_command("rotate-key", stdout=io.StringIO())
     settings.PRAKSIS_KEY_PREVIOUS = None  # the old key is gone now
     assert journal_read(actor=doctor, person_id=patient.pk)[0].text == SECRET
+
+
+# --- The therapy client card -----------------------------------------------------------
+
+
+def test_client_card_is_encrypted_and_for_journal_roles_only(
+    make_clinic, make_api, make_actor, make_person, make_staff
+):
+    clinic = make_clinic("therapy")
+    client = make_person(
+        make_actor(clinic, "owner"), first_name="Alva", last_name="Ek", birth_date="1980-01-01"
+    )
+    therapist = make_api(clinic, "practitioner")
+    response = therapist.put(
+        f"persons/{client.pk}/client-card",
+        {"allergies": "Nötallergi (mandelolja)", "injuries": "Whiplash 2019"},
+    )
+    assert response.status_code == 200
+    assert response.json()["allergies"] == "Nötallergi (mandelolja)"
+    from praksis.journal.models import ClientCard
+
+    raw = bytes(ClientCard.objects.get().ciphertext)
+    assert b"mandelolja" not in raw and b"Whiplash" not in raw
+    assert (
+        make_api(clinic, "receptionist").get(f"persons/{client.pk}/client-card").status_code == 403
+    )
+    logged = AccessLogEntry.objects.filter(object_type="client_card", person_id=client.pk)
+    assert sorted(logged.values_list("action", flat=True)) == ["create", "read"]
+    page = Client()
+    page.force_login(make_staff(clinic, "practitioner", email="t2@test-terapi.test"))
+    html = page.get(f"/staff/persons/{client.pk}/journal/").content.decode()
+    assert "Nötallergi (mandelolja)" in html
+    destroy_key(client)
+    assert therapist.get(f"persons/{client.pk}/client-card").json()["unreadable"] is True

@@ -256,18 +256,16 @@ def booking_public_create(
                 ip_address=ip_address,
                 user_agent=user_agent,
             )
-        log_access(
-            actor,
-            Access(
-                Action.CREATE,
-                "appointment",
-                appointment.pk,
-                person_id=person.pk,
-                purpose="online booking",
-            ),
-        )
+        _log_appointment(actor, appointment, Action.CREATE, purpose="online booking")
         notify_appointment(appointment, "confirmation", token=manage_token(appointment))
     return appointment
+
+
+def _log_appointment(actor: Actor, appointment: Appointment, action: str, **details) -> None:
+    log_access(
+        actor,
+        Access(action, "appointment", appointment.pk, person_id=appointment.person_id, **details),
+    )
 
 
 def _find_or_create_person(actor: Actor, clinic: Clinic, values: dict) -> Person:
@@ -416,16 +414,7 @@ def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
     appointment.sequence += 1
     appointment.updated_at = timezone.now()
     appointment.save()
-    log_access(
-        actor,
-        Access(
-            Action.UPDATE,
-            "appointment",
-            appointment.pk,
-            person_id=appointment.person_id,
-            detail="cancelled",
-        ),
-    )
+    _log_appointment(actor, appointment, Action.UPDATE, detail="cancelled")
     notify_appointment(appointment, "cancellation")
     return appointment
 
@@ -471,16 +460,7 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
             appointment.save()
     except IntegrityError as exc:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
-    log_access(
-        actor,
-        Access(
-            Action.UPDATE,
-            "appointment",
-            appointment.pk,
-            person_id=appointment.person_id,
-            detail="moved",
-        ),
-    )
+    _log_appointment(actor, appointment, Action.UPDATE, detail="moved")
     notify_appointment(appointment, "change", token=manage_token(appointment))
     return appointment
 
@@ -513,16 +493,7 @@ def appointment_mark_no_show(*, actor: Actor, appointment_id: int) -> Appointmen
         appointment.status = Appointment.Status.NO_SHOW
         appointment.updated_at = timezone.now()
         appointment.save(update_fields=["status", "updated_at"])
-        log_access(
-            actor,
-            Access(
-                Action.UPDATE,
-                "appointment",
-                appointment.pk,
-                person_id=appointment.person_id,
-                detail="no-show",
-            ),
-        )
+        _log_appointment(actor, appointment, Action.UPDATE, detail="no-show")
     return appointment
 
 

@@ -37,6 +37,7 @@ fmt: sync
 	uv run ruff format .
 
 check: sync
+	@mkdir -p var
 	PRAKSIS_ENV=test uv run praksis makemigrations --check --dry-run -v1
 	PRAKSIS_ENV=test uv run praksis check
 

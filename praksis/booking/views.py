@@ -260,18 +260,27 @@ def request_register(request, request_id: int):
     )
     if booking_request is None:
         raise Http404
-    try:
-        person, _dups = people_services.person_create(
-            actor=actor,
-            data={
-                "first_name": booking_request.first_name,
-                "last_name": booking_request.last_name,
-                "email": booking_request.email,
-                "phone": booking_request.phone,
-            },
-        )
-    except ValidationFailed:
-        return redirect("staff:person-create")
+    data = {
+        "first_name": booking_request.first_name,
+        "last_name": booking_request.last_name,
+        "email": booking_request.email,
+        "phone": booking_request.phone,
+    }
+    # Someone already registered with the same last name and phone or e-mail is the
+    # same client: book them rather than register a duplicate.
+    known = people_services.possible_duplicates(
+        clinic=actor.clinic,
+        values={"phone": booking_request.phone, "email": booking_request.email},
+    )
+    same = [p for p in known if p.last_name.casefold() == booking_request.last_name.casefold()]
+    if same:
+        people_selectors.log_duplicate_check(actor=actor, duplicates=same[:1])
+        person = same[0]
+    else:
+        try:
+            person, _dups = people_services.person_create(actor=actor, data=data)
+        except ValidationFailed:
+            return redirect("staff:person-create")
     booking_request.person = person
     booking_request.save(update_fields=["person"])
     url = f"/staff/appointments/new/?person={person.pk}&request={request_id}"

@@ -303,3 +303,37 @@ def test_reminders_are_queued_once_within_the_window(clinic, desk, owner):
     assert reminders_enqueue(now=now) == 0  # idempotent
     reminders = OutboxMessage.objects.filter(kind="reminder")
     assert {(m.channel, m.related_id) for m in reminders} == {("email", soon.pk), ("sms", soon.pk)}
+
+
+def test_register_and_book_reuses_a_known_client(dental, make_actor, make_person, make_staff):
+    clinic, _service, _staff, _api = dental
+    known = make_person(
+        make_actor(clinic, "owner"), first_name="Kari", last_name="Nordmann", phone="41234567"
+    )
+    request = booking_request_create(
+        clinic=clinic,
+        data={
+            "first_name": "Kari",
+            "last_name": "Nordmann",
+            "phone": "412 34 567",
+            "accept_privacy_notice": True,
+        },
+    )
+    fresh = booking_request_create(
+        clinic=clinic,
+        data={
+            "first_name": "Ola",
+            "last_name": "Nilsen",
+            "phone": "98765432",
+            "accept_privacy_notice": True,
+        },
+    )
+    client = Client()
+    client.force_login(make_staff(clinic, "receptionist"))
+    response = client.post(f"/staff/requests/{request.pk}/register/")
+    assert f"person={known.pk}" in response["Location"]
+    response = client.post(f"/staff/requests/{fresh.pk}/register/")
+    from praksis.people.models import Person
+
+    ola = Person.objects.get(clinic=clinic, last_name="Nilsen")
+    assert f"person={ola.pk}" in response["Location"]

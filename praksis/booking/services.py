@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
-from praksis.audit.services import Access, log_access, log_accesses
+from praksis.audit.services import Access, access_batch, log_access, log_accesses
 from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.models import Appointment, BookingRequest, Channel, Service
 from praksis.booking.notifications import notify_appointment, notify_request
@@ -209,7 +209,7 @@ def booking_public_create(
     practitioner_id = int(practitioner_id) if practitioner_id is not None else None
     actor = system_actor(clinic, channel="public")
     notice = notice_current(clinic=clinic)
-    with transaction.atomic():
+    with transaction.atomic(), access_batch():
         chosen = _choose_practitioner(
             clinic=clinic,
             service=service,

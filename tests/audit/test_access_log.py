@@ -138,3 +138,18 @@ def test_req21_a_truncated_tail_with_a_forged_head_is_detected(clinic, logged):
 def test_req22_verify_command_reports_intact_log(clinic, logged, capsys):
     call_command("verify-access-log", clinic=clinic.slug)
     assert "access log intact: 1 clinic(s), 6 row(s)" in capsys.readouterr().out
+
+
+def test_a_batch_appends_its_rows_together_and_not_at_all_on_failure(clinic, receptionist):
+    from praksis.audit.services import Access, access_batch, log_access
+
+    with transaction.atomic(), access_batch():
+        log_access(receptionist, Access("read", "person", 1, person_id=1))
+        log_access(receptionist, Access("update", "person", 1, person_id=1))
+        assert _rows(clinic) == []  # nothing written until the batch ends
+    assert [(r.seq, r.action) for r in _rows(clinic)] == [(1, "read"), (2, "update")]
+    with pytest.raises(RuntimeError), transaction.atomic(), access_batch():
+        log_access(receptionist, Access("read", "person", 2, person_id=2))
+        raise RuntimeError("the write failed")
+    assert len(_rows(clinic)) == 2
+    assert list(verify_clinic_chain(clinic)) == []

@@ -229,3 +229,16 @@ def next_local(clinic, days: int = 2, hour: int = 10, minute: int = 0):
 
     day = timezone.now().astimezone(clinic.zone).date() + timedelta(days=days)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clinic.zone)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts without the per-process caches of clinics and verified tokens."""
+    from praksis.clinics import selectors as clinic_selectors
+    from praksis.clinics import services as clinic_services
+
+    clinic_selectors._clinics.clear()
+    clinic_services._verified.clear()
+    yield
+    clinic_selectors._clinics.clear()
+    clinic_services._verified.clear()

@@ -15,6 +15,7 @@ from praksis.booking import selectors, services
 from praksis.booking.availability import free_slot_rows
 from praksis.booking.models import Appointment, Practitioner
 from praksis.clinics.models import Clinic
+from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
 from praksis.core.errors import ValidationFailed
 from praksis.core.middleware import client_ip
@@ -26,7 +27,7 @@ MAX_RANGE_DAYS = 92
 
 
 def _clinic(slug: str) -> Clinic:
-    clinic = Clinic.objects.filter(slug=slug).first()
+    clinic = clinic_by_slug(slug)
     if clinic is None:
         raise Http404
     return clinic

@@ -22,6 +22,7 @@ from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.calendar import appointment_ics
 from praksis.booking.models import BookingRequest
 from praksis.clinics.models import Clinic, IdentityPolicy
+from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
@@ -36,7 +37,7 @@ def public_page(view):
 
     @wraps(view)
     def wrapper(request, clinic: str, *args, **kwargs):
-        the_clinic = Clinic.objects.filter(slug=clinic).first()
+        the_clinic = clinic_by_slug(clinic)
         if the_clinic is None:
             raise Http404
         lang = request.GET.get("lang") or request.POST.get("lang")

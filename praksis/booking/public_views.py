@@ -75,6 +75,39 @@ def _week(value: str | None, today: date) -> date:
     return services.week_start(max(day, today))
 
 
+def _week_days(clinic: Clinic, service, week: date, today: date) -> list[dict]:
+    """The week's days from today on, each with its free times (one button per time)."""
+    slots = free_slots(
+        clinic=clinic, service=service, date_from=week, date_to=week + timedelta(days=6)
+    )
+    names = dict(selectors.practitioners(clinic=clinic).values_list("pk", "name"))
+    zone = clinic.zone
+    by_day = {
+        d: list(group) for d, group in groupby(slots, key=lambda s: s.start.astimezone(zone).date())
+    }
+    days = []
+    for offset in range(7):
+        day = week + timedelta(days=offset)
+        if day < today:
+            continue
+        seen = set()
+        times = []
+        for slot in by_day.get(day, []):
+            local = slot.start.astimezone(zone)
+            if local in seen:  # any free practitioner is fine
+                continue
+            seen.add(local)
+            times.append(
+                {
+                    "local": local,
+                    "iso": local.isoformat(),
+                    "practitioner": names.get(slot.practitioner_id, ""),
+                }
+            )
+        days.append({"date": day, "times": times})
+    return days
+
+
 @public_page
 def booking_home(request, clinic: Clinic):
     policy = policy_for(clinic)
@@ -90,32 +123,14 @@ def booking_home(request, clinic: Clinic):
         service = next((s for s in service_list if str(s.pk) == service_id), None)
         if service is None:
             raise Http404
-        slots = free_slots(
-            clinic=clinic, service=service, date_from=week, date_to=week + timedelta(days=6)
-        )
-        names = dict(selectors.practitioners(clinic=clinic).values_list("pk", "name"))
-        zone = clinic.zone
-        by_day = {
-            d: list(group)
-            for d, group in groupby(slots, key=lambda s: s.start.astimezone(zone).date())
-        }
-        for offset in range(7):
-            day = week + timedelta(days=offset)
-            seen = set()
-            times = []
-            for slot in by_day.get(day, []):
-                local = slot.start.astimezone(zone)
-                if local in seen:  # one button per time; any free practitioner is fine
-                    continue
-                seen.add(local)
-                times.append(
-                    {
-                        "local": local,
-                        "iso": local.isoformat(),
-                        "practitioner": names.get(slot.practitioner_id, ""),
-                    }
-                )
-            days.append({"date": day, "times": times})
+        # Without a chosen week, show the first week that has a free time (up to 8 ahead),
+        # so a client never lands on a page of "no free times".
+        explicit = bool(request.GET.get("week"))
+        for _attempt in range(1 if explicit else 9):
+            days = _week_days(clinic, service, week, today)
+            if explicit or any(day["times"] for day in days):
+                break
+            week += timedelta(days=7)
     context = _ctx(
         request,
         services=service_list,
@@ -273,17 +288,12 @@ def booking_move(request, clinic: Clinic, token: str):
             return redirect(f"/{clinic.slug}/booking/{token}/?{urlencode({'lang': request.lang})}")
     today = timezone.now().astimezone(clinic.zone).date()
     week = _week(request.GET.get("week"), today)
-    slots = free_slots(
-        clinic=clinic,
-        service=appointment.service,
-        date_from=week,
-        date_to=week + timedelta(days=6),
-    )
-    zone = clinic.zone
-    days = []
-    for day, group in groupby(slots, key=lambda s: s.start.astimezone(zone).date()):
-        times = sorted({s.start.astimezone(zone) for s in group})
-        days.append({"date": day, "times": [{"local": t, "iso": t.isoformat()} for t in times]})
+    explicit = bool(request.GET.get("week"))
+    for _attempt in range(1 if explicit else 9):
+        days = [d for d in _week_days(clinic, appointment.service, week, today) if d["times"]]
+        if explicit or days:
+            break
+        week += timedelta(days=7)
     context = _manage_context(
         request,
         appointment,

@@ -227,3 +227,18 @@ def test_public_endpoints_are_rate_limited(clinic, bookable, settings):
     codes = [_post(clinic, {"service": service.pk}).status_code for _ in range(5)]
     assert codes == [422, 422, 422, 429, 429]
     cache.clear()
+
+
+def test_booking_page_opens_on_the_first_week_with_free_times(clinic, make_bookable):
+    from praksis.booking.models import WorkingHours
+
+    service, (practitioner,) = make_bookable(clinic)
+    later = next_local(clinic, days=20).date()
+    WorkingHours.objects.filter(practitioner=practitioner).exclude(weekday=later.weekday()).delete()
+    from praksis.booking.models import ClosedDay
+
+    for offset in range(0, 14):  # the next two weeks are closed
+        ClosedDay.objects.get_or_create(clinic=clinic, date=next_local(clinic, days=offset).date())
+    page = Client().get(f"/{clinic.slug}/", {"service": service.pk, "lang": "en"})
+    assert page.status_code == 200
+    assert 'class="time"' in page.content.decode()  # no page of "no free times"

@@ -114,6 +114,7 @@ urlpatterns = [
     # Public pages of each clinic (slugs of these prefixes are reserved).
     path("<slug:clinic>/", booking_public.booking_home, name="booking"),
     path("<slug:clinic>/privacy", privacy_views.notice, name="privacy-notice"),
+    path("<slug:clinic>/cookies", privacy_views.cookie_settings, name="cookie-settings"),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
     path(

@@ -27,6 +27,7 @@ from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.people.models import Species
+from praksis.privacy.cookies import read_choice
 from praksis.privacy.services import notice_current
 
 LANGS = ("sv", "nb", "en")
@@ -60,6 +61,7 @@ def _ctx(request, **extra) -> dict:
         kept.update({k: request.POST[k] for k in ("service", "start") if request.POST.get(k)})
     return {
         "clinic": clinic,
+        "cookie_choice": read_choice(request),
         "lang": request.lang,
         "langs": [(code, urlencode({**kept, "lang": code})) for code in LANGS],
         "lang_query": urlencode({"lang": request.lang}),

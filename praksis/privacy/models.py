@@ -65,3 +65,24 @@ class Consent(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class CookieChoice(models.Model):
+    """A visitor's cookie choice on a clinic's public pages (REQ-42..44), as proof.
+
+    The visitor is known only by a random id in the strictly necessary choice cookie; no
+    IP address or other identifier is kept.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    visitor_id = models.CharField(max_length=32)
+    banner_version = models.PositiveIntegerField()
+    statistics = models.BooleanField(default=False)
+    marketing = models.BooleanField(default=False)
+    chosen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "visitor_id"], name="cookie_choice_visitor")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} v{self.banner_version}"

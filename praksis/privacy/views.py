@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from praksis.booking.public_views import _ctx, public_page
+from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.services import notice_current
 
 AUTHORITIES = {
@@ -31,3 +34,35 @@ def notice(request, clinic):
         retention=JOURNAL_RETENTION[clinic.regime],
     )
     return render(request, "privacy/notice.html", context)
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def cookie_settings(request, clinic):
+    """The permanent place to see and change the cookie choice (and the banner's target)."""
+    if request.method == "POST":
+        choice = request.POST.get("choice")
+        if choice == "accept":
+            statistics = marketing = True
+        elif choice == "reject":
+            statistics = marketing = False
+        else:
+            statistics = request.POST.get("statistics") == "1"
+            marketing = request.POST.get("marketing") == "1"
+        target = request.POST.get("next") or f"/{clinic.slug}/"
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = f"/{clinic.slug}/"
+        response = redirect(target)
+        record_choice(
+            clinic=clinic,
+            request=request,
+            response=response,
+            statistics=statistics,
+            marketing=marketing,
+        )
+        return response
+    return render(
+        request,
+        "privacy/cookies.html",
+        _ctx(request, current=read_choice(request), banner_version=BANNER_VERSION),
+    )

@@ -99,6 +99,9 @@ def _register_routers() -> None:
     api.add_router("/", staff_router)
     api.add_router("/", public_router)
     api.add_router("/", journal_router)
+    from praksis.privacy.api import router as privacy_router
+
+    api.add_router("/", privacy_router)
     from praksis.recall.api import router as recall_router
 
     api.add_router("/", recall_router)

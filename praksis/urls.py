@@ -39,6 +39,11 @@ staff_patterns = [
         journal_views.client_card_save,
         name="client-card",
     ),
+    path(
+        "consents/<int:consent_id>/withdraw/",
+        privacy_views.consent_withdraw_view,
+        name="consent-withdraw",
+    ),
     path("journal/<int:entry_id>/edit/", journal_views.entry_edit, name="journal-edit"),
     path("journal/<int:entry_id>/sign/", journal_views.entry_sign, name="journal-sign"),
     path("journal/<int:entry_id>/discard/", journal_views.entry_discard, name="journal-discard"),

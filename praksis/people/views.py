@@ -17,6 +17,7 @@ from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
+from praksis.privacy.models import Consent
 from praksis.recall.selectors import recall_for
 
 PAGE_SIZE = 20
@@ -73,6 +74,9 @@ def person_detail(request, person_id: int):
             "can_read_journal": can(actor, "journal.read"),
             "journal": journal_summary(actor=actor, person_id=person.pk),
             "recall": recall_for(actor=actor, person=person),
+            "consents": Consent.objects.filter(clinic=actor.clinic, person=person).order_by(
+                "-given_at"
+            ),
             "appointments": [
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)

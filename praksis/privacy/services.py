@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import Actor
+from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
-from praksis.privacy.models import Consent, PrivacyNotice
+from praksis.core.errors import ValidationFailed
+from praksis.people.models import Person
+from praksis.privacy.models import Consent, PrivacyNotice, Purpose
+
+CHANNELS = ("online", "desk", "phone", "paper", "api")
 
 
 def notice_current(*, clinic: Clinic) -> PrivacyNotice:
@@ -50,3 +57,85 @@ def consent_record(
             Access(Action.CREATE, "consent", consent.pk, person_id=person.pk, detail=purpose),
         )
     return consent
+
+
+def consent_give(
+    *,
+    actor: Actor,
+    person_id,
+    purpose: str,
+    channel: str = "desk",
+    text_version: str = "",
+    text_shown: str = "",
+) -> Consent:
+    """Staff record a consent the person gave (at the desk, by phone, on paper)."""
+    require(actor, "person.write")
+    errors: dict[str, list] = {}
+    person = None
+    if str(person_id or "").isdigit():
+        person = Person.objects.filter(clinic=actor.clinic, pk=int(person_id)).first()
+    if person is None:
+        errors["person"] = [_("Choose a person registered at this clinic.")]
+    if purpose not in Purpose.values:
+        errors["purpose"] = [_("Choose what the consent is for.")]
+    if channel not in CHANNELS:
+        errors["channel"] = [_("Choose how the consent was given.")]
+    if not str(text_version or "").strip() or not str(text_shown or "").strip():
+        errors["text_shown"] = [_("Record the exact text (and its version) the person agreed to.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return consent_record(
+        actor=actor,
+        person=person,
+        purpose=purpose,
+        channel=channel,
+        text_version=str(text_version).strip()[:40],
+        text_shown=str(text_shown).strip()[:5000],
+    )
+
+
+def consent_withdraw(*, actor: Actor, consent_id: int) -> Consent:
+    """Withdraw a consent: as easy as giving it (REQ-29), effective at once."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update().filter(clinic=actor.clinic, pk=consent_id).first()
+        )
+        if consent is None:
+            raise Http404
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = timezone.now()
+            consent.save(update_fields=["withdrawn_at"])
+            log_access(
+                actor,
+                Access(
+                    Action.UPDATE,
+                    "consent",
+                    consent.pk,
+                    person_id=consent.person_id,
+                    detail=f"withdrawn: {consent.purpose}",
+                ),
+            )
+    return consent
+
+
+def consents_of(*, actor: Actor, person_id: int | None = None) -> list[Consent]:
+    """The clinic's consents (or one person's), newest first; the read is logged."""
+    require(actor, "person.read")
+    qs = Consent.objects.filter(clinic=actor.clinic).order_by("-given_at", "-pk")
+    if person_id is not None:
+        if not Person.objects.filter(clinic=actor.clinic, pk=person_id).exists():
+            raise Http404
+        qs = qs.filter(person_id=person_id)
+    items = list(qs[:500])
+    log_access(
+        actor,
+        Access(
+            Action.LIST,
+            "consent",
+            person_id or "",
+            person_id=person_id,
+            detail=f"results={len(items)}",
+        ),
+    )
+    return items

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.booking.public_views import _ctx, public_page
+from praksis.clinics.auth import staff_view
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
-from praksis.privacy.services import notice_current
+from praksis.privacy.services import consent_withdraw, notice_current
 
 AUTHORITIES = {
     "SE": ("Integritetsskyddsmyndigheten (IMY)", "https://www.imy.se"),
@@ -66,3 +67,10 @@ def cookie_settings(request, clinic):
         "privacy/cookies.html",
         _ctx(request, current=read_choice(request), banner_version=BANNER_VERSION),
     )
+
+
+@require_POST
+@staff_view("person.write")
+def consent_withdraw_view(request, consent_id: int):
+    consent = consent_withdraw(actor=request.actor, consent_id=consent_id)
+    return redirect("staff:person", person_id=consent.person_id)

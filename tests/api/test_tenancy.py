@@ -22,6 +22,7 @@ from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
+from praksis.privacy.services import consent_give
 from praksis.recall.services import recall_set
 from tests.conftest import next_local
 
@@ -98,22 +99,31 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
     )
     request = booking_request_create(
         clinic=clinic,
-        data={"first_name": "Solveig", "last_name": "Offerdal", "phone": "41234567",
-              "accept_privacy_notice": True},
-    )  # fmt: skip
+        data={
+            "first_name": "Solveig",
+            "last_name": "Offerdal",
+            "phone": "41234567",
+            "accept_privacy_notice": True,
+        },
+    )
     message = OutboxMessage.objects.filter(clinic=clinic).first()
     vet = make_actor(clinic, "practitioner")
     entry = entry_create(actor=vet, animal_id=animal.pk, text="Tassen: otitis", sign=False)
     attachment = attachment_add(
-        actor=vet, entry_id=entry.pk, filename="ear.png", content_type="image/png",
+        actor=vet,
+        entry_id=entry.pk,
+        filename="ear.png",
+        content_type="image/png",
         data=b"\x89PNG\r\n\x1a\n" + b"0" * 32,
-    )  # fmt: skip
+    )
     from praksis.sales.services import invoice_issue, order_create
 
     order = order_create(
-        actor=owner, person_id=person.pk, journal_entry_id=entry.pk,
+        actor=owner,
+        person_id=person.pk,
+        journal_entry_id=entry.pk,
         lines=[{"description": "Vaksine", "unit_price": "450", "vat_rate": "25"}],
-    )  # fmt: skip
+    )
     invoice = invoice_issue(actor=owner, order_id=order.pk)
     return (
         clinic,
@@ -126,6 +136,13 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "message_id": message.pk,
             "token": manage_token(appointment),
             "subject_id": animal.pk,
+            "consent_id": consent_give(
+                actor=owner,
+                person_id=person.pk,
+                purpose="marketing_email",
+                text_version="v1",
+                text_shown="Yes, send me news by e-mail.",
+            ).pk,
             "entry_id": entry.pk,
             "attachment_id": attachment.pk,
             "recall_id": recall_set(actor=owner, animal=animal, interval_months=12).pk,

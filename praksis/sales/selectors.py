@@ -81,6 +81,26 @@ def order_get(*, actor: Actor, order_id: int) -> Order:
     return order
 
 
+def _logged_page(
+    actor: Actor, qs, object_type: str, *, person_id, status: str, offset: int, limit: int
+) -> Page:
+    """One page of ``qs`` (optionally one person's, one status), logged as one list row."""
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if status:
+        qs = qs.filter(status=status)
+    items = list(qs[offset : offset + limit])
+    count = qs.count()
+    _log(
+        actor,
+        Action.LIST,
+        object_type,
+        person_id=person_id,
+        detail=f"results={len(items)}; ids=" + ",".join(str(i.pk) for i in items)[:400],
+    )
+    return Page(items=items, count=count)
+
+
 def order_list(
     *,
     actor: Actor,
@@ -92,20 +112,9 @@ def order_list(
     """Orders, newest first; one list row in the log (with the ids shown)."""
     require(actor, "person.read")
     qs = _orders(actor.clinic).order_by("-created_at", "-pk")
-    if person_id is not None:
-        qs = qs.filter(person_id=person_id)
-    if status:
-        qs = qs.filter(status=status)
-    items = list(qs[offset : offset + limit])
-    count = qs.count()
-    _log(
-        actor,
-        Action.LIST,
-        "order",
-        person_id=person_id,
-        detail=f"results={len(items)}; ids=" + ",".join(str(o.pk) for o in items)[:400],
+    return _logged_page(
+        actor, qs, "order", person_id=person_id, status=status, offset=offset, limit=limit
     )
-    return Page(items=items, count=count)
 
 
 def invoice_get(*, actor: Actor, invoice_id: int) -> Invoice:
@@ -146,20 +155,9 @@ def invoice_list(
     """Invoices and credit notes, newest first."""
     require(actor, "person.read")
     qs = _invoices(actor.clinic).order_by("-issued_at", "-number")
-    if person_id is not None:
-        qs = qs.filter(person_id=person_id)
-    if status:
-        qs = qs.filter(status=status)
-    items = list(qs[offset : offset + limit])
-    count = qs.count()
-    _log(
-        actor,
-        Action.LIST,
-        "invoice",
-        person_id=person_id,
-        detail=f"results={len(items)}; ids=" + ",".join(str(i.pk) for i in items)[:400],
+    return _logged_page(
+        actor, qs, "invoice", person_id=person_id, status=status, offset=offset, limit=limit
     )
-    return Page(items=items, count=count)
 
 
 def journal_entries_for_order(*, actor: Actor, person: Person) -> list[JournalEntry]:

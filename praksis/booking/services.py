@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
-from praksis.audit.services import Access, access_batch, log_access, log_accesses
+from praksis.audit.services import Access, access_batch, log_access
 from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.models import Appointment, BookingRequest, Channel, Service
 from praksis.booking.notifications import notify_appointment, notify_request
@@ -652,36 +652,16 @@ def booking_request_decline(*, actor: Actor, request_id: int, reason: str = "") 
 
 def booking_requests_expire(*, now: datetime | None = None) -> int:
     """Delete requests nobody converted before they expired (their own short retention)."""
-    now = now or timezone.now()
-    expired = BookingRequest.objects.filter(expires_at__lte=now).exclude(
-        status=BookingRequest.Status.CONVERTED
-    )
-    by_clinic: dict[int, int] = {}
-    for clinic_id in expired.values_list("clinic_id", flat=True):
-        by_clinic[clinic_id] = by_clinic.get(clinic_id, 0) + 1
-    deleted, _detail = expired.delete()
-    for clinic in Clinic.objects.filter(pk__in=by_clinic):
-        log_accesses(
-            system_actor(clinic, channel="system"),
-            [
-                Access(
-                    Action.DELETE,
-                    "booking_request",
-                    "",
-                    purpose="retention",
-                    detail=f"expired requests deleted: {by_clinic[clinic.pk]}",
-                )
-            ],
-        )
-    return deleted
+    from praksis.privacy.retention import sweep_rule
+
+    return sweep_rule("booking-requests-expired", now=now)
 
 
 def booking_ips_expire(*, now: datetime | None = None) -> int:
     """Forget the IP addresses of online bookings once their security retention ends."""
-    now = now or timezone.now()
-    return Appointment.objects.filter(ip_expires_at__lte=now, ip_address__isnull=False).update(
-        ip_address=None, ip_expires_at=None
-    )
+    from praksis.privacy.retention import sweep_rule
+
+    return sweep_rule("booking-ip-addresses", now=now)
 
 
 def week_start(day: date) -> date:

@@ -266,7 +266,7 @@ def test_unconverted_requests_expire_and_are_deleted(dental):
     evidence = AccessLogEntry.objects.filter(
         clinic=clinic, object_type="booking_request", action="delete"
     ).get()
-    assert evidence.detail == "expired requests deleted: 1"  # what and how many, no content
+    assert evidence.detail == "rule=booking-requests-expired; delete: 1"  # no content
 
 
 def test_booking_ips_expire(clinic, make_bookable):

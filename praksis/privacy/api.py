@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
-from praksis.privacy import services
+from praksis.privacy import requests, services
 
 router = Router(tags=["consents"])
 
@@ -72,3 +73,104 @@ def give_consent(request, payload: ConsentIn):
 @router.post("consents/{int:consent_id}/withdraw", response=ConsentOut)
 def withdraw_consent(request, consent_id: int):
     return _out(services.consent_withdraw(actor=request.auth, consent_id=consent_id))
+
+
+class PrivacyRequestIn(Schema):
+    person: int | str | None = None
+    kind: str | None = None
+    channel: str = "desk"
+    details: str = ""
+
+
+class PrivacyRequestOut(Schema):
+    id: int
+    person: int
+    kind: str
+    status: str
+    received_at: datetime
+    due_date: date
+    extended_to: date | None
+    completed_at: datetime | None
+
+
+class PrivacyRequestPage(Schema):
+    items: list[PrivacyRequestOut]
+    count: int
+
+
+class ExtendIn(Schema):
+    months: int = 0
+    reason: str = ""
+
+
+def _request_out(request) -> dict:
+    return {
+        "id": request.pk,
+        "person": request.person_id,
+        "kind": request.kind,
+        "status": request.status,
+        "received_at": request.received_at,
+        "due_date": request.due_date,
+        "extended_to": request.extended_to,
+        "completed_at": request.completed_at,
+    }
+
+
+@router.post("privacy-requests", response={201: PrivacyRequestOut})
+def create_privacy_request(request, payload: PrivacyRequestIn):
+    created = requests.request_create(
+        actor=request.auth,
+        person_id=payload.person,
+        kind=payload.kind or "",
+        channel=payload.channel,
+        details=payload.details,
+    )
+    return Status(201, _request_out(created))
+
+
+@router.get("privacy-requests", response=PrivacyRequestPage)
+def list_privacy_requests(request):
+    items = requests.request_list(actor=request.auth)
+    return {"items": [_request_out(r) for r in items], "count": len(items)}
+
+
+@router.get("privacy-requests/{int:privacy_request_id}", response=PrivacyRequestOut)
+def read_privacy_request(request, privacy_request_id: int):
+    return _request_out(requests.request_get(actor=request.auth, request_id=privacy_request_id))
+
+
+@router.post("privacy-requests/{int:privacy_request_id}/extend", response=PrivacyRequestOut)
+def extend_privacy_request(request, privacy_request_id: int, payload: ExtendIn):
+    return _request_out(
+        requests.request_extend(
+            actor=request.auth,
+            request_id=privacy_request_id,
+            months=payload.months,
+            reason=payload.reason,
+        )
+    )
+
+
+@router.post("privacy-requests/{int:privacy_request_id}/complete", response=PrivacyRequestOut)
+def complete_privacy_request(request, privacy_request_id: int):
+    return _request_out(
+        requests.request_complete(actor=request.auth, request_id=privacy_request_id)
+    )
+
+
+@router.get("privacy-requests/{int:privacy_request_id}/report.pdf")
+def privacy_request_report(request, privacy_request_id: int):
+    pdf = requests.access_report_pdf(actor=request.auth, request_id=privacy_request_id)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-report-{privacy_request_id}.pdf"'
+    )
+    return response
+
+
+@router.get("privacy-requests/{int:privacy_request_id}/export.json")
+def privacy_request_export(request, privacy_request_id: int):
+    body = requests.export_json(actor=request.auth, request_id=privacy_request_id)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="export-{privacy_request_id}.json"'
+    return response

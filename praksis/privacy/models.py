@@ -86,3 +86,48 @@ class CookieChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor_id} v{self.banner_version}"
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("Access (a copy of my data)")
+    PORTABILITY = "portability", _("Portability (my data in a machine-readable file)")
+    RECTIFICATION = "rectification", _("Rectification")
+    ERASURE = "erasure", _("Erasure")
+    RESTRICTION = "restriction", _("Restriction")
+    OBJECTION = "objection", _("Objection")
+    WITHDRAWAL = "withdrawal", _("Consent withdrawal")
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    EXTENDED = "extended", _("Extended")
+    COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("Refused")
+
+
+class DataSubjectRequest(models.Model):
+    """A data-subject request with its deadline clock (REQ-24)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="privacy_requests"
+    )
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    status = models.CharField(
+        max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
+    channel = models.CharField(max_length=10, default="desk")
+    received_at = models.DateTimeField(default=timezone.now)
+    due_date = models.DateField()
+    extended_to = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    details = models.TextField(blank=True)
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "status", "due_date"], name="dsr_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

@@ -22,6 +22,7 @@ from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
+from praksis.privacy.requests import request_create
 from praksis.privacy.services import consent_give
 from praksis.recall.services import recall_set
 from tests.conftest import next_local
@@ -136,6 +137,9 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "message_id": message.pk,
             "token": manage_token(appointment),
             "subject_id": animal.pk,
+            "privacy_request_id": request_create(
+                actor=owner, person_id=person.pk, kind="access"
+            ).pk,
             "consent_id": consent_give(
                 actor=owner,
                 person_id=person.pk,

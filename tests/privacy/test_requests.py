@@ -1,0 +1,108 @@
+"""Data-subject requests (REQ-24, REQ-25, REQ-26): the deadline clock, the access report
+with every Art. 15 item, and the machine-readable export."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from praksis.audit.models import AccessLogEntry
+from praksis.journal.services import entry_create, followup_add
+from praksis.privacy.requests import add_months
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2028, 1, 31), date(2028, 2, 29)),
+        (date(2026, 12, 15), date(2027, 1, 15)),
+        (date(2026, 3, 31), date(2026, 4, 30)),
+    ],
+)
+def test_req24_due_is_one_calendar_month_later(received, due):
+    assert add_months(received, 1) == due
+
+
+@pytest.fixture
+def patient(clinic, make_actor, make_person):
+    doctor = make_actor(clinic, "practitioner")
+    person = make_person(
+        doctor, first_name="Greta", last_name="Wikander", email="greta@example.com"
+    )
+    entry = entry_create(actor=doctor, person_id=person.pk, text="Synfel höger öga.", sign=True)
+    followup_add(
+        actor=doctor,
+        entry_id=entry.pk,
+        kind="amendment",
+        text="Rättelse: vänster öga.",
+        reason="Fel sida",
+    )
+    return person
+
+
+def test_req24_intake_extension_and_listing(clinic, patient, make_api):
+    desk = make_api(clinic, "receptionist")
+    created = desk.post("privacy-requests", {"person": patient.pk, "kind": "access"})
+    assert created.status_code == 201
+    body = created.json()
+    received = date.fromisoformat(body["received_at"][:10])
+    assert body["due_date"] == add_months(received, 1).isoformat()
+    assert body["status"] == "received"
+    bad = desk.post("privacy-requests", {"person": 999999, "kind": "everything"})
+    assert bad.status_code == 422 and {"person", "kind"} <= set(bad.json()["errors"])
+    owner = make_api(clinic, "owner")
+    no_reason = owner.post(f"privacy-requests/{body['id']}/extend", {"months": 2})
+    assert no_reason.status_code == 422
+    extended = owner.post(
+        f"privacy-requests/{body['id']}/extend", {"months": 2, "reason": "Many records to collect"}
+    )
+    assert (
+        extended.json()["extended_to"]
+        == add_months(date.fromisoformat(body["due_date"]), 2).isoformat()
+    )
+    again = owner.post(f"privacy-requests/{body['id']}/extend", {"months": 1, "reason": "x"})
+    assert again.status_code == 409  # only once
+    assert [r["id"] for r in owner.get("privacy-requests").json()["items"]] == [body["id"]]
+
+
+def test_req25_access_report_has_every_item_and_a_copy_of_the_data(clinic, patient, make_api):
+    owner = make_api(clinic, "owner")
+    request_id = owner.post("privacy-requests", {"person": patient.pk, "kind": "access"}).json()[
+        "id"
+    ]
+    response = owner.get(f"privacy-requests/{request_id}/report.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for expected in (
+        "Integritetsskyddsmyndigheten",
+        "Greta Wikander",
+        "greta@example.com",
+        "Synfel höger öga.",
+        "Rättelse: vänster öga.",
+        "Fel sida",
+        "patientdatalagen",
+    ):
+        assert expected in text, expected
+    exports = AccessLogEntry.objects.filter(clinic=clinic, person_id=patient.pk, action="export")
+    assert exports.exists()
+    receptionist = make_api(clinic, "receptionist")
+    assert receptionist.get(f"privacy-requests/{request_id}/report.pdf").status_code == 403
+
+
+def test_req26_portability_export_is_structured(clinic, patient, make_api):
+    owner = make_api(clinic, "owner")
+    request_id = owner.post(
+        "privacy-requests", {"person": patient.pk, "kind": "portability"}
+    ).json()["id"]
+    response = owner.get(f"privacy-requests/{request_id}/export.json")
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["person"]["email"] == "greta@example.com"
+    assert set(data) >= {"person", "bookings", "consents", "controller"}
+    assert "Synfel" not in response.content.decode()  # journals are kept under a legal duty

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.booking.public_views import _ctx, public_page
+from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
+from praksis.core.errors import ValidationFailed
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
+from praksis.privacy.models import RequestKind
+from praksis.privacy.requests import (
+    access_report_pdf,
+    effective_due,
+    export_json,
+    near_due,
+    request_complete,
+    request_create,
+    request_list,
+)
 from praksis.privacy.services import consent_withdraw, notice_current
 
 AUTHORITIES = {
@@ -74,3 +89,56 @@ def cookie_settings(request, clinic):
 def consent_withdraw_view(request, consent_id: int):
     consent = consent_withdraw(actor=request.actor, consent_id=consent_id)
     return redirect("staff:person", person_id=consent.person_id)
+
+
+@staff_view("person.read")
+def requests_dashboard(request):
+    """Open data-subject requests by due date; those close to it are flagged."""
+    actor = request.actor
+    today = timezone.now().astimezone(actor.clinic.zone).date()
+    items = [
+        {"request": r, "due": effective_due(r), "near": near_due(r, today)}
+        for r in request_list(actor=actor)
+    ]
+    return render(
+        request,
+        "privacy/requests.html",
+        {"items": items, "kinds": RequestKind.choices, "can_manage": can(actor, "privacy.manage")},
+    )
+
+
+@require_POST
+@staff_view("person.write")
+def request_new(request):
+    try:
+        request_create(
+            actor=request.actor,
+            person_id=request.POST.get("person"),
+            kind=request.POST.get("kind", ""),
+            details=request.POST.get("details", ""),
+        )
+    except ValidationFailed as exc:
+        messages = "; ".join(m for msgs in exc.errors.values() for m in msgs)
+        return redirect(f"{reverse('staff:privacy-requests')}?{urlencode({'error': messages})}")
+    return redirect("staff:privacy-requests")
+
+
+@staff_view("privacy.manage")
+def request_report(request, privacy_request_id: int):
+    pdf = access_report_pdf(actor=request.actor, request_id=privacy_request_id)
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
+@staff_view("privacy.manage")
+def request_export(request, privacy_request_id: int):
+    body = export_json(actor=request.actor, request_id=privacy_request_id)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="export-{privacy_request_id}.json"'
+    return response
+
+
+@require_POST
+@staff_view("privacy.manage")
+def request_done(request, privacy_request_id: int):
+    request_complete(actor=request.actor, request_id=privacy_request_id)
+    return redirect("staff:privacy-requests")

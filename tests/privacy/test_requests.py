@@ -106,3 +106,26 @@ def test_req26_portability_export_is_structured(clinic, patient, make_api):
     assert data["person"]["email"] == "greta@example.com"
     assert set(data) >= {"person", "bookings", "consents", "controller"}
     assert "Synfel" not in response.content.decode()  # journals are kept under a legal duty
+
+
+def test_the_dashboard_orders_by_due_date_and_flags_close_ones(clinic, patient, make_staff):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from praksis.privacy.models import DataSubjectRequest
+
+    client = Client()
+    client.force_login(make_staff(clinic, "owner"))
+    response = client.post(
+        "/staff/privacy-requests/new/", {"person": patient.pk, "kind": "erasure"}
+    )
+    assert response.status_code == 302
+    request = DataSubjectRequest.objects.get()
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        due_date=timezone.now().date() + timedelta(days=3)
+    )
+    page = client.get("/staff/privacy-requests/").content.decode()
+    assert 'class="near-due"' in page and "Wikander" in page
+    assert client.get(f"/staff/privacy-requests/{request.pk}/export.json").status_code == 200

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PrivacyNotice(models.Model):
@@ -102,7 +103,7 @@ class RequestStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     IN_PROGRESS = "in_progress", _("In progress")
     EXTENDED = "extended", _("Extended")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("privacy request", "Answered")
     REFUSED = "refused", _("Refused")
 
 

@@ -137,6 +137,12 @@ urlpatterns = [
     path("<slug:clinic>/", booking_public.booking_home, name="booking"),
     path("<slug:clinic>/privacy", privacy_views.notice, name="privacy-notice"),
     path("<slug:clinic>/cookies", privacy_views.cookie_settings, name="cookie-settings"),
+    path("<slug:clinic>/privacy/request", privacy_views.public_request, name="privacy-request"),
+    path(
+        "<slug:clinic>/privacy/verify/<str:token>/",
+        privacy_views.public_verify,
+        name="privacy-verify",
+    ),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
     path(

@@ -126,6 +126,10 @@ class DataSubjectRequest(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     details = models.TextField(blank=True)
     created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    # A request made online is released only after the requester proved control of the
+    # e-mail address on record (a one-time link); staff intake verifies at the desk.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verify_token_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "status", "due_date"], name="dsr_due")]

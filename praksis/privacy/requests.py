@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import calendar
 import json
+import secrets
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -21,8 +23,10 @@ from weasyprint import HTML
 
 from praksis.audit.models import AccessLogEntry, Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import Actor, require
+from praksis.clinics.access import Actor, require, system_actor
+from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 
@@ -65,6 +69,7 @@ def request_create(
             due_date=add_months(received.astimezone(actor.clinic.zone).date(), 1),
             details=str(details or "")[:5000],
             created_by_user_id=actor.user_id,
+            verified_at=received,  # staff check who is asking at intake
         )
         log_access(
             actor,
@@ -82,6 +87,105 @@ def _get(actor: Actor, request_id: int) -> DataSubjectRequest:
     if request is None:
         raise Http404
     return request
+
+
+def request_public_create(
+    *, clinic, email: str, kind: str, details: str = "", language: str = "sv"
+) -> DataSubjectRequest | None:
+    """A request made on the public privacy page.
+
+    Nothing is released and nothing is revealed until the requester proves control of the
+    e-mail address on record: the page always answers the same, and only a registered
+    address receives a one-time link. Returns the request (None if the address is unknown).
+    """
+    errors: dict[str, list] = {}
+    email = str(email or "").strip()
+    if "@" not in email or len(email) > 254:
+        errors["email"] = [_("Enter the e-mail address you gave the clinic.")]
+    if kind not in RequestKind.values:
+        errors["kind"] = [_("Choose the kind of request.")]
+    if errors:
+        raise ValidationFailed(errors)
+    person = Person.objects.filter(clinic=clinic, email__iexact=email).order_by("pk").first()
+    if person is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    received = timezone.now()
+    actor = system_actor(clinic, channel="public")
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.create(
+            clinic=clinic,
+            person=person,
+            kind=kind,
+            channel="online",
+            received_at=received,
+            due_date=add_months(received.astimezone(clinic.zone).date(), 1),
+            details=str(details or "")[:5000],
+            verify_token_hash=sha256_hex(token),
+        )
+        log_access(
+            actor,
+            Access(
+                Action.CREATE,
+                "privacy_request",
+                request.pk,
+                person_id=person.pk,
+                detail=f"{kind}; online",
+            ),
+        )
+        link = f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/privacy/verify/{token}/?lang={language}"
+        with translation.override(language):
+            message_enqueue(
+                clinic=clinic,
+                channel="email",
+                to=person.email,
+                subject=f"{_('Confirm your privacy request')} – {clinic.name}",
+                body=render_to_string(
+                    "privacy/email/verify.txt", {"clinic": clinic, "link": link, "request": request}
+                ),
+                kind="other",
+                person=person,
+                related=("privacy_request", request.pk),
+            )
+    return request
+
+
+def request_verify(*, clinic, token: str) -> DataSubjectRequest:
+    """The requester opened the one-time link: the request may now be answered."""
+    with transaction.atomic():
+        request = (
+            DataSubjectRequest.objects.select_for_update()
+            .filter(clinic=clinic, verify_token_hash=sha256_hex(token or ""))
+            .exclude(verify_token_hash="")
+            .first()
+        )
+        if request is None:
+            raise Http404
+        request.verified_at = timezone.now()
+        request.verify_token_hash = ""  # one time only
+        request.save(update_fields=["verified_at", "verify_token_hash"])
+        log_access(
+            system_actor(clinic, channel="public"),
+            Access(
+                Action.UPDATE,
+                "privacy_request",
+                request.pk,
+                person_id=request.person_id,
+                detail="verified",
+            ),
+        )
+    return request
+
+
+def _require_verified(request: DataSubjectRequest) -> None:
+    if request.verified_at is None:
+        raise Conflict(
+            _(
+                "The requester has not confirmed the request yet; nothing may be "
+                "released before that."
+            ),
+            code="unverified",
+        )
 
 
 def request_get(*, actor: Actor, request_id: int) -> DataSubjectRequest:
@@ -214,6 +318,7 @@ def export_json(*, actor: Actor, request_id: int) -> str:
     """The portability export (Art. 20): structured, machine-readable; logged as an export."""
     require(actor, "privacy.manage")
     request = _get(actor, request_id)
+    _require_verified(request)
     data = {
         "controller": actor.clinic.name,
         "organisation_number": actor.clinic.organisation_number,
@@ -239,6 +344,7 @@ def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
     from praksis.journal.selectors import journal_read
 
     request = _get(actor, request_id)
+    _require_verified(request)
     person = request.person
     clinic = actor.clinic
     journal = journal_read(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from praksis.booking.public_views import _ctx, public_page
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
+from praksis.core import ratelimit
 from praksis.core.errors import ValidationFailed
+from praksis.core.middleware import client_ip
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.models import RequestKind
 from praksis.privacy.requests import (
@@ -23,6 +26,8 @@ from praksis.privacy.requests import (
     request_complete,
     request_create,
     request_list,
+    request_public_create,
+    request_verify,
 )
 from praksis.privacy.services import consent_withdraw, notice_current
 
@@ -39,17 +44,23 @@ JOURNAL_RETENTION = {
 }
 
 
-@public_page
-def notice(request, clinic):
+def _notice_context(request, clinic, *, values=None, errors=None) -> dict:
     authority, authority_url = AUTHORITIES[clinic.country]
-    context = _ctx(
+    return _ctx(
         request,
         notice=notice_current(clinic=clinic),
         authority=authority,
         authority_url=authority_url,
         retention=JOURNAL_RETENTION[clinic.regime],
+        kinds=RequestKind.choices,
+        values=values or {},
+        errors=errors or {},
     )
-    return render(request, "privacy/notice.html", context)
+
+
+@public_page
+def notice(request, clinic):
+    return render(request, "privacy/notice.html", _notice_context(request, clinic))
 
 
 @public_page
@@ -142,3 +153,30 @@ def request_export(request, privacy_request_id: int):
 def request_done(request, privacy_request_id: int):
     request_complete(actor=request.actor, request_id=privacy_request_id)
     return redirect("staff:privacy-requests")
+
+
+@public_page
+@require_POST
+def public_request(request, clinic):
+    """The public request form: the answer is the same whether or not we know the address."""
+    if not ratelimit.allow(
+        scope="privacy", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
+    ):
+        return HttpResponse(status=429)
+    values = {k: request.POST.get(k, "") for k in ("email", "kind", "details")}
+    try:
+        request_public_create(clinic=clinic, language=request.lang, **values)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "privacy/notice.html",
+            _notice_context(request, clinic, values=values, errors=exc.errors),
+            status=422,
+        )
+    return render(request, "privacy/request_sent.html", _ctx(request))
+
+
+@public_page
+def public_verify(request, clinic, token: str):
+    verified = request_verify(clinic=clinic, token=token)
+    return render(request, "privacy/request_verified.html", _ctx(request, verified=verified))

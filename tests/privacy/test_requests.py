@@ -129,3 +129,43 @@ def test_the_dashboard_orders_by_due_date_and_flags_close_ones(clinic, patient, 
     page = client.get("/staff/privacy-requests/").content.decode()
     assert 'class="near-due"' in page and "Wikander" in page
     assert client.get(f"/staff/privacy-requests/{request.pk}/export.json").status_code == 200
+
+
+def test_public_request_is_released_only_after_the_e_mail_link(clinic, patient, make_api):
+    import re
+
+    from django.test import Client
+
+    from praksis.messaging.models import OutboxMessage
+    from praksis.privacy.models import DataSubjectRequest
+
+    visitor = Client()
+    unknown = visitor.post(
+        f"/{clinic.slug}/privacy/request",
+        {"email": "nobody@example.com", "kind": "access", "lang": "en"},
+    )
+    known = visitor.post(
+        f"/{clinic.slug}/privacy/request",
+        {"email": "GRETA@example.com", "kind": "access", "lang": "en"},
+    )
+    assert unknown.status_code == known.status_code == 200
+
+    def page(response) -> str:  # without the (per-response) CSRF token
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+    assert page(unknown) == page(known)  # the page never tells whom we know
+    request = DataSubjectRequest.objects.get()
+    assert request.person == patient and request.verified_at is None
+    owner = make_api(clinic, "owner")
+    assert owner.get(f"privacy-requests/{request.pk}/report.pdf").status_code == 409
+    message = OutboxMessage.objects.get(related_type="privacy_request")
+    assert message.to_address == "greta@example.com"
+    link = re.search(r"https?://\S+/privacy/verify/\S+", message.body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert visitor.get("/" + path).status_code == 200
+    assert visitor.get("/" + path).status_code == 404  # one time only
+    request.refresh_from_db()
+    assert request.verified_at is not None
+    assert owner.get(f"privacy-requests/{request.pk}/report.pdf").status_code == 200
+    bad = visitor.post(f"/{clinic.slug}/privacy/request", {"email": "x", "kind": "nonsense"})
+    assert bad.status_code == 422

@@ -157,6 +157,11 @@ urlpatterns = [
         "<slug:clinic>/booking/<str:token>/move/", booking_public.booking_move, name="booking-move"
     ),
     path(
+        "<slug:clinic>/booking/<str:token>/consents/<int:consent_id>/withdraw/",
+        booking_public.booking_consent_withdraw,
+        name="booking-consent-withdraw",
+    ),
+    path(
         "<slug:clinic>/booking/<str:token>/calendar.ics",
         booking_public.booking_ics,
         name="booking-ics",

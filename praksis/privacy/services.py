@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import Actor, require
+from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import ValidationFailed
 from praksis.people.models import Person
@@ -139,3 +139,29 @@ def consents_of(*, actor: Actor, person_id: int | None = None) -> list[Consent]:
         ),
     )
     return items
+
+
+def consent_withdraw_by_person(*, clinic, person_id: int, consent_id: int) -> Consent:
+    """The person withdraws their own consent (from a link only they have)."""
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update()
+            .filter(clinic=clinic, person_id=person_id, pk=consent_id)
+            .first()
+        )
+        if consent is None:
+            raise Http404
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = timezone.now()
+            consent.save(update_fields=["withdrawn_at"])
+            log_access(
+                system_actor(clinic, channel="public"),
+                Access(
+                    Action.UPDATE,
+                    "consent",
+                    consent.pk,
+                    person_id=person_id,
+                    detail=f"withdrawn by the person: {consent.purpose}",
+                ),
+            )
+    return consent

@@ -103,3 +103,23 @@ def test_a_wrong_or_foreign_token_is_404(booked, make_clinic):
     assert client.post(foreign + "cancel/").status_code == 404
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+def test_req29_the_client_withdraws_marketing_with_one_click(clinic, make_bookable):
+    from praksis.booking.services import manage_token as token_of
+    from praksis.privacy.models import Consent
+    from tests.booking.test_public_booking import _payload, _post
+
+    service, _staff = make_bookable(clinic)
+    response = _post(clinic, _payload(service, next_local(clinic, 3, 9), marketing_opt_in=True))
+    appointment = Appointment.objects.get(reference=response.json()["reference"])
+    url = f"/{clinic.slug}/booking/{token_of(appointment)}/"
+    client = Client()
+    page = client.get(url + "?lang=en").content.decode()
+    marketing = Consent.objects.get(purpose="marketing_email")
+    assert f"consents/{marketing.pk}/withdraw/" in page
+    assert client.post(url + f"consents/{marketing.pk}/withdraw/").status_code == 302
+    marketing.refresh_from_db()
+    assert marketing.withdrawn_at is not None
+    notice = Consent.objects.get(purpose="privacy_notice")
+    assert client.post(url + f"consents/{notice.pk + 999}/withdraw/").status_code == 404

@@ -154,8 +154,10 @@ def test_payments_move_the_status(receptionist, buyer, sell):
 
 
 def test_overpayment_is_refused_with_a_field_error(owner, buyer, sell):
+    from django.utils import translation
+
     invoice = sell(owner, buyer)
-    with pytest.raises(ValidationFailed) as caught:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
         services.payment_register(actor=owner, invoice_id=invoice.pk, amount="649.21",
                                   method="card")  # fmt: skip
     assert caught.value.errors == {"amount": ["That is more than the amount outstanding (649,20)."]}

@@ -57,6 +57,11 @@ staff_patterns = [
         name="privacy-request-done",
     ),
     path(
+        "persons/<int:person_id>/restriction/",
+        privacy_views.restriction_view,
+        name="person-restriction",
+    ),
+    path(
         "consents/<int:consent_id>/withdraw/",
         privacy_views.consent_withdraw_view,
         name="consent-withdraw",

@@ -31,6 +31,7 @@ from praksis.people.models import Person
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 
 NEAR_DUE_DAYS = 7
+_CONFIRM = _("Confirm your privacy request")
 
 
 def add_months(day: date, months: int) -> date:
@@ -139,7 +140,7 @@ def request_public_create(
                 clinic=clinic,
                 channel="email",
                 to=person.email,
-                subject=f"{_('Confirm your privacy request')} – {clinic.name}",
+                subject=f"{_CONFIRM} – {clinic.name}",
                 body=render_to_string(
                     "privacy/email/verify.txt", {"clinic": clinic, "link": link, "request": request}
                 ),

@@ -15,6 +15,7 @@ from praksis.core.errors import ValidationFailed
 from praksis.people.models import Person
 from praksis.privacy.models import Consent, PrivacyNotice, Purpose
 
+_LIFTED = _("The restriction of your data is lifted")
 CHANNELS = ("online", "desk", "phone", "paper", "api")
 
 
@@ -165,3 +166,76 @@ def consent_withdraw_by_person(*, clinic, person_id: int, consent_id: int) -> Co
                 ),
             )
     return consent
+
+
+def restriction_set(*, actor: Actor, person_id: int, reason: str) -> Person:
+    """Restrict processing (Art. 18): from now on the data is only stored — no recall,
+    marketing or booking reminders — until the restriction is lifted."""
+    require(actor, "privacy.manage")
+    with transaction.atomic():
+        person = (
+            Person.objects.select_for_update().filter(clinic=actor.clinic, pk=person_id).first()
+        )
+        if person is None:
+            raise Http404
+        if not str(reason or "").strip():
+            raise ValidationFailed(
+                {"reason": [_("Say on which ground (Art. 18(1)) processing is restricted.")]}
+            )
+        if person.restricted_at is None:
+            person.restricted_at = timezone.now()
+            person.save(update_fields=["restricted_at"])
+            log_access(
+                actor,
+                Access(
+                    Action.UPDATE,
+                    "person",
+                    person.pk,
+                    person_id=person.pk,
+                    detail="restricted",
+                    purpose=str(reason).strip()[:200],
+                ),
+            )
+    return person
+
+
+def restriction_lift(*, actor: Actor, person_id: int) -> Person:
+    """Lift a restriction, telling the person first (Art. 18(3))."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from praksis.messaging.services import message_enqueue
+
+    require(actor, "privacy.manage")
+    with transaction.atomic():
+        person = (
+            Person.objects.select_for_update().filter(clinic=actor.clinic, pk=person_id).first()
+        )
+        if person is None:
+            raise Http404
+        if person.restricted_at is None:
+            return person
+        clinic = actor.clinic
+        if person.email:
+            with translation.override(clinic.language):
+                message_enqueue(
+                    clinic=clinic,
+                    channel="email",
+                    to=person.email,
+                    subject=f"{_LIFTED} – {clinic.name}",
+                    body=render_to_string(
+                        "privacy/email/restriction_lifted.txt", {"clinic": clinic, "person": person}
+                    ),
+                    kind="notice",
+                    person=person,
+                    related=("person", person.pk),
+                )
+        person.restricted_at = None
+        person.save(update_fields=["restricted_at"])
+        log_access(
+            actor,
+            Access(
+                Action.UPDATE, "person", person.pk, person_id=person.pk, detail="restriction lifted"
+            ),
+        )
+    return person

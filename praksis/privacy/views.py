@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +31,12 @@ from praksis.privacy.requests import (
     request_public_create,
     request_verify,
 )
-from praksis.privacy.services import consent_withdraw, notice_current
+from praksis.privacy.services import (
+    consent_withdraw,
+    notice_current,
+    restriction_lift,
+    restriction_set,
+)
 
 AUTHORITIES = {
     "SE": ("Integritetsskyddsmyndigheten (IMY)", "https://www.imy.se"),
@@ -180,3 +187,17 @@ def public_request(request, clinic):
 def public_verify(request, clinic, token: str):
     verified = request_verify(clinic=clinic, token=token)
     return render(request, "privacy/request_verified.html", _ctx(request, verified=verified))
+
+
+@require_POST
+@staff_view("privacy.manage")
+def restriction_view(request, person_id: int):
+    if request.POST.get("action") == "lift":
+        restriction_lift(actor=request.actor, person_id=person_id)
+    else:
+        # The form requires the ground; without it nothing changes.
+        with contextlib.suppress(ValidationFailed):
+            restriction_set(
+                actor=request.actor, person_id=person_id, reason=request.POST.get("reason", "")
+            )
+    return redirect("staff:person", person_id=person_id)

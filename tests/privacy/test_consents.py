@@ -62,3 +62,40 @@ def test_staff_withdraw_with_one_click(clinic, owner, make_person, make_staff):
     assert response["Location"] == f"/staff/persons/{person.pk}/"
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
+
+
+def test_req28_restriction_stops_reminders_and_is_lifted_with_notice(
+    clinic, owner, make_person, make_staff, make_bookable
+):
+    from datetime import timedelta
+
+    from praksis.booking.services import appointment_book, reminders_enqueue
+    from praksis.messaging.models import OutboxMessage
+    from tests.conftest import next_local
+
+    person = make_person(owner, email="maja@example.com", phone="0701112233")
+    service, _staff = make_bookable(clinic)
+    booked = appointment_book(
+        actor=owner,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=next_local(clinic, days=1, hour=10),
+    )
+    client = Client()
+    client.force_login(make_staff(clinic, "owner", email="boss@test-optik.test"))
+    client.post(
+        f"/staff/persons/{person.pk}/restriction/", {"action": "set", "reason": "Art. 18(1)(a)"}
+    )
+    person.refresh_from_db()
+    assert person.restricted_at is not None
+    assert reminders_enqueue(now=booked.start - timedelta(hours=20)) == 0  # only stored
+    receptionist = Client()
+    receptionist.force_login(make_staff(clinic, "receptionist"))
+    receptionist.post(f"/staff/persons/{person.pk}/restriction/", {"action": "lift"})
+    person.refresh_from_db()
+    assert person.restricted_at is not None  # only the owner may lift it
+    client.post(f"/staff/persons/{person.pk}/restriction/", {"action": "lift"})
+    person.refresh_from_db()
+    assert person.restricted_at is None
+    notice = OutboxMessage.objects.get(kind="notice", person=person)
+    assert notice.to_address == "maja@example.com"  # told before processing resumes

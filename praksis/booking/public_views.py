@@ -299,11 +299,7 @@ def booking_move(request, clinic: Clinic, token: str):
                 clinic=clinic, token=token, start=request.POST.get("start", "")
             )
         except (ValidationFailed, Conflict) as exc:
-            error = (
-                exc.message
-                if isinstance(exc, Conflict)
-                else "; ".join(m for msgs in exc.errors.values() for m in msgs)
-            )
+            error = exc.message
         else:
             return redirect(f"/{clinic.slug}/booking/{token}/?{urlencode({'lang': request.lang})}")
     today = timezone.now().astimezone(clinic.zone).date()

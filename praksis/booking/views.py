@@ -192,13 +192,8 @@ def _action(request, appointment_id, run):
     try:
         run()
     except (Conflict, ValidationFailed) as exc:
-        message = (
-            exc.message
-            if isinstance(exc, Conflict)
-            else "; ".join(m for msgs in exc.errors.values() for m in msgs)
-        )
         url = reverse("staff:appointment", kwargs={"appointment_id": appointment_id})
-        return redirect(f"{url}?{urlencode({'error': message})}")
+        return redirect(f"{url}?{urlencode({'error': exc.message})}")
     return redirect("staff:appointment", appointment_id=appointment_id)
 
 

@@ -10,6 +10,11 @@ class ValidationFailed(Exception):
         self.errors = {name: [str(m) for m in msgs] for name, msgs in errors.items()}
         super().__init__(", ".join(self.errors))
 
+    @property
+    def message(self) -> str:
+        """All field messages in one line, for pages that show a single error."""
+        return "; ".join(m for msgs in self.errors.values() for m in msgs)
+
 
 class Conflict(Exception):
     """The request was valid but the state does not allow it (e.g. the slot is gone)."""

@@ -99,10 +99,8 @@ def _posted_fields(request) -> dict:
     return {k[len(prefix) :]: v for k, v in request.POST.items() if k.startswith(prefix) and v}
 
 
-def _message(exc) -> str:
-    if isinstance(exc, Conflict):
-        return exc.message
-    return "; ".join(f"{m}" for msgs in exc.errors.values() for m in msgs)
+def _message(exc: Conflict | ValidationFailed) -> str:
+    return exc.message
 
 
 @require_POST

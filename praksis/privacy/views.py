@@ -136,8 +136,8 @@ def request_new(request):
             details=request.POST.get("details", ""),
         )
     except ValidationFailed as exc:
-        messages = "; ".join(m for msgs in exc.errors.values() for m in msgs)
-        return redirect(f"{reverse('staff:privacy-requests')}?{urlencode({'error': messages})}")
+        url = reverse("staff:privacy-requests")
+        return redirect(f"{url}?{urlencode({'error': exc.message})}")
     return redirect("staff:privacy-requests")
 
 

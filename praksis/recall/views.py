@@ -80,9 +80,6 @@ def attempt_record(request, recall_id: int):
             note=request.POST.get("note", ""),
             call_back_on=services.parse_date(request.POST.get("call_back_on"), "call_back_on"),
         )
-    except ValidationFailed as exc:
-        message = "; ".join(m for messages in exc.errors.values() for m in messages)
-        return redirect(_list_url(request.POST, error=message))
-    except Conflict as exc:
+    except (ValidationFailed, Conflict) as exc:
         return redirect(_list_url(request.POST, error=exc.message))
     return redirect(_list_url(request.POST) + f"#recall-{recall_id}")

@@ -26,12 +26,8 @@ def _int(value) -> int | None:
         return None
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.message
-    if isinstance(exc, ValidationFailed):
-        return "; ".join(m for msgs in exc.errors.values() for m in msgs)
-    return str(exc)
+def _message(exc: Conflict | ValidationFailed) -> str:
+    return exc.message
 
 
 def _back(name: str, error: str = "", **kwargs):

@@ -1,0 +1,17 @@
+"""Staff pages for people (under /staff/)."""
+
+from django.urls import path
+
+from praksis.people import views as people_views
+
+urlpatterns = [
+    path("persons/", people_views.person_list, name="persons"),
+    path("persons/new/", people_views.person_create, name="person-create"),
+    path("persons/<int:person_id>/", people_views.person_detail, name="person"),
+    path("persons/<int:person_id>/edit/", people_views.person_edit, name="person-edit"),
+    path(
+        "persons/<int:person_id>/access-log/",
+        people_views.person_access_log_view,
+        name="person-access-log",
+    ),
+]

@@ -108,6 +108,13 @@ def _register_routers() -> None:
     from praksis.sales.api import router as sales_router
 
     api.add_router("/", sales_router)
+    from praksis.breaches.api import router as breaches_router
+    from praksis.disclosures.api import router as disclosures_router
+    from praksis.processing.api import router as processing_router
+
+    api.add_router("/", processing_router)
+    api.add_router("/", disclosures_router)
+    api.add_router("/", breaches_router)
 
 
 _register_routers()

@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "praksis.journal",
     "praksis.recall",
     "praksis.sales",
+    "praksis.processing",
+    "praksis.disclosures",
+    "praksis.breaches",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""API of the breaches app."""
+
+from ninja import Router
+
+router = Router(tags=["breaches"])

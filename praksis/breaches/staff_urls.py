@@ -1,0 +1,3 @@
+"""Staff URLs of the breaches app (under /staff/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of the disclosures app."""
+
+from ninja import Router
+
+router = Router(tags=["disclosures"])

@@ -1,0 +1,3 @@
+"""Staff URLs of the disclosures app (under /staff/)."""
+
+urlpatterns: list = []

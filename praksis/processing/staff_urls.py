@@ -1,0 +1,3 @@
+"""Staff URLs of the processing app (under /staff/)."""
+
+urlpatterns: list = []

@@ -50,6 +50,8 @@ class Consent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     recorded_by_user_id = models.BigIntegerField(null=True, blank=True)
+    # For a disclosure consent: the named third party it allows (e.g. a specialist clinic).
+    third_party = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "person", "purpose"], name="consent_person")]
@@ -130,9 +132,37 @@ class DataSubjectRequest(models.Model):
     # e-mail address on record (a one-time link); staff intake verifies at the desk.
     verified_at = models.DateTimeField(null=True, blank=True)
     verify_token_hash = models.CharField(max_length=64, blank=True)
+    # How the answer reaches the requester: a one-time download link (default) or e-mail.
+    delivery = models.CharField(max_length=10, default="link")
+    answer = models.TextField(blank=True)  # the reasoned answer the requester reads
+    download_token_hash = models.CharField(max_length=64, blank=True)
+    download_expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "status", "due_date"], name="dsr_due")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+class TakedownTask(models.Model):
+    """A withdrawn photo consent obliges the clinic to take the photos down (seed 001):
+    a task with a deadline on the owner's dashboard until someone marks it done."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="takedown_tasks"
+    )
+    consent = models.OneToOneField(Consent, on_delete=models.CASCADE, related_name="takedown")
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by_user_id = models.BigIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "done_at", "due_at"], name="takedown_open")]
+
+    def __str__(self) -> str:
+        return f"takedown {self.consent_id}"

@@ -38,6 +38,26 @@ urlpatterns = [
         privacy_views.public_verify,
         name="privacy-verify",
     ),
+    path(
+        "<slug:clinic>/privacy/answer/<str:token>/",
+        privacy_views.public_answer,
+        name="privacy-answer",
+    ),
+    path(
+        "<slug:clinic>/privacy/answer/<str:token>/report.pdf",
+        privacy_views.public_answer_report,
+        name="privacy-answer-report",
+    ),
+    path(
+        "<slug:clinic>/privacy/answer/<str:token>/export.json",
+        privacy_views.public_answer_json,
+        name="privacy-answer-json",
+    ),
+    path(
+        "<slug:clinic>/privacy/answer/<str:token>/export.csv",
+        privacy_views.public_answer_csv,
+        name="privacy-answer-csv",
+    ),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
     path(

@@ -14,6 +14,7 @@ other path sends a message once.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import random
@@ -285,7 +286,10 @@ def build_email(message: OutboxMessage, *, connection=None) -> EmailMessage:
         connection=connection,
     )
     if message.attachment_name:
-        email.attach(message.attachment_name, message.attachment_body, message.attachment_type)
+        body = message.attachment_body
+        if not message.attachment_type.startswith("text/"):
+            body = base64.b64decode(body)  # binary attachments are kept in base64
+        email.attach(message.attachment_name, body, message.attachment_type)
     return email
 
 
@@ -387,12 +391,16 @@ def deliver_due(*, batch_size: int = 50, now: datetime | None = None) -> Deliver
                 _record_failure(message, exc, now=now, stats=stats)
                 continue
             stats.sent += 1
+            sent = {}
+            if message.attachment_name and not message.attachment_type.startswith("text/"):
+                sent["attachment_body"] = ""  # a report sent is not kept in the outbox
             _finish(
                 message,
                 status=Status.SENT,
                 sent_at=timezone.now(),
                 provider_message_id=provider_id[:200],
                 last_error="",
+                **sent,
             )
     finally:
         senders.close()

@@ -8,7 +8,10 @@ portability export (Art. 20) are produced for the owner and logged as exports.
 
 from __future__ import annotations
 
+import base64
 import calendar
+import csv
+import io
 import json
 import secrets
 from datetime import date, timedelta
@@ -81,7 +84,7 @@ def request_create(
 
 def _get(actor: Actor, request_id: int) -> DataSubjectRequest:
     request = (
-        DataSubjectRequest.objects.select_related("person")
+        DataSubjectRequest.objects.select_related("person", "clinic")
         .filter(clinic=actor.clinic, pk=request_id)
         .first()
     )
@@ -315,42 +318,44 @@ def _provided_data(person: Person) -> dict:
     }
 
 
-def export_json(*, actor: Actor, request_id: int) -> str:
-    """The portability export (Art. 20): structured, machine-readable; logged as an export."""
-    require(actor, "privacy.manage")
-    request = _get(actor, request_id)
-    _require_verified(request)
+def _export_data(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> dict:
     data = {
-        "controller": actor.clinic.name,
-        "organisation_number": actor.clinic.organisation_number,
+        "controller": request.clinic.name,
+        "organisation_number": request.clinic.organisation_number,
         "generated_at": timezone.now().isoformat(),
         **_provided_data(request.person),
     }
     log_access(
         actor,
         Access(
-            Action.EXPORT,
-            "person",
-            request.person_id,
-            person_id=request.person_id,
-            purpose="portability request",
+            Action.EXPORT, "person", request.person_id, person_id=request.person_id, purpose=purpose
         ),
     )
+    return data
+
+
+def export_json(*, actor: Actor, request_id: int) -> str:
+    """The portability export (Art. 20): structured, machine-readable; logged as an export."""
+    require(actor, "privacy.manage")
+    request = _get(actor, request_id)
+    _require_verified(request)
+    data = _export_data(actor, request, purpose="portability request")
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
-    """The access report (Art. 15(1)(a)-(h)) with a copy of the data, as a PDF."""
-    require(actor, "privacy.manage")
+def _authority(clinic) -> str:
+    return {
+        "SE": "Integritetsskyddsmyndigheten (IMY), www.imy.se",
+        "NO": "Datatilsynet, www.datatilsynet.no",
+    }[clinic.country]
+
+
+def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
     from praksis.journal.selectors import journal_read
 
-    request = _get(actor, request_id)
-    _require_verified(request)
     person = request.person
-    clinic = actor.clinic
-    journal = journal_read(
-        actor=actor, person_id=person.pk, purpose="access request", action=Action.EXPORT
-    )
+    clinic = request.clinic
+    journal = journal_read(actor=actor, person_id=person.pk, purpose=purpose, action=Action.EXPORT)
     accesses = list(
         AccessLogEntry.objects.filter(clinic=clinic, person_id=person.pk)
         .exclude(channel="system")
@@ -358,12 +363,8 @@ def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
     )
     log_access(
         actor,
-        Access(Action.EXPORT, "person", person.pk, person_id=person.pk, purpose="access request"),
+        Access(Action.EXPORT, "person", person.pk, person_id=person.pk, purpose=purpose),
     )
-    authority = {
-        "SE": "Integritetsskyddsmyndigheten (IMY), www.imy.se",
-        "NO": "Datatilsynet, www.datatilsynet.no",
-    }[clinic.country]
     with translation.override(clinic.language), timezone.override(clinic.zone):
         html = render_to_string(
             "privacy/access_report.html",
@@ -374,8 +375,188 @@ def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
                 "data": _provided_data(person),
                 "journal": journal,
                 "accesses": accesses,
-                "authority": authority,
+                "authority": _authority(clinic),
                 "generated_at": timezone.now(),
             },
         )
         return HTML(string=html).write_pdf()
+
+
+def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
+    """The access report (Art. 15(1)(a)-(h)) with a copy of the data, as a PDF."""
+    require(actor, "privacy.manage")
+    request = _get(actor, request_id)
+    _require_verified(request)
+    return _report_pdf(actor, request, purpose="access request")
+
+
+def export_csv(*, actor: Actor, request_id: int) -> str:
+    """The portability export as CSV: one row per value (section, item, field, value)."""
+    return _as_csv(json.loads(export_json(actor=actor, request_id=request_id)))
+
+
+def _as_csv(data: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "field", "value"])
+    for section, value in data.items():
+        if isinstance(value, dict):
+            for field, v in value.items():
+                writer.writerow([section, 1, field, "" if v is None else v])
+        elif isinstance(value, list):
+            for index, item in enumerate(value, start=1):
+                for field, v in item.items():
+                    writer.writerow([section, index, field, "" if v is None else v])
+        else:
+            writer.writerow([section, "", "", value])
+    return out.getvalue()
+
+
+# --- Answering the requester --------------------------------------------------------------
+
+DOWNLOAD_DAYS = 14
+DELIVERIES = ("link", "email")
+_ANSWER_SUBJECT = _("The answer to your privacy request")
+_NEEDS_TEXT = _("Write the answer the requester will read.")
+
+
+def request_answer(
+    *, actor: Actor, request_id: int, delivery: str = "link", answer: str = ""
+) -> DataSubjectRequest:
+    """Answer a request and tell the requester (Art. 12(1), 15(3)).
+
+    The requester gets an e-mail with a one-time-issued link to a page that shows the
+    answer and, for access and portability, the report or the export; the link expires
+    after ``DOWNLOAD_DAYS``. With ``delivery="email"`` the access report is attached to
+    the e-mail instead (when the person asked for it that way). Nothing is released
+    before the requester confirmed the request.
+    """
+    require(actor, "privacy.manage")
+    errors: dict[str, list] = {}
+    if delivery not in DELIVERIES:
+        errors["delivery"] = [_("Choose how the answer is delivered.")]
+    answer = str(answer or "").strip()[:20000]
+    with transaction.atomic():
+        request = (
+            DataSubjectRequest.objects.select_for_update(of=("self",))
+            .select_related("person", "clinic")
+            .filter(clinic=actor.clinic, pk=request_id)
+            .first()
+        )
+        if request is None:
+            raise Http404
+        _require_verified(request)
+        if (
+            not answer
+            and not request.answer
+            and request.kind
+            not in (
+                RequestKind.ACCESS,
+                RequestKind.PORTABILITY,
+            )
+        ):
+            errors["answer"] = [_NEEDS_TEXT]
+        if errors:
+            raise ValidationFailed(errors)
+        person = request.person
+        if not person.email:
+            raise Conflict(
+                _("There is no e-mail address on record; hand the answer over at the desk.")
+            )
+        clinic = actor.clinic
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        request.answer = answer or request.answer
+        request.delivery = delivery
+        request.download_token_hash = sha256_hex(token)
+        request.download_expires_at = now + timedelta(days=DOWNLOAD_DAYS)
+        request.status = RequestStatus.COMPLETED
+        request.completed_at = request.completed_at or now
+        request.save(
+            update_fields=[
+                "answer",
+                "delivery",
+                "download_token_hash",
+                "download_expires_at",
+                "status",
+                "completed_at",
+            ]
+        )
+        attachment = None
+        if delivery == "email" and request.kind == RequestKind.ACCESS:
+            pdf = _report_pdf(actor, request, purpose="access request: sent by e-mail")
+            attachment = (
+                f"access-report-{request.pk}.pdf",
+                "application/pdf",
+                base64.b64encode(pdf).decode("ascii"),
+            )
+        link = f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/privacy/answer/{token}/"
+        with translation.override(clinic.language), timezone.override(clinic.zone):
+            message_enqueue(
+                clinic=clinic,
+                channel="email",
+                to=person.email,
+                subject=f"{_ANSWER_SUBJECT} – {clinic.name}",
+                body=render_to_string(
+                    "privacy/email/answer.txt",
+                    {
+                        "clinic": clinic,
+                        "request": request,
+                        "link": link,
+                        "attached": attachment is not None,
+                    },
+                ),
+                kind="notice",
+                person=person,
+                related=("privacy_request", request.pk),
+                attachment=attachment,
+            )
+        log_access(
+            actor,
+            Access(
+                Action.UPDATE,
+                "privacy_request",
+                request.pk,
+                person_id=request.person_id,
+                detail=f"answered; delivery={delivery}",
+            ),
+        )
+    return request
+
+
+def answer_for_requester(*, clinic, token: str) -> DataSubjectRequest:
+    """The request behind an answer link, while the link is valid (404 otherwise)."""
+    request = (
+        DataSubjectRequest.objects.select_related("person", "clinic")
+        .filter(clinic=clinic, download_token_hash=sha256_hex(token or ""))
+        .exclude(download_token_hash="")
+        .first()
+    )
+    if request is None or request.download_expires_at <= timezone.now():
+        raise Http404
+    return request
+
+
+def requester_download(*, clinic, token: str, what: str) -> tuple[str, str, bytes | str]:
+    """What the requester downloads from the answer page: (filename, type, content)."""
+    request = answer_for_requester(clinic=clinic, token=token)
+    actor = system_actor(clinic, channel="public")
+    allowed = {
+        RequestKind.ACCESS: {"report.pdf"},
+        RequestKind.PORTABILITY: {"export.json", "export.csv"},
+    }.get(request.kind, set())
+    if what not in allowed:
+        raise Http404
+    with transaction.atomic():
+        DataSubjectRequest.objects.filter(pk=request.pk).update(downloaded_at=timezone.now())
+        if what == "report.pdf":
+            body = _report_pdf(actor, request, purpose="access request: downloaded by the person")
+            return f"access-report-{request.pk}.pdf", "application/pdf", body
+        data = _export_data(actor, request, purpose="portability: downloaded by the person")
+        if what == "export.csv":
+            return f"export-{request.pk}.csv", "text/csv; charset=utf-8", _as_csv(data)
+        return (
+            f"export-{request.pk}.json",
+            "application/json",
+            json.dumps(data, ensure_ascii=False, indent=2),
+        )

@@ -18,6 +18,16 @@ urlpatterns = [
         name="privacy-request-export",
     ),
     path(
+        "privacy-requests/<int:privacy_request_id>/export.csv",
+        privacy_views.request_export_csv,
+        name="privacy-request-export-csv",
+    ),
+    path(
+        "privacy-requests/<int:privacy_request_id>/answer/",
+        privacy_views.request_answer_view,
+        name="privacy-request-answer",
+    ),
+    path(
         "privacy-requests/<int:privacy_request_id>/done/",
         privacy_views.request_done,
         name="privacy-request-done",

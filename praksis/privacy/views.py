@@ -16,20 +16,25 @@ from praksis.booking.public_views import _ctx, public_page
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.core import ratelimit
-from praksis.core.errors import ValidationFailed
+from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.models import RequestKind
 from praksis.privacy.requests import (
+    DELIVERIES,
     access_report_pdf,
+    answer_for_requester,
     effective_due,
+    export_csv,
     export_json,
     near_due,
+    request_answer,
     request_complete,
     request_create,
     request_list,
     request_public_create,
     request_verify,
+    requester_download,
 )
 from praksis.privacy.services import (
     consent_withdraw,
@@ -121,7 +126,12 @@ def requests_dashboard(request):
     return render(
         request,
         "privacy/requests.html",
-        {"items": items, "kinds": RequestKind.choices, "can_manage": can(actor, "privacy.manage")},
+        {
+            "items": items,
+            "kinds": RequestKind.choices,
+            "deliveries": DELIVERIES,
+            "can_manage": can(actor, "privacy.manage"),
+        },
     )
 
 
@@ -155,6 +165,31 @@ def request_export(request, privacy_request_id: int):
     return response
 
 
+@staff_view("privacy.manage")
+def request_export_csv(request, privacy_request_id: int):
+    body = export_csv(actor=request.actor, request_id=privacy_request_id)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="export-{privacy_request_id}.csv"'
+    return response
+
+
+@require_POST
+@staff_view("privacy.manage")
+def request_answer_view(request, privacy_request_id: int):
+    """Answer the requester: a link to the answer (and their data) by e-mail."""
+    try:
+        request_answer(
+            actor=request.actor,
+            request_id=privacy_request_id,
+            delivery=request.POST.get("delivery", "link"),
+            answer=request.POST.get("answer", ""),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        url = reverse("staff:privacy-requests")
+        return redirect(f"{url}?{urlencode({'error': exc.message})}")
+    return redirect("staff:privacy-requests")
+
+
 @require_POST
 @staff_view("privacy.manage")
 def request_done(request, privacy_request_id: int):
@@ -181,6 +216,30 @@ def public_request(request, clinic):
             status=422,
         )
     return render(request, "privacy/request_sent.html", _ctx(request))
+
+
+@public_page
+def public_answer(request, clinic, token: str):
+    """The requester reads the answer and downloads their data (link from the e-mail)."""
+    answered = answer_for_requester(clinic=clinic, token=token)
+    return render(request, "privacy/answer.html", _ctx(request, answered=answered, token=token))
+
+
+def _download(what: str):
+    @public_page
+    def view(request, clinic, token: str):
+        filename, content_type, body = requester_download(clinic=clinic, token=token, what=what)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return view
+
+
+public_answer_report = _download("report.pdf")
+public_answer_json = _download("export.json")
+public_answer_csv = _download("export.csv")
 
 
 @public_page

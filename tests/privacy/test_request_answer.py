@@ -1,0 +1,159 @@
+"""Answering a data-subject request (REQ-24..26): the requester reads the answer and
+downloads the report or the export from a link e-mailed to the address on record, or gets
+the report attached when they asked for e-mail; nothing is released before they confirmed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from praksis.audit.models import AccessLogEntry
+from praksis.journal.services import entry_create
+from praksis.messaging.models import OutboxMessage
+from praksis.messaging.services import deliver_due
+from praksis.privacy.models import DataSubjectRequest
+from praksis.privacy.requests import request_answer, request_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def greta(clinic, make_actor, make_person):
+    doctor = make_actor(clinic, "practitioner")
+    person = make_person(
+        doctor, first_name="Greta", last_name="Wikander", email="greta@example.com"
+    )
+    entry_create(actor=doctor, person_id=person.pk, text="Synfel höger öga.", sign=True)
+    return person
+
+
+def _link(body: str) -> str:
+    url = re.search(r"https?://\S+/privacy/answer/\S+/", body).group(0)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_req25_answer_by_secure_link_reaches_the_requester(clinic, greta, owner, smtp_server):
+    """REQ-25: the report is delivered by a link only the address on record receives; the
+    page shows the answer and the PDF downloads, each download logged."""
+    request = request_create(actor=owner, person_id=greta.pk, kind="access")
+    request_answer(actor=owner, request_id=request.pk, answer="Here is your data.")
+    assert deliver_due().sent == 1
+    (mail,) = smtp_server.wait_for(1)
+    assert mail["To"] == "greta@example.com"
+    assert not list(mail.iter_attachments())  # a link, not the data itself
+    link = _link(mail.get_content())
+    visitor = Client()
+    page = visitor.get(link + "?lang=en")
+    assert page.status_code == 200
+    assert "Here is your data." in page.content.decode()
+    pdf = visitor.get(link + "report.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Cache-Control"] == "no-store"
+    text = _pdf_text(pdf.content)
+    assert "Wikander" in text and "Synfel" in text
+    # The export belongs to portability requests only.
+    assert visitor.get(link + "export.json").status_code == 404
+    request.refresh_from_db()
+    assert request.status == "completed" and request.downloaded_at is not None
+    assert AccessLogEntry.objects.filter(
+        clinic=clinic, person_id=greta.pk, purpose="access request: downloaded by the person"
+    ).exists()
+
+
+def test_req24_the_link_expires_and_a_wrong_token_finds_nothing(clinic, greta, owner):
+    request = request_create(actor=owner, person_id=greta.pk, kind="access")
+    request_answer(actor=owner, request_id=request.pk)
+    link = _link(OutboxMessage.objects.get(related_type="privacy_request").body)
+    visitor = Client()
+    assert visitor.get(link).status_code == 200
+    assert (
+        visitor.get(re.sub(r"answer/[^/]+/", "answer/" + "x" * 43 + "/", link)).status_code == 404
+    )
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        download_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert visitor.get(link).status_code == 404
+    assert visitor.get(link + "report.pdf").status_code == 404
+
+
+def test_req25_report_by_e_mail_when_asked_and_not_kept_in_the_outbox(
+    clinic, greta, owner, smtp_server
+):
+    """REQ-25 (Art. 15(3)): electronic copy by e-mail when asked; once sent, the outbox
+    keeps no copy of the report."""
+    request = request_create(actor=owner, person_id=greta.pk, kind="access")
+    request_answer(actor=owner, request_id=request.pk, delivery="email")
+    deliver_due()
+    (mail,) = smtp_server.wait_for(1)
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert "Wikander" in _pdf_text(attachment.get_content())
+    message = OutboxMessage.objects.get(related_type="privacy_request")
+    assert message.status == "sent" and message.attachment_body == ""
+
+
+def test_req26_portability_export_as_json_and_csv_from_the_link(clinic, greta, owner):
+    """REQ-26: structured, commonly used, machine-readable (JSON and CSV)."""
+    request = request_create(actor=owner, person_id=greta.pk, kind="portability")
+    request_answer(actor=owner, request_id=request.pk)
+    link = _link(OutboxMessage.objects.get(related_type="privacy_request").body)
+    visitor = Client()
+    data = json.loads(visitor.get(link + "export.json").content)
+    assert data["person"]["email"] == "greta@example.com"
+    rows = list(csv.DictReader(io.StringIO(visitor.get(link + "export.csv").content.decode())))
+    assert {"section": "person", "item": "1", "field": "last_name", "value": "Wikander"} in rows
+    assert visitor.get(link + "report.pdf").status_code == 404
+
+
+def test_req24_nothing_is_answered_before_the_requester_confirmed(clinic, greta, owner):
+    """REQ-24: an online request is answered only after the e-mailed link was opened."""
+    from praksis.core.errors import Conflict
+    from praksis.privacy.requests import request_public_create
+
+    request = request_public_create(clinic=clinic, email="greta@example.com", kind="access")
+    with pytest.raises(Conflict):
+        request_answer(actor=owner, request_id=request.pk)
+    assert not DataSubjectRequest.objects.get(pk=request.pk).download_token_hash
+    assert not OutboxMessage.objects.filter(body__contains="/privacy/answer/").exists()
+
+
+def test_other_kinds_need_a_written_answer_and_a_receptionist_cannot_answer(
+    clinic, greta, owner, receptionist
+):
+    from django.core.exceptions import PermissionDenied
+
+    from praksis.core.errors import ValidationFailed
+
+    request = request_create(actor=owner, person_id=greta.pk, kind="objection")
+    with pytest.raises(ValidationFailed) as exc:
+        request_answer(actor=owner, request_id=request.pk)
+    assert "answer" in exc.value.errors
+    with pytest.raises(PermissionDenied):
+        request_answer(actor=receptionist, request_id=request.pk, answer="ok")
+    request_answer(actor=owner, request_id=request.pk, answer="We stopped the newsletter.")
+    assert DataSubjectRequest.objects.get(pk=request.pk).answer == "We stopped the newsletter."
+
+
+def test_staff_dashboard_sends_the_answer(clinic, greta, owner, make_staff):
+    request = request_create(actor=owner, person_id=greta.pk, kind="access")
+    ui = Client()
+    ui.force_login(make_staff(clinic, "owner", email="boss@example.com"))
+    page = ui.get("/staff/privacy-requests/")
+    assert f"/staff/privacy-requests/{request.pk}/answer/" in page.content.decode()
+    response = ui.post(f"/staff/privacy-requests/{request.pk}/answer/", {"delivery": "link"})
+    assert response.status_code == 302
+    assert OutboxMessage.objects.filter(related_type="privacy_request").count() == 1
+    bad = ui.post(f"/staff/privacy-requests/{request.pk}/answer/", {"delivery": "pigeon"})
+    assert bad.status_code == 302 and "error=" in bad["Location"]

@@ -58,6 +58,7 @@ urlpatterns = [
         privacy_views.public_answer_csv,
         name="privacy-answer-csv",
     ),
+    path("<slug:clinic>/optout/<str:token>/", privacy_views.public_optout, name="optout"),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
     path(

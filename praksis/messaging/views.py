@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.clinics.auth import staff_view
-from praksis.messaging import selectors, services
+from praksis.core.errors import ValidationFailed
+from praksis.messaging import marketing, selectors, services
 from praksis.messaging.models import Status
+from praksis.privacy.models import Consent
 
 
 @staff_view("person.read")
@@ -33,3 +35,37 @@ def outbox(request):
 def message_retry(request, message_id: int):
     services.message_retry(actor=request.actor, message_id=message_id)
     return redirect("staff:messages")
+
+
+@staff_view("privacy.manage")
+@require_http_methods(["GET", "POST"])
+def marketing_send(request):
+    """Write a newsletter; it goes only to those who opted in on the chosen channel."""
+    actor = request.actor
+    values = {k: request.POST.get(k, "") for k in ("channel", "subject", "body")}
+    errors: dict = {}
+    sent = None
+    if request.method == "POST":
+        try:
+            sent = marketing.campaign_send(actor=actor, **values)
+            values = {}
+        except ValidationFailed as exc:
+            errors = exc.errors
+    audience = {
+        channel: Consent.objects.filter(
+            clinic=actor.clinic,
+            purpose=purpose,
+            withdrawn_at__isnull=True,
+            person__restricted_at__isnull=True,
+        )
+        .values("person_id")
+        .distinct()
+        .count()
+        for channel, purpose in marketing.CONSENT_FOR.items()
+    }
+    return render(
+        request,
+        "messaging/marketing.html",
+        {"values": values, "errors": errors, "sent": sent, "audience": audience},
+        status=422 if errors else 200,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -13,9 +15,11 @@ from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import ValidationFailed
 from praksis.people.models import Person
-from praksis.privacy.models import Consent, PrivacyNotice, Purpose
+from praksis.privacy.models import Consent, PrivacyNotice, Purpose, TakedownTask
 
 _LIFTED = _("The restriction of your data is lifted")
+# A withdrawn photo consent: the photos come down within this time (seed 001).
+TAKEDOWN_HOURS = 48
 CHANNELS = ("online", "desk", "phone", "paper", "api")
 
 
@@ -107,6 +111,7 @@ def consent_withdraw(*, actor: Actor, consent_id: int) -> Consent:
         if consent.withdrawn_at is None:
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
+            _withdrawal_effects(consent)
             log_access(
                 actor,
                 Access(
@@ -118,6 +123,67 @@ def consent_withdraw(*, actor: Actor, consent_id: int) -> Consent:
                 ),
             )
     return consent
+
+
+def _withdrawal_effects(consent: Consent) -> None:
+    """What a withdrawal changes at once (REQ-29): marketing not yet sent under the consent
+    is dropped from the outbox; a photo consent opens a take-down task with a deadline. A
+    disclosure consent is checked when a disclosure is recorded, so it simply stops
+    counting from now on."""
+    from praksis.messaging.models import OutboxMessage, Status
+
+    OutboxMessage.objects.filter(
+        clinic_id=consent.clinic_id, consent_id=consent.pk, status=Status.PENDING
+    ).delete()
+    if consent.purpose == Purpose.PHOTOS:
+        TakedownTask.objects.get_or_create(
+            consent=consent,
+            defaults={
+                "clinic_id": consent.clinic_id,
+                "person_id": consent.person_id,
+                "opened_at": consent.withdrawn_at,
+                "due_at": consent.withdrawn_at + timedelta(hours=TAKEDOWN_HOURS),
+            },
+        )
+
+
+def takedowns_open(*, actor: Actor) -> list[TakedownTask]:
+    """Photo take-downs still to do, the most urgent first."""
+    require(actor, "person.read")
+    return list(
+        TakedownTask.objects.filter(clinic=actor.clinic, done_at__isnull=True)
+        .select_related("person")
+        .order_by("due_at", "pk")[:200]
+    )
+
+
+def takedown_done(*, actor: Actor, takedown_id: int, note: str = "") -> TakedownTask:
+    """Record that the photos are down (who, when, and where they were removed)."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        task = (
+            TakedownTask.objects.select_for_update()
+            .filter(clinic=actor.clinic, pk=takedown_id)
+            .first()
+        )
+        if task is None:
+            raise Http404
+        if task.done_at is None:
+            task.done_at = timezone.now()
+            task.done_by_user_id = actor.user_id
+            task.note = str(note or "").strip()[:2000]
+            task.save(update_fields=["done_at", "done_by_user_id", "note"])
+            log_access(
+                actor,
+                Access(
+                    Action.UPDATE,
+                    "takedown",
+                    task.pk,
+                    person_id=task.person_id,
+                    detail="photos taken down",
+                ),
+            )
+    return task
 
 
 def consents_of(*, actor: Actor, person_id: int | None = None) -> list[Consent]:
@@ -155,6 +221,7 @@ def consent_withdraw_by_person(*, clinic, person_id: int, consent_id: int) -> Co
         if consent.withdrawn_at is None:
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
+            _withdrawal_effects(consent)
             log_access(
                 system_actor(clinic, channel="public"),
                 Access(

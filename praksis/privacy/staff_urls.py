@@ -38,6 +38,11 @@ urlpatterns = [
         name="person-restriction",
     ),
     path(
+        "takedowns/<int:takedown_id>/done/",
+        privacy_views.takedown_done_view,
+        name="takedown-done",
+    ),
+    path(
         "consents/<int:consent_id>/withdraw/",
         privacy_views.consent_withdraw_view,
         name="consent-withdraw",

@@ -38,9 +38,12 @@ from praksis.privacy.requests import (
 )
 from praksis.privacy.services import (
     consent_withdraw,
+    consent_withdraw_by_person,
     notice_current,
     restriction_lift,
     restriction_set,
+    takedown_done,
+    takedowns_open,
 )
 
 AUTHORITIES = {
@@ -131,6 +134,8 @@ def requests_dashboard(request):
             "kinds": RequestKind.choices,
             "deliveries": DELIVERIES,
             "can_manage": can(actor, "privacy.manage"),
+            "takedowns": takedowns_open(actor=actor),
+            "now": timezone.now(),
         },
     )
 
@@ -243,6 +248,26 @@ public_answer_csv = _download("export.csv")
 
 
 @public_page
+@require_http_methods(["GET", "POST"])
+def public_optout(request, clinic, token: str):
+    """The link in every marketing message: one button stops them (REQ-29)."""
+    from django.http import Http404
+
+    from praksis.messaging.marketing import consent_for_token
+
+    consent = consent_for_token(clinic=clinic, token=token)
+    if consent is None:
+        raise Http404
+    done = consent.withdrawn_at is not None
+    if request.method == "POST" and not done:
+        consent_withdraw_by_person(
+            clinic=clinic, person_id=consent.person_id, consent_id=consent.pk
+        )
+        done = True
+    return render(request, "privacy/optout.html", _ctx(request, done=done))
+
+
+@public_page
 def public_verify(request, clinic, token: str):
     verified = request_verify(clinic=clinic, token=token)
     return render(request, "privacy/request_verified.html", _ctx(request, verified=verified))
@@ -260,3 +285,10 @@ def restriction_view(request, person_id: int):
                 actor=request.actor, person_id=person_id, reason=request.POST.get("reason", "")
             )
     return redirect("staff:person", person_id=person_id)
+
+
+@require_POST
+@staff_view("person.write")
+def takedown_done_view(request, takedown_id: int):
+    takedown_done(actor=request.actor, takedown_id=takedown_id, note=request.POST.get("note", ""))
+    return redirect("staff:privacy-requests")

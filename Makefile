@@ -52,6 +52,7 @@ bench: sync
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	uv run python bench/run.py
 	uv run python bench/load.py
+	uv run python bench/retention.py
 
 messages: sync
 	cd praksis && uv run praksis makemessages -l sv -l nb -l en --no-obsolete && uv run praksis compilemessages

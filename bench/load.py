@@ -176,6 +176,39 @@ def child(args: argparse.Namespace) -> None:
         "bytes": len(pdf),
     }
 
+    # The access report (Art. 15) for that person, now with 200 past bookings as well.
+    from praksis.booking.models import Appointment
+    from praksis.privacy.requests import access_report_pdf, request_create
+
+    first = datetime.combine(today - timedelta(days=800), dtime(9), tzinfo=clinic.zone)
+    Appointment.objects.bulk_create(
+        Appointment(
+            clinic=clinic,
+            practitioner=practitioners[i % 5],
+            service=service,
+            person=person,
+            start=first + timedelta(days=i * 3),
+            end=first + timedelta(days=i * 3, minutes=15),
+            busy_until=first + timedelta(days=i * 3, minutes=15),
+            status=Appointment.Status.COMPLETED,
+            channel="desk",
+            reference=f"B{i:07d}",
+            manage_token_hash=f"bench-{i:058d}",
+            uid=f"bench-{i}@praksis",
+        )
+        for i in range(200)
+    )
+    access = request_create(actor=actor, person_id=person.pk, kind="access")
+    timings = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        report = access_report_pdf(actor=actor, request_id=access.pk)
+        timings.append(time.perf_counter() - t0)
+    results["access report, 520 entries + 200 bookings"] = {
+        "seconds": round(min(timings), 2),
+        "bytes": len(report),
+    }
+
     # Material for the HTTP load: distinct free slots with fresh people, search prefixes.
     rng = random.Random(11)
     payloads = []

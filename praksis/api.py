@@ -115,6 +115,9 @@ def _register_routers() -> None:
     api.add_router("/", processing_router)
     api.add_router("/", disclosures_router)
     api.add_router("/", breaches_router)
+    from praksis.audit.api import router as audit_router
+
+    api.add_router("/", audit_router)
 
 
 _register_routers()

@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "praksis.clinics.context_processors.staff_context",
+                "praksis.breaches.context_processors.breach_clock",
             ],
         },
     },

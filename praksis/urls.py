@@ -17,6 +17,7 @@ staff_patterns = [
     path("", include("praksis.processing.staff_urls")),
     path("", include("praksis.disclosures.staff_urls")),
     path("", include("praksis.breaches.staff_urls")),
+    path("", include("praksis.audit.staff_urls")),
     path("messages/", include("praksis.messaging.urls")),
     path("recall/", include("praksis.recall.urls")),
     path("sales/", include("praksis.sales.urls")),

@@ -9,6 +9,7 @@ number and hash, itself authenticated, so cutting rows off the tail is detected 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,13 @@ class AccessLogEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.clinic_id}#{self.seq} {self.actor} {self.action} {self.object_type}"
 
+    @property
+    def role_label(self) -> str:
+        """The role in words (REQ-23: the extract says in which role someone looked)."""
+        from praksis.clinics.models import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
 
 class ChainHead(models.Model):
     clinic = models.OneToOneField(
@@ -71,3 +79,74 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}@{self.seq}"
+
+
+class ReviewMethod(models.TextChoices):
+    SYSTEMATIC = "systematic", _("Systematic sample")
+    RANDOM = "random", _("Random sample")
+    ANOMALIES = "anomalies", _("Flagged anomalies")
+
+
+class ReviewOutcome(models.TextChoices):
+    NO_REMARKS = "no_remarks", _("No remarks")
+    FOLLOW_UP = "follow_up", _("Follow-up needed")
+    INCIDENT = "incident", _("Incident")
+
+
+class AccessReview(models.Model):
+    """One check of the access log by the owner, and what came of it (REQ-22).
+
+    The entries looked at are kept by id, and the sample can be drawn again: the period,
+    the method, the sample size, the seed of a random sample and ``upto_seq`` (the last
+    row of the log when the sample was drawn) fix it. Reviews are append-only: a
+    follow-up is a new review that points at the one it follows up.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    # The reviewer, kept as plain values like the log's actor, so the record outlives them.
+    reviewer_user_id = models.BigIntegerField(null=True, blank=True)
+    reviewer = models.CharField(max_length=254)
+    reviewer_name = models.CharField(max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    # The period reviewed: local dates of the clinic, both included.
+    period_start = models.DateField()
+    period_end = models.DateField()
+    method = models.CharField(max_length=12, choices=ReviewMethod.choices)
+    sample_size = models.PositiveIntegerField()
+    seed = models.BigIntegerField(null=True, blank=True)
+    upto_seq = models.BigIntegerField()
+    population = models.PositiveIntegerField()
+    entry_ids = models.JSONField(default=list)
+    outcome = models.CharField(max_length=12, choices=ReviewOutcome.choices)
+    note = models.TextField(blank=True)
+    # Where the follow-up is handled (a breach-register entry, a ticket, a meeting).
+    follow_up = models.CharField(max_length=300, blank=True)
+    follows_up = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="review_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=ReviewMethod.values), name="review_method"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReviewOutcome.values), name="review_outcome"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=ReviewOutcome.NO_REMARKS) | ~Q(note=""),
+                name="review_remark_has_note",
+            ),
+            models.CheckConstraint(
+                condition=Q(method=ReviewMethod.RANDOM, seed__isnull=False)
+                | (~Q(method=ReviewMethod.RANDOM) & Q(seed__isnull=True)),
+                name="review_random_has_seed",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "-reviewed_at"], name="review_clinic_at")]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} {self.period_start}–{self.period_end} {self.method}"

@@ -1,16 +1,56 @@
-"""Reading and verifying the access log."""
+"""Reading and verifying the access log, and reviewing it (REQ-22, REQ-23)."""
 
 from __future__ import annotations
 
+import operator
+import random
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import reduce
 
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import (
+    Concat,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    ExtractMinute,
+    RowNumber,
+    TruncDate,
+    Upper,
+)
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from praksis.audit.models import AccessLogEntry, Action, ChainHead
-from praksis.audit.services import GENESIS, Access, entry_hash, head_seal, log_access
+from praksis.audit.models import AccessLogEntry, AccessReview, Action, ChainHead, ReviewMethod
+from praksis.audit.services import GENESIS, Access, entry_hash, head_seal, log_access, log_accesses
 from praksis.clinics.access import Actor, require
-from praksis.clinics.models import Clinic
+from praksis.clinics.models import Clinic, Membership, Role, User
+from praksis.core.errors import ValidationFailed
+from praksis.people.models import Person
+from praksis.people.validation import name_key
+
+REVIEW_PURPOSE = "access log review"
 
 
 def person_access_log(*, actor: Actor, person_id: int) -> QuerySet[AccessLogEntry]:
@@ -23,10 +63,29 @@ def person_access_log(*, actor: Actor, person_id: int) -> QuerySet[AccessLogEntr
             object_type="access_log",
             object_id=person_id,
             person_id=person_id,
-            purpose="access log review",
+            purpose=REVIEW_PURPOSE,
         ),
     )
-    return AccessLogEntry.objects.filter(clinic=actor.clinic, person_id=person_id).order_by("-seq")
+    return (
+        AccessLogEntry.objects.filter(clinic=actor.clinic, person_id=person_id)
+        .annotate(**_staff_annotations())
+        .order_by("-seq")
+    )
+
+
+def _staff_annotations() -> dict:
+    """Who the actor was, in words: name, job title and (NO) HPR number, from the user row.
+
+    Each row already carries its role and its reason (``purpose``); with these the
+    extract says who looked, in which role and why (REQ-20, REQ-23). The name is read
+    as the user has it now; ``actor`` keeps the e-mail address as it was logged.
+    """
+    staff = User.objects.filter(pk=OuterRef("user_id"))
+    return {
+        "staff_name": Subquery(staff.values("full_name")[:1]),
+        "staff_title": Subquery(staff.values("title")[:1]),
+        "staff_hpr": Subquery(staff.values("hpr_number")[:1]),
+    }
 
 
 @dataclass
@@ -64,3 +123,660 @@ def verify_clinic_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Iterator[C
             None,
             f"head says {head_seq} rows, the log has {expected_seq}: rows were removed",
         )
+
+
+# --- Review of the log (REQ-22): samples, anomalies, past reviews -----------------------
+#
+# The population of a review is the staff's accesses to a person's data in the period:
+# rows with a user and a person. Rows that record a review of the log itself are left
+# out (they would otherwise fill every later sample with the reviewer's own reading).
+# Everything is computed in SQL with a fixed number of queries, whatever the size of the
+# log; flags are computed when asked for, never stored per row.
+
+SAMPLE_SIZE = 25
+MAX_SAMPLE_SIZE = 200
+MAX_PERIOD_DAYS = 366
+ANOMALY_LIMIT = 50  # rows listed per kind of anomaly (the count says how many in all)
+# A mass lookup: one user reads more than this many different people ...
+MASS_LOOKUP_PERSONS = 30
+# ... within this many minutes (windows aligned and shifted by half, so that a burst
+# shorter than half a window is always seen whole in one of them).
+MASS_LOOKUP_WINDOW_MINUTES = 60
+# Accesses this long before opening or after closing still count as within hours.
+HOURS_MARGIN_MINUTES = 30
+# Without any practitioner's hours: weekdays 07:00-19:00 in the clinic's zone.
+DEFAULT_HOURS = {weekday: (7 * 60, 19 * 60) for weekday in range(5)}
+MAX_STAFF_PERSONS = 500
+SEED_LIMIT = 2**62
+REVIEW_OBJECT = "access_log"
+_READS = (Action.READ, Action.PRINT, Action.EXPORT)
+
+
+class AnomalyKind(models.TextChoices):
+    NO_RELATION = "no_relation", gettext_lazy("No booking or journal relation")
+    OUT_OF_HOURS = "out_of_hours", gettext_lazy("Outside working hours")
+    MASS_LOOKUP = "mass_lookup", gettext_lazy("Mass lookup")
+    COLLEAGUE = "colleague", gettext_lazy("A colleague's record")
+    SELF = "self", gettext_lazy("Own record")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates of the clinic, both included."""
+
+    start: date
+    end: date
+
+    def bounds(self, zone) -> tuple[datetime, datetime]:
+        start = datetime.combine(self.start, time(0), tzinfo=zone)
+        end = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
+        return start, end
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+def review_period(*, date_from, date_to) -> Period:
+    """The period to review from two ISO dates (or dates); ValidationFailed when bad."""
+    errors: dict[str, list] = {}
+    values = {}
+    for field, value in (("from", date_from), ("to", date_to)):
+        if isinstance(value, date):
+            values[field] = value
+            continue
+        try:
+            values[field] = date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            errors[field] = [_("Enter a date as YYYY-MM-DD.")]
+    if errors:
+        raise ValidationFailed(errors)
+    if values["to"] < values["from"]:
+        raise ValidationFailed({"to": [_("The period must end on or after its first day.")]})
+    if (values["to"] - values["from"]).days >= MAX_PERIOD_DAYS:
+        raise ValidationFailed(
+            {"to": [_("Review at most %(days)d days at a time.") % {"days": MAX_PERIOD_DAYS}]}
+        )
+    return Period(values["from"], values["to"])
+
+
+def log_head_seq(clinic: Clinic) -> int:
+    """The number of the clinic's last log row: a review's sample is drawn up to it."""
+    head = ChainHead.objects.filter(clinic=clinic).values_list("seq", flat=True).first()
+    return head or 0
+
+
+def _population(clinic: Clinic, period: Period, upto_seq: int) -> QuerySet[AccessLogEntry]:
+    start, end = period.bounds(clinic.zone)
+    return (
+        AccessLogEntry.objects.filter(
+            clinic=clinic,
+            at__gte=start,
+            at__lt=end,
+            seq__lte=upto_seq,
+            user_id__isnull=False,
+            person_id__isnull=False,
+        )
+        .exclude(object_type=REVIEW_OBJECT)
+        .order_by()
+    )
+
+
+def _relation(clinic: Clinic) -> Q:
+    """True where the user had a reason to open the person's data.
+
+    They registered the person or wrote the row as a create; the person has a booking
+    with them (as practitioner) or booked by them; they wrote in the person's journal
+    (or their animal's); at the desk, any booking or booking request of the person; for
+    the owner, a data-subject request of the person.
+    """
+    from praksis.booking.models import Appointment, BookingRequest
+    from praksis.journal.models import JournalEntry
+    from praksis.privacy.models import DataSubjectRequest
+
+    user, person = OuterRef("user_id"), OuterRef("person_id")
+    bookings = Appointment.objects.filter(clinic=clinic, person_id=person)
+    journal = JournalEntry.objects.filter(clinic=clinic, author_user_id=user)
+    return (
+        Q(action=Action.CREATE)
+        | Exists(bookings.filter(Q(practitioner__user_id=user) | Q(created_by_user_id=user)))
+        | Exists(journal.filter(person_id=person))
+        | Exists(journal.filter(animal__ownerships__person_id=person))
+        | Exists(
+            AccessLogEntry.objects.filter(
+                clinic=clinic,
+                person_id=person,
+                user_id=user,
+                action=Action.CREATE,
+                object_type="person",
+            )
+        )
+        | (
+            Q(role=Role.RECEPTIONIST)
+            & (
+                Exists(bookings)
+                | Exists(BookingRequest.objects.filter(clinic=clinic, person_id=person))
+            )
+        )
+        | (
+            Q(role=Role.OWNER)
+            & Exists(DataSubjectRequest.objects.filter(clinic=clinic, person_id=person))
+        )
+    )
+
+
+def _with_relation(qs: QuerySet, clinic: Clinic) -> QuerySet:
+    return qs.annotate(related=ExpressionWrapper(_relation(clinic), output_field=BooleanField()))
+
+
+def clinic_hours(clinic: Clinic) -> dict[int, tuple[int, int]]:
+    """Opening hours per weekday (0 = Monday) in minutes of the local day, with a margin.
+
+    The span from the earliest start to the latest end of the active practitioners'
+    weekly hours (booking app); a weekday without hours is closed. A clinic without
+    any hours gets DEFAULT_HOURS.
+    """
+    from praksis.booking.models import WorkingHours
+
+    spans = (
+        WorkingHours.objects.filter(clinic=clinic, practitioner__active=True)
+        .values("weekday")
+        .annotate(first=Min("start"), last=Max("end"))
+        .order_by()
+    )
+    hours = {}
+    for span in spans:
+        opens = span["first"].hour * 60 + span["first"].minute - HOURS_MARGIN_MINUTES
+        closes = span["last"].hour * 60 + span["last"].minute + HOURS_MARGIN_MINUTES
+        hours[span["weekday"]] = (max(0, opens), min(24 * 60, closes))
+    return hours or dict(DEFAULT_HOURS)
+
+
+def _closed_days(clinic: Clinic, period: Period) -> list[date]:
+    from praksis.booking.models import ClosedDay
+
+    return list(
+        ClosedDay.objects.filter(
+            clinic=clinic, date__gte=period.start, date__lte=period.end
+        ).values_list("date", flat=True)
+    )
+
+
+def is_out_of_hours(local: datetime, hours: dict, closed_days=()) -> bool:
+    """Whether a local time falls outside ``hours`` (see clinic_hours) or on a closed day."""
+    if local.date() in closed_days or local.weekday() not in hours:
+        return True
+    opens, closes = hours[local.weekday()]
+    minute = local.hour * 60 + local.minute
+    return not opens <= minute < closes
+
+
+def _out_of_hours(clinic: Clinic, hours: dict, closed_days) -> tuple[dict, Q]:
+    """The annotations (local weekday, minute, date) and the condition of an access
+    outside ``hours`` or on a closed day."""
+    zone = clinic.zone
+    annotations = {
+        "local_weekday": ExtractIsoWeekDay("at", tzinfo=zone),
+        "local_minute": ExtractHour("at", tzinfo=zone) * 60 + ExtractMinute("at", tzinfo=zone),
+    }
+    conditions = [
+        Q(local_weekday=weekday + 1) & (Q(local_minute__lt=opens) | Q(local_minute__gte=closes))
+        for weekday, (opens, closes) in hours.items()
+    ]
+    closed_weekdays = [weekday + 1 for weekday in range(7) if weekday not in hours]
+    if closed_weekdays:
+        conditions.append(Q(local_weekday__in=closed_weekdays))
+    if closed_days:
+        annotations["local_date"] = TruncDate("at", tzinfo=zone)
+        conditions.append(Q(local_date__in=closed_days))
+    return annotations, reduce(operator.or_, conditions)
+
+
+def _staff_persons(clinic: Clinic) -> dict[int, set[int]]:
+    """People of the clinic who are (by e-mail or full name) its own staff: id -> user ids."""
+    staff = list(
+        Membership.objects.filter(clinic=clinic).values_list(
+            "user_id", "user__email", "user__full_name"
+        )
+    )
+    by_email: dict[str, set[int]] = {}
+    by_name: dict[str, set[int]] = {}
+    for user_id, email, full_name in staff:
+        if email:
+            by_email.setdefault(email.upper(), set()).add(user_id)
+        if name_key(full_name or ""):
+            by_name.setdefault(name_key(full_name), set()).add(user_id)
+    if not staff:
+        return {}
+    rows = (
+        Person.objects.filter(clinic=clinic)
+        .annotate(
+            email_upper=Upper("email"),
+            name=Concat("first_name_key", Value(" "), "last_name_key", output_field=CharField()),
+        )
+        .filter(Q(email_upper__in=list(by_email)) | Q(name__in=list(by_name)))
+        .values_list("pk", "email_upper", "name")[:MAX_STAFF_PERSONS]
+    )
+    matches: dict[int, set[int]] = {}
+    for person_id, email_upper, name in rows:
+        matches[person_id] = by_email.get(email_upper, set()) | by_name.get(name, set())
+    return matches
+
+
+@dataclass
+class ReviewRow:
+    """One log row as the reviewer sees it, with the flags it raises."""
+
+    entry: AccessLogEntry
+    person_name: str
+    flags: list[tuple[str, str]]  # (kind, label)
+
+    @property
+    def flag_kinds(self) -> list[str]:
+        return [kind for kind, _label in self.flags]
+
+
+@dataclass
+class _Context:
+    """What flagging needs, fetched once per page."""
+
+    clinic: Clinic
+    hours: dict
+    closed_days: list
+    staff_persons: dict[int, set[int]]
+
+    @classmethod
+    def load(cls, clinic: Clinic, period: Period) -> _Context:
+        return cls(
+            clinic, clinic_hours(clinic), _closed_days(clinic, period), _staff_persons(clinic)
+        )
+
+
+def _rows(context: _Context, entries: list[AccessLogEntry]) -> list[ReviewRow]:
+    """Flag each entry (``related`` comes annotated) and name its person: one query."""
+    clinic = context.clinic
+    person_ids = {e.person_id for e in entries}
+    names = {
+        pk: f"{first} {last}"
+        for pk, first, last in Person.objects.filter(clinic=clinic, pk__in=person_ids)
+        .values_list("pk", "first_name", "last_name")
+        .order_by()
+    }
+    rows = []
+    for entry in entries:
+        flags = []
+        if not getattr(entry, "related", True):
+            flags.append(AnomalyKind.NO_RELATION)
+        if is_out_of_hours(entry.at.astimezone(clinic.zone), context.hours, context.closed_days):
+            flags.append(AnomalyKind.OUT_OF_HOURS)
+        staff = context.staff_persons.get(entry.person_id)
+        if staff:
+            flags.append(AnomalyKind.SELF if entry.user_id in staff else AnomalyKind.COLLEAGUE)
+        rows.append(
+            ReviewRow(
+                entry=entry,
+                person_name=names.get(entry.person_id, f"#{entry.person_id}"),
+                flags=[(str(kind.value), str(kind.label)) for kind in flags],
+            )
+        )
+    return rows
+
+
+def _log_review(actor: Actor, *, what: str, rows: list[ReviewRow], detail: str) -> None:
+    """Viewing the log is logged (REQ-22): one row for the view, one per person shown, so
+    each person's own extract tells that their log entries were looked at (REQ-23)."""
+    person_ids = sorted({row.entry.person_id for row in rows})
+    log_accesses(
+        actor,
+        [Access(Action.LIST, REVIEW_OBJECT, what, purpose=REVIEW_PURPOSE, detail=detail[:500])]
+        + [
+            Access(Action.READ, REVIEW_OBJECT, what, person_id=pk, purpose=REVIEW_PURPOSE)
+            for pk in person_ids
+        ],
+    )
+
+
+# --- Samples --------------------------------------------------------------------------
+
+
+def sample_positions(*, method: str, population: int, size: int, seed: int | None) -> list[int]:
+    """Which rows (1-based, in log order) a sample takes.
+
+    Systematic: every k-th row, k = population // size, starting at the k-th: the same
+    period gives the same rows, ``size`` of them (all rows when there are fewer).
+    Random: ``size`` rows drawn with a generator seeded by ``seed``: the same seed gives
+    the same rows.
+    """
+    if population <= 0 or size <= 0:
+        return []
+    if method == ReviewMethod.SYSTEMATIC:
+        step = max(1, population // size)
+        return list(range(step, population + 1, step))[:size]
+    if method == ReviewMethod.RANDOM:
+        if seed is None:
+            raise ValueError("a random sample needs a seed")
+        return sorted(random.Random(seed).sample(range(1, population + 1), min(size, population)))
+    raise ValueError(method)
+
+
+def sample_entry_ids(
+    *, clinic: Clinic, period: Period, method: str, size: int, seed: int | None, upto_seq: int
+) -> tuple[list[int], int]:
+    """The ids of a sample's rows and the size of the population it was drawn from."""
+    population = _population(clinic, period, upto_seq)
+    count = population.count()
+    positions = sample_positions(method=method, population=count, size=size, seed=seed)
+    if not positions:
+        return [], count
+    ids = list(
+        population.annotate(position=Window(RowNumber(), order_by=F("seq").asc()))
+        .filter(position__in=positions)
+        .order_by("seq")
+        .values_list("pk", flat=True)
+    )
+    return ids, count
+
+
+@dataclass
+class Sample:
+    period: Period
+    method: str
+    size: int
+    seed: int | None
+    upto_seq: int
+    population: int
+    rows: list[ReviewRow]
+
+    @property
+    def entry_ids(self) -> list[int]:
+        return [row.entry.pk for row in self.rows]
+
+    @property
+    def step(self) -> int:
+        return max(1, self.population // self.size)
+
+
+def _entries(clinic: Clinic, ids: list[int]) -> list[AccessLogEntry]:
+    qs = AccessLogEntry.objects.filter(clinic=clinic, pk__in=ids).order_by("seq")
+    return list(_with_relation(qs, clinic))
+
+
+def review_sample(
+    *,
+    actor: Actor,
+    period: Period,
+    method: str,
+    size: int = SAMPLE_SIZE,
+    seed: int | None = None,
+    upto_seq: int | None = None,
+) -> Sample:
+    """Draw a systematic or random sample of the period's accesses, flagged; logged."""
+    require(actor, "access_log.read")
+    clinic = actor.clinic
+    if method not in (ReviewMethod.SYSTEMATIC, ReviewMethod.RANDOM):
+        raise ValidationFailed({"method": [_("Choose how to sample.")]})
+    size = clean_size(size)
+    if method == ReviewMethod.RANDOM and seed is None:
+        seed = secrets.randbelow(SEED_LIMIT)
+    if method == ReviewMethod.SYSTEMATIC:
+        seed = None
+    upto_seq = clean_upto(clinic, upto_seq)
+    ids, population = sample_entry_ids(
+        clinic=clinic, period=period, method=method, size=size, seed=seed, upto_seq=upto_seq
+    )
+    rows = _rows(_Context.load(clinic, period), _entries(clinic, ids))
+    _log_review(
+        actor,
+        what=f"sample {period}",
+        rows=rows,
+        detail=f"method={method} period={period} size={size} seed={seed} upto={upto_seq} "
+        f"rows={len(rows)}",
+    )
+    return Sample(period, method, size, seed, upto_seq, population, rows)
+
+
+def clean_size(size) -> int:
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"size": [_("Enter a whole number.")]}) from None
+    if not 1 <= size <= MAX_SAMPLE_SIZE:
+        raise ValidationFailed(
+            {"size": [_("Sample between 1 and %(max)d rows.") % {"max": MAX_SAMPLE_SIZE}]}
+        )
+    return size
+
+
+def clean_upto(clinic: Clinic, upto_seq) -> int:
+    head = log_head_seq(clinic)
+    if upto_seq is None or upto_seq == "":
+        return head
+    try:
+        upto_seq = int(upto_seq)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"upto": [_("Enter a whole number.")]}) from None
+    if not 0 <= upto_seq <= head:
+        raise ValidationFailed({"upto": [_("The log has no such row yet.")]})
+    return upto_seq
+
+
+def clean_seed(seed) -> int | None:
+    if seed is None or seed == "":
+        return None
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"seed": [_("Enter a whole number.")]}) from None
+    if not 0 <= seed < SEED_LIMIT:
+        raise ValidationFailed({"seed": [_("Enter a whole number.")]})
+    return seed
+
+
+# --- Anomalies ------------------------------------------------------------------------
+
+
+class _EpochBucket(Func):
+    """The number of the ``width``-second window (shifted by ``offset`` seconds) a time is in."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression, *, width: int, offset: int = 0):
+        super().__init__(expression)
+        self.width, self.offset = int(width), int(offset)
+
+    def as_sql(self, compiler, connection, **extra):
+        template = (
+            f"CAST(FLOOR((EXTRACT(EPOCH FROM %(expressions)s) + {self.offset}) / {self.width})"
+            " AS BIGINT)"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = (
+            f"CAST(((julianday(%(expressions)s) - 2440587.5) * 86400 + {self.offset})"
+            f" / {self.width} AS INTEGER)"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+@dataclass
+class MassLookup:
+    user_id: int
+    actor: str
+    role: str
+    first: datetime
+    last: datetime
+    persons: int
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+
+@dataclass
+class Anomalies:
+    period: Period
+    upto_seq: int
+    population: int
+    hours: dict
+    no_relation: list[ReviewRow]
+    no_relation_count: int
+    out_of_hours: list[ReviewRow]
+    out_of_hours_count: int
+    colleagues: list[ReviewRow]
+    colleagues_count: int
+    mass_lookups: list[MassLookup]
+
+    @property
+    def entry_ids(self) -> list[int]:
+        rows = self.no_relation + self.out_of_hours + self.colleagues
+        return sorted({row.entry.pk for row in rows})
+
+    @property
+    def total(self) -> int:
+        return (
+            self.no_relation_count
+            + self.out_of_hours_count
+            + self.colleagues_count
+            + len(self.mass_lookups)
+        )
+
+
+def _mass_lookups(population: QuerySet, limit: int) -> list[MassLookup]:
+    width = MASS_LOOKUP_WINDOW_MINUTES * 60
+    found: list[MassLookup] = []
+    for offset in (0, width // 2):
+        groups = (
+            population.filter(action__in=_READS)
+            .annotate(window=_EpochBucket("at", width=width, offset=offset))
+            .values("user_id", "window")
+            .annotate(
+                persons=Count("person_id", distinct=True),
+                first=Min("at"),
+                last=Max("at"),
+                actor_label=Max("actor"),
+                role_code=Max("role"),
+            )
+            .filter(persons__gt=MASS_LOOKUP_PERSONS)
+            .order_by("-persons", "first")[:limit]
+        )
+        found += [
+            MassLookup(
+                g["user_id"], g["actor_label"], g["role_code"], g["first"], g["last"], g["persons"]
+            )
+            for g in groups
+        ]
+    # The two windowings see the same burst twice: keep the larger of overlapping ones.
+    kept: list[MassLookup] = []
+    for lookup in sorted(found, key=lambda m: -m.persons):
+        if not any(
+            k.user_id == lookup.user_id and k.first <= lookup.last and lookup.first <= k.last
+            for k in kept
+        ):
+            kept.append(lookup)
+    return sorted(kept, key=lambda m: m.first)[:limit]
+
+
+def anomalies_compute(
+    *, clinic: Clinic, period: Period, upto_seq: int, limit: int = ANOMALY_LIMIT
+) -> Anomalies:
+    """The period's flagged accesses, each kind counted and its first ``limit`` rows listed.
+
+    No permission check and no logging: callers are ``anomalies_find`` and the recording
+    of a review (which re-derives the entries the reviewer saw).
+    """
+    context = _Context.load(clinic, period)
+    population = _population(clinic, period, upto_seq)
+    annotations, out_of_hours = _out_of_hours(clinic, context.hours, context.closed_days)
+    flagged = _with_relation(population, clinic).annotate(**annotations)
+    kinds = {"no_relation": Q(related=False), "out_of_hours": out_of_hours}
+    if context.staff_persons:
+        kinds["colleagues"] = Q(person_id__in=list(context.staff_persons))
+    # One pass counts the population and every kind; then one page per kind found.
+    counts = flagged.aggregate(
+        population=Count("pk"), **{kind: Count("pk", filter=q) for kind, q in kinds.items()}
+    )
+    pages = {
+        kind: list(flagged.filter(q).order_by("seq")[:limit]) if counts[kind] else []
+        for kind, q in kinds.items()
+    }
+    rows = iter(_rows(context, [entry for page in pages.values() for entry in page]))
+    listed = {kind: [next(rows) for _entry in page] for kind, page in pages.items()}
+    return Anomalies(
+        period=period,
+        upto_seq=upto_seq,
+        population=counts["population"],
+        hours=context.hours,
+        no_relation=listed["no_relation"],
+        no_relation_count=counts["no_relation"],
+        out_of_hours=listed["out_of_hours"],
+        out_of_hours_count=counts["out_of_hours"],
+        colleagues=listed.get("colleagues", []),
+        colleagues_count=counts.get("colleagues", 0),
+        mass_lookups=_mass_lookups(population, limit) if counts["population"] else [],
+    )
+
+
+def anomalies_find(
+    *, actor: Actor, period: Period, upto_seq: int | None = None, limit: int = ANOMALY_LIMIT
+) -> Anomalies:
+    """Flag the period's accesses for the owner's review (REQ-22); the viewing is logged."""
+    require(actor, "access_log.read")
+    upto_seq = clean_upto(actor.clinic, upto_seq)
+    found = anomalies_compute(clinic=actor.clinic, period=period, upto_seq=upto_seq, limit=limit)
+    _log_review(
+        actor,
+        what=f"anomalies {period}",
+        rows=found.no_relation + found.out_of_hours + found.colleagues,
+        detail=f"method=anomalies period={period} upto={upto_seq} flagged={found.total}",
+    )
+    return found
+
+
+# --- Past reviews ---------------------------------------------------------------------
+
+
+def review_list(*, actor: Actor, limit: int = 50) -> list[AccessReview]:
+    """The clinic's latest reviews, newest first, each with its follow-ups' ids."""
+    require(actor, "access_log.read")
+    reviews = list(
+        AccessReview.objects.filter(clinic=actor.clinic)
+        .annotate(followed_up=Exists(AccessReview.objects.filter(follows_up=OuterRef("pk"))))
+        .order_by("-reviewed_at", "-pk")[:limit]
+    )
+    log_access(
+        actor,
+        Access(
+            Action.LIST,
+            "access_review",
+            "",
+            purpose=REVIEW_PURPOSE,
+            detail=f"results={len(reviews)}",
+        ),
+    )
+    return reviews
+
+
+def review_exists(*, clinic: Clinic, review_id: int) -> bool:
+    return AccessReview.objects.filter(clinic=clinic, pk=review_id).exists()
+
+
+def review_get(*, actor: Actor, review_id: int) -> tuple[AccessReview, list[ReviewRow]]:
+    """One review of the actor's clinic (404 otherwise) with the rows it looked at; logged."""
+    require(actor, "access_log.read")
+    review = (
+        AccessReview.objects.filter(clinic=actor.clinic, pk=review_id)
+        .select_related("follows_up")
+        .first()
+    )
+    if review is None:
+        raise Http404
+    period = Period(review.period_start, review.period_end)
+    ids = [int(pk) for pk in review.entry_ids][: MAX_SAMPLE_SIZE * 3]
+    rows = _rows(_Context.load(actor.clinic, period), _entries(actor.clinic, ids))
+    _log_review(
+        actor,
+        what=f"review {review.pk}",
+        rows=rows,
+        detail=f"review={review.pk} rows={len(rows)}",
+    )
+    return review, rows

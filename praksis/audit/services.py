@@ -10,10 +10,18 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from praksis.audit.models import AccessLogEntry, ChainHead
-from praksis.clinics.access import Actor
+from praksis.audit.models import (
+    AccessLogEntry,
+    AccessReview,
+    ChainHead,
+    ReviewMethod,
+    ReviewOutcome,
+)
+from praksis.clinics.access import Actor, require
 from praksis.core.crypto import mac
+from praksis.core.errors import ValidationFailed
 
 GENESIS = "0" * 64
 _PURPOSE = "access-log-chain"
@@ -159,3 +167,120 @@ def _append(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
 
 def log_access(actor: Actor, access: Access) -> None:
     log_accesses(actor, [access])
+
+
+# --- Recording a review of the log (REQ-22) ---------------------------------------------
+
+NOTE_MAX = 4000
+
+
+def access_review_record(
+    *,
+    actor: Actor,
+    date_from,
+    date_to,
+    method: str,
+    outcome: str,
+    note: str = "",
+    size=None,
+    seed=None,
+    upto_seq=None,
+    follow_up: str = "",
+    follows_up_id=None,
+):
+    """Record a review of the log and its outcome.
+
+    The entries looked at are derived again on the server from the period, the method,
+    the size, the seed and ``upto_seq`` — exactly the rows the review screen showed —
+    rather than taken from the form. A remark (follow-up, incident) needs a note.
+    """
+    from praksis.audit import selectors  # it imports this module
+
+    require(actor, "access_log.read")
+    clinic = actor.clinic
+    errors: dict[str, list] = {}
+    period = None
+    try:
+        period = selectors.review_period(date_from=date_from, date_to=date_to)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if method not in ReviewMethod.values:
+        errors["method"] = [_("Choose how the log was reviewed.")]
+    if outcome not in ReviewOutcome.values:
+        errors["outcome"] = [_("Choose the outcome of the review.")]
+    note = str(note or "").strip()
+    if outcome in (ReviewOutcome.FOLLOW_UP, ReviewOutcome.INCIDENT) and not note:
+        errors["note"] = [_("Say what needs following up or what happened.")]
+    if len(note) > NOTE_MAX:
+        errors["note"] = [_("Keep the note under %(max)d characters.") % {"max": NOTE_MAX}]
+    follow_up = str(follow_up or "").strip()
+    if len(follow_up) > 300:
+        errors["follow_up"] = [_("Keep this under 300 characters.")]
+    follows_up = None
+    if follows_up_id not in (None, ""):
+        try:
+            follows_up = AccessReview.objects.filter(clinic=clinic, pk=int(follows_up_id)).first()
+        except (TypeError, ValueError):
+            follows_up = None
+        if follows_up is None:
+            errors["follows_up"] = [_("There is no such review.")]
+    size = _collect(
+        errors, selectors.clean_size, selectors.SAMPLE_SIZE if size in (None, "") else size
+    )
+    seed = _collect(errors, selectors.clean_seed, seed)
+    upto_seq = _collect(errors, lambda value: selectors.clean_upto(clinic, value), upto_seq)
+    if method == ReviewMethod.RANDOM and seed is None and "seed" not in errors:
+        errors["seed"] = [_("A random sample is recorded with its seed.")]
+    if errors:
+        raise ValidationFailed(errors)
+
+    if method == ReviewMethod.ANOMALIES:
+        found = selectors.anomalies_compute(clinic=clinic, period=period, upto_seq=upto_seq)
+        entry_ids, population = found.entry_ids, found.population
+        size, seed = selectors.ANOMALY_LIMIT, None
+    else:
+        seed = seed if method == ReviewMethod.RANDOM else None
+        entry_ids, population = selectors.sample_entry_ids(
+            clinic=clinic, period=period, method=method, size=size, seed=seed, upto_seq=upto_seq
+        )
+    user = actor.user
+    with transaction.atomic():
+        review = AccessReview.objects.create(
+            clinic=clinic,
+            reviewer_user_id=actor.user_id,
+            reviewer=actor.label[:254],
+            reviewer_name=(user.full_name if user else "")[:200],
+            period_start=period.start,
+            period_end=period.end,
+            method=method,
+            sample_size=size,
+            seed=seed,
+            upto_seq=upto_seq,
+            population=population,
+            entry_ids=entry_ids,
+            outcome=outcome,
+            note=note,
+            follow_up=follow_up,
+            follows_up=follows_up,
+        )
+        log_access(
+            actor,
+            Access(
+                "create",
+                "access_review",
+                review.pk,
+                purpose=selectors.REVIEW_PURPOSE,
+                detail=f"method={method} period={period} outcome={outcome} "
+                f"entries={len(entry_ids)}",
+            ),
+        )
+    return review
+
+
+def _collect(errors: dict, clean, value):
+    """``clean(value)``, or None with its field errors added to ``errors``."""
+    try:
+        return clean(value)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        return None

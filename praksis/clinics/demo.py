@@ -16,6 +16,7 @@ from praksis.clinics.models import Clinic, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
+from praksis.processing.services import demo_processors_seed
 from praksis.sales.demo import seed_sales
 
 DEMO_PASSWORD = "praksis-demo"
@@ -98,6 +99,7 @@ def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
             clinic = Clinic.objects.filter(slug=spec["slug"]).first()
             if clinic is None:
                 clinic = clinic_create(**spec)
+            demo_processors_seed(clinic)
             _seed_staff(clinic)
             if not Person.objects.filter(clinic=clinic).exists():
                 _seed_people(clinic, persons_per_clinic)

@@ -16,6 +16,7 @@ from praksis.clinics.access import Actor
 from praksis.clinics.models import ApiToken, Clinic, Membership, User
 from praksis.core.crypto import sha256_hex
 from praksis.privacy.models import PrivacyNotice
+from praksis.processing.services import record_setup
 
 TOKEN_PREFIX = "prk_"
 # Clinic slugs share the URL space with these prefixes.
@@ -32,6 +33,7 @@ def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: s
     ChainHead.objects.create(clinic=clinic)
     BookingPolicy.objects.create(clinic=clinic)
     PrivacyNotice.objects.create(clinic=clinic, version=1, summary="First version.")
+    record_setup(clinic)  # the profile's record of processing, and notice v1's text
     return clinic
 
 

@@ -17,7 +17,8 @@ from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
-from praksis.privacy.models import Consent
+from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.services import DESK_TEXTS
 from praksis.recall.selectors import recall_for
 
 PAGE_SIZE = 20
@@ -77,6 +78,7 @@ def person_detail(request, person_id: int):
             "consents": Consent.objects.filter(clinic=actor.clinic, person=person).order_by(
                 "-given_at"
             ),
+            "consent_purposes": [(p, Purpose(p).label) for p in DESK_TEXTS],
             "appointments": [
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)

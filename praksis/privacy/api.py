@@ -18,6 +18,7 @@ class ConsentIn(Schema):
     channel: str = "desk"
     text_version: str | None = None
     text_shown: str | None = None
+    third_party: str = ""
 
 
 class ConsentOut(Schema):
@@ -30,6 +31,7 @@ class ConsentOut(Schema):
     channel: str
     text_version: str
     text_shown: str
+    third_party: str
 
 
 class ConsentPage(Schema):
@@ -48,6 +50,7 @@ def _out(consent) -> dict:
         "channel": consent.channel,
         "text_version": consent.text_version,
         "text_shown": consent.text_shown,
+        "third_party": consent.third_party,
     }
 
 
@@ -66,6 +69,7 @@ def give_consent(request, payload: ConsentIn):
         channel=payload.channel,
         text_version=payload.text_version or "",
         text_shown=payload.text_shown or "",
+        third_party=payload.third_party,
     )
     return Status(201, _out(consent))
 
@@ -91,6 +95,8 @@ class PrivacyRequestOut(Schema):
     due_date: date
     extended_to: date | None
     completed_at: datetime | None
+    answered: bool = False
+    downloaded_at: datetime | None = None
 
 
 class PrivacyRequestPage(Schema):
@@ -113,6 +119,8 @@ def _request_out(request) -> dict:
         "due_date": request.due_date,
         "extended_to": request.extended_to,
         "completed_at": request.completed_at,
+        "answered": bool(request.download_token_hash),
+        "downloaded_at": request.downloaded_at,
     }
 
 
@@ -174,3 +182,73 @@ def privacy_request_export(request, privacy_request_id: int):
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="export-{privacy_request_id}.json"'
     return response
+
+
+@router.get("privacy-requests/{int:privacy_request_id}/export.csv")
+def privacy_request_export_csv(request, privacy_request_id: int):
+    body = requests.export_csv(actor=request.auth, request_id=privacy_request_id)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="export-{privacy_request_id}.csv"'
+    return response
+
+
+class AnswerIn(Schema):
+    delivery: str = "link"
+    answer: str = ""
+
+
+@router.post("privacy-requests/{int:privacy_request_id}/answer", response=PrivacyRequestOut)
+def answer_privacy_request(request, privacy_request_id: int, payload: AnswerIn):
+    """Answer the requester: an e-mail to the address on record with a link to the answer
+    and their data (valid 14 days), or with the access report attached (``email``)."""
+    return _request_out(
+        requests.request_answer(
+            actor=request.auth,
+            request_id=privacy_request_id,
+            delivery=payload.delivery,
+            answer=payload.answer,
+        )
+    )
+
+
+# --- Erasure (REQ-27): the plan, dry, and carrying it out --------------------------------
+
+
+class ErasureDecisionOut(Schema):
+    record_type: str
+    label: str
+    action: str
+    count: int
+    reason: str
+    law: str
+    kept_until: date | None
+    hold: str
+    restricted: bool
+
+
+class ErasurePlanOut(Schema):
+    person: int
+    privacy_request: int | None
+    regime: str
+    as_of: date
+    blocked: bool
+    blockers: list[str]
+    decisions: list[ErasureDecisionOut]
+    recipients: list[str]
+    applied: bool
+    answer: str
+
+
+@router.get("privacy-requests/{int:privacy_request_id}/erasure-plan", response=ErasurePlanOut)
+def privacy_request_erasure_plan(request, privacy_request_id: int):
+    from praksis.privacy.erasure import erasure_plan_for_request
+
+    _dsr, plan = erasure_plan_for_request(actor=request.auth, request_id=privacy_request_id)
+    return plan.as_dict()
+
+
+@router.post("privacy-requests/{int:privacy_request_id}/erase", response=ErasurePlanOut)
+def privacy_request_erase(request, privacy_request_id: int):
+    from praksis.privacy.erasure import erasure_request_execute
+
+    return erasure_request_execute(actor=request.auth, request_id=privacy_request_id).as_dict()

@@ -166,3 +166,96 @@ class TakedownTask(models.Model):
 
     def __str__(self) -> str:
         return f"takedown {self.consent_id}"
+
+
+class RetentionSetting(models.Model):
+    """A clinic's own retention period for one record type (REQ-11), in months.
+
+    Only periods the law allows are stored: ``praksis.privacy.retention.setting_save``
+    refuses anything below the legal minimum and any automatic period for a record type
+    the law keeps without end (NO-human journals, REQ-02).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    record_type = models.CharField(max_length=30)
+    months = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "record_type"], name="retention_setting_unique"
+            ),
+            models.CheckConstraint(condition=Q(months__gt=0), name="retention_setting_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.record_type}: {self.months} months"
+
+
+class LegalHold(models.Model):
+    """A legal hold (REQ-11): while active, nothing it covers is deleted or pseudonymised,
+    neither by the retention sweep nor by an erasure.
+
+    It covers a person (everything of theirs, their animals' journals included) or one
+    record: ``record_type`` (a key of ``retention.RECORD_TYPES``) and ``record_id`` —
+    for ``journal`` the id of any entry of the journal document (the whole document is
+    held), for ``accounting`` an invoice, for ``marketing_consent`` a consent, for
+    ``applicant`` an applicant.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    record_type = models.CharField(max_length=30, blank=True)
+    record_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField()
+    placed_by_user_id = models.BigIntegerField(null=True, blank=True)
+    placed_by_name = models.CharField(max_length=200, blank=True)
+    placed_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False)
+                | (~Q(record_type="") & Q(record_id__isnull=False)),
+                name="legalhold_covers_something",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(released_at__gte=models.F("placed_at")),
+                name="legalhold_released_after_placed",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "released_at"], name="legalhold_active")]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+class Applicant(models.Model):
+    """A job applicant (REQ-09): deleted when recruitment has closed plus the claims
+    window; kept longer only with the applicant's consent (``keep_consent_at``)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    position = models.CharField(max_length=200)
+    applied_at = models.DateTimeField(default=timezone.now)
+    recruitment_closed_at = models.DateTimeField(null=True, blank=True)
+    keep_consent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "recruitment_closed_at"], name="applicant_closed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"applicant {self.pk}"

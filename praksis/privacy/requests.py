@@ -351,6 +351,7 @@ def _authority(clinic) -> str:
 
 
 def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
+    from praksis.disclosures.selectors import disclosures_for_person
     from praksis.journal.selectors import journal_read
 
     person = request.person
@@ -375,6 +376,7 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
                 "data": _provided_data(person),
                 "journal": journal,
                 "accesses": accesses,
+                "disclosures": disclosures_for_person(clinic, person.pk),
                 "authority": _authority(clinic),
                 "generated_at": timezone.now(),
             },

@@ -1,60 +1,1106 @@
-"""The retention sweep: delete (or strip) what has passed its retention, with evidence.
+"""The retention engine (LAW.md REQ-01..11, REQ-16, REQ-27): how long each record type is
+kept, legal holds, and the sweep that deletes what has passed its retention, with evidence.
 
-This is the engine's first part: rules for the short-lived records that exist today —
-unconverted booking requests past their expiry, and the IP address of online bookings
-past its security retention (both per clinic policy). Each rule selects due rows across
-clinics, works in batches (constant memory, safe on several machines at once: rows are
-claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), and logs evidence per clinic —
-rule, record type, count, time; never the content. ``--dry-run`` only counts.
+Policies. :func:`policy_for` gives the :class:`Policy` for a record type in a clinic: the
+law's default for the clinic's regime (:data:`RECORD_TYPES` x SE-human / NO-human /
+SE-vet / NO-vet / GDPR-only), or the clinic's own period (``RetentionSetting``), which
+:func:`setting_save` accepts only within the legal limits — never below ``min_months``,
+and never automatic where the law keeps without end (NO-human journals: only the REQ-16
+workflow deletes them; the "10 years" there is an archive-eligible flag, REQ-03).
+``describe()`` states the rule with its law in the active language (privacy notice,
+processing record). :func:`kept_until` dates it; :func:`holds_for` lists the legal holds
+that stop every deletion or pseudonymisation of a person's records (sweep and erasure).
+
+The sweep. Each :class:`Rule` selects its due rows across clinics — each clinic with its
+own period, held records left out — and applies in batches: constant memory (lists of
+primary keys, a keyset cursor), one transaction per batch (resumable after a crash: the
+due-selection is idempotent), rows claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
+(two machines share the work, nothing twice), and one evidence row per batch, rule and
+clinic in the access log — rule, record type, count, time; never content. ``--dry-run``
+(:func:`preview`) only counts. Append-only rows (journal entries, attachments, invoices,
+lines, payments) are deleted only through ``praksis.core.db.purge_allowed``.
+
+The access log is kept at least five years (REQ-10) and has no rule on purpose: its rows
+are never deleted — the per-clinic HMAC chain and the append-only triggers forbid it.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import system_actor
+from praksis.clinics.access import require, system_actor
 from praksis.clinics.models import Clinic
+from praksis.core.db import purge_allowed
+from praksis.core.errors import Conflict, ValidationFailed
+
+# ---------------------------------------------------------------------------------------
+# Policies: how long each record type is kept, per regime (LAW.md REQ-01..11), and the
+# clinic's own periods within the legal limits.
+# ---------------------------------------------------------------------------------------
+
+RECORD_TYPES: dict[str, object] = {
+    "journal": _lazy("Journal"),
+    "client": _lazy("Client record"),
+    "accounting": _lazy("Invoices, receipts and payments"),
+    "booking_request": _lazy("Booking requests"),
+    "booking_ip": _lazy("IP address of online bookings"),
+    "marketing_consent": _lazy("Proof of marketing consents"),
+    "applicant": _lazy("Job applicants"),
+    "access_log": _lazy("Access log"),
+    "lead": _lazy("Leads from the benefits portal"),
+}
+
+# What a sweep rule does to a due record, for the staff page.
+RULE_ACTIONS: dict[str, object] = {
+    "delete": _lazy("deleted"),
+    "erase": _lazy("erased (what the law keeps is pseudonymised)"),
+    "forget ip address": _lazy("IP address removed"),
+}
+
+TRIGGERS = (
+    "last_entry",
+    "last_visit",
+    "financial_year_end",
+    "recruitment_end",
+    "withdrawal",
+    "created",
+    "expiry",
+    "reconciled",
+)
+ACTIONS = ("delete", "pseudonymise", "archive_eligible", "keep")
+AUTOMATIC = ("delete", "pseudonymise")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long one record type is kept in one clinic, and on which law.
+
+    ``months`` is the retention period counted from ``trigger``; ``None`` means the
+    record is never deleted automatically (NO-human journals, REQ-02: only the REQ-16
+    workflow deletes them). Booking requests and booking IP addresses count in
+    ``days`` (the clinic's booking policy) and leave ``months`` None. A policy deletes
+    automatically only when :attr:`automatic` is true; ``archive_after_months`` is the
+    NO-human "archive-eligible" flag (REQ-03).
+    """
+
+    record_type: str
+    regime: str
+    months: int | None
+    trigger: str
+    action: str
+    law: str
+    min_months: int | None
+    editable: bool
+    days: int | None = None
+    archive_after_months: int | None = None
+    verified: bool = True  # False where LAW.md marks the rule [U]: say so in the UI
+    overridden: bool = False  # the clinic chose its own period
+    country: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(RECORD_TYPES.get(self.record_type, self.record_type))
+
+    @property
+    def automatic(self) -> bool:
+        return self.action in AUTOMATIC and (self.months is not None or self.days is not None)
+
+    def period_text(self) -> str:
+        return _period(self.months, self.days)
+
+    def describe(self) -> str:
+        """The rule in one sentence, in the active language, with its law."""
+        text = _describe(self)
+        law = self.law
+        if not self.verified:
+            law = _("%(law)s; legal basis not verified, configurable") % {"law": law}
+        return f"{text} ({law})" if law else text
+
+
+def _period(months: int | None, days: int | None = None) -> str:
+    if days is not None:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if months is None:
+        return ""
+    if months % 12 == 0:
+        years = months // 12
+        return ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
+    return ngettext("%(n)d month", "%(n)d months", months) % {"n": months}
+
+
+def _describe(p: Policy) -> str:
+    period = p.period_text()
+    if p.record_type == "journal" and p.action == "archive_eligible":
+        return _(
+            "Never deleted automatically, only on an approved request; may be handed to an "
+            "archive %(period)s after the last journal entry"
+        ) % {"period": _period(p.archive_after_months)}
+    if p.record_type == "access_log":
+        return _(
+            "Kept at least %(period)s; never deleted by the retention sweep (the log is "
+            "append-only and tamper-evident)"
+        ) % {"period": period}
+    if p.record_type == "client" and p.action == "keep":
+        return _("Kept as long as the client's journal or accounting records are kept, then erased")
+    if p.record_type == "lead":
+        return _("Kept until the benefits-portal invoice is reconciled, then deleted")
+    if p.record_type == "accounting" and p.country == "SE":
+        return _(
+            "Kept through the %(ordinal)s calendar year after the end of the financial year"
+        ) % {"ordinal": _ordinal((p.months or 0) // 12)}
+    phrases = {
+        "last_entry": _("%(period)s after the last journal entry"),
+        "last_visit": _("%(period)s after the last visit"),
+        "financial_year_end": _("%(period)s after the end of the financial year"),
+        "recruitment_end": _("%(period)s after the recruitment has closed"),
+        "withdrawal": _("%(period)s after the consent was withdrawn"),
+        "created": _("%(period)s after it was recorded"),
+        "expiry": _("%(period)s after it was sent, unless it became a booking"),
+        "reconciled": _("%(period)s after the invoice was reconciled"),
+    }
+    text = phrases[p.trigger] % {"period": period}
+    if p.record_type == "journal" and p.regime == "NO-vet":
+        text = _("%(rule)s, and as long as the animal may be alive") % {"rule": text}
+    if p.record_type == "journal" and p.regime == "GDPR-only":
+        text = _("With the client record: %(rule)s") % {"rule": text}
+    if p.record_type == "booking_ip":
+        text = _("%(period)s after the booking was made") % {"period": period}
+    if p.record_type == "applicant":
+        text = _("%(rule)s; longer only with the applicant's consent") % {"rule": text}
+    if p.record_type == "marketing_consent":
+        text = _("While relied on, and %(rule)s") % {"rule": text}
+    if p.action == "pseudonymise":
+        text = _("%(rule)s, then pseudonymised") % {"rule": text}
+    return text
+
+
+def _ordinal(n: int) -> str:
+    return {
+        1: _("1st"),
+        2: _("2nd"),
+        3: _("3rd"),
+        5: _("5th"),
+        7: _("7th"),
+        10: _("10th"),
+    }.get(n) or (_("%(n)dth") % {"n": n})
+
+
+def _make(clinic, **fields) -> Policy:
+    return Policy(regime=clinic.regime, country=clinic.country, **fields)
+
+
+# Species' longest plausible lifespans (years): a NO-vet journal is kept while the animal
+# "must be assumed to be alive" (seed 002; FOR-2006-02-20-229 § 6).
+LIFESPAN_YEARS = {
+    "dog": 25, "cat": 30, "horse": 45, "rabbit": 15, "bird": 80, "rodent": 10,
+    "reptile": 100, "cattle": 30, "sheep": 25, "other": 100,
+}  # fmt: skip
+
+JOURNAL_DEFAULTS: dict[str, dict] = {
+    "SE-human": dict(
+        months=120, trigger="last_entry", action="delete", min_months=120, editable=True,
+        law="patientdatalagen (2008:355) 3 kap. 17 §",
+    ),
+    "NO-human": dict(
+        months=None, trigger="last_entry", action="archive_eligible", min_months=None,
+        editable=False, archive_after_months=120,
+        law="pasientjournalloven § 25, helsepersonelloven § 43",
+    ),
+    "SE-vet": dict(
+        months=60, trigger="last_entry", action="delete", min_months=60, editable=True,
+        law="Jordbruksverkets föreskrifter om journalföring (saknr D 8)",
+    ),
+    "NO-vet": dict(
+        months=120, trigger="last_entry", action="delete", min_months=120, editable=True,
+        law="forskrift om journal for dyrehelsepersonell (FOR-2006-02-20-229) § 6",
+    ),
+}  # fmt: skip
+
+GDPR_STORAGE_LIMITATION = "GDPR art. 5.1 e"
+
+
+def _defaults(clinic, record_type: str) -> dict:
+    regime, country = clinic.regime, clinic.country
+    if record_type == "client":
+        if regime == "GDPR-only":
+            return dict(
+                months=24, trigger="last_visit", action="delete", min_months=None,
+                editable=True, law=GDPR_STORAGE_LIMITATION,
+            )  # fmt: skip
+        law = JOURNAL_DEFAULTS[regime]["law"]
+        return dict(
+            months=None, trigger="last_entry", action="keep", min_months=None, editable=False,
+            law=law,
+        )  # fmt: skip
+    if record_type == "journal":
+        if regime == "GDPR-only":
+            client = _defaults(clinic, "client")
+            return {**client, "editable": False}
+        return dict(JOURNAL_DEFAULTS[regime])
+    if record_type == "accounting":
+        from praksis.sales.retention import retention_years
+
+        years = retention_years(country)
+        if country == "SE":
+            return dict(
+                months=12 * years, trigger="financial_year_end", action="delete",
+                min_months=12 * years, editable=True, law="bokföringslagen (1999:1078) 7 kap. 2 §",
+            )  # fmt: skip
+        return dict(
+            months=12 * years, trigger="financial_year_end", action="delete",
+            min_months=12 * years, editable=True, law="bokføringsloven § 13", verified=False,
+        )  # fmt: skip
+    if record_type in ("booking_request", "booking_ip"):
+        from praksis.booking.models import BookingPolicy
+
+        booking = None
+        if clinic.pk is not None:
+            booking = BookingPolicy.objects.filter(clinic_id=clinic.pk).first()
+        booking = booking or BookingPolicy()
+        days = booking.request_expiry_days if record_type == "booking_request" else (
+            booking.ip_retention_days
+        )  # fmt: skip
+        return dict(
+            months=None, days=days, trigger="expiry" if record_type == "booking_request"
+            else "created", action="delete", min_months=None, editable=False,
+            law=GDPR_STORAGE_LIMITATION,
+        )  # fmt: skip
+    if record_type == "marketing_consent":
+        return dict(
+            months=24, trigger="withdrawal", action="delete", min_months=None, editable=True,
+            law="GDPR art. 7.1, art. 17.3 e", verified=False,
+        )  # fmt: skip
+    if record_type == "applicant":
+        return dict(
+            months=24, trigger="recruitment_end", action="delete", min_months=None,
+            editable=True, verified=False,
+            law="diskrimineringslagen (2008:567)" if country == "SE" else "GDPR art. 5.1 e",
+        )  # fmt: skip
+    if record_type == "access_log":
+        return dict(
+            months=60, trigger="created", action="keep", min_months=60, editable=False,
+            law="HSLF-FS 2016:40 4 kap. 9 §", verified=country == "SE",
+        )  # fmt: skip
+    if record_type == "lead":
+        return dict(
+            months=None, trigger="reconciled", action="delete", min_months=None,
+            editable=False, law=GDPR_STORAGE_LIMITATION,
+        )  # fmt: skip
+    raise KeyError(record_type)
+
+
+def relevant_record_types(clinic) -> list[str]:
+    """The record types of the clinic's regime and profile, in display order."""
+    types = ["journal", "client", "accounting", "booking_request", "booking_ip"]
+    types += ["marketing_consent", "applicant", "access_log"]
+    if clinic.profile == "therapy":
+        types.append("lead")
+    return types
+
+
+def _overrides(clinic) -> dict[str, int]:
+    from praksis.privacy.models import RetentionSetting
+
+    if clinic.pk is None:
+        return {}
+    return dict(RetentionSetting.objects.filter(clinic=clinic).values_list("record_type", "months"))
+
+
+def default_policy(clinic, record_type: str) -> Policy:
+    """The law's default for the clinic's regime, without the clinic's own period."""
+    if record_type not in RECORD_TYPES:
+        raise KeyError(record_type)
+    return _make(clinic, record_type=record_type, **_defaults(clinic, record_type))
+
+
+def policy_for(clinic, record_type: str, *, overrides: dict[str, int] | None = None) -> Policy:
+    """The policy in force: the law's default, or the clinic's own (longer) period."""
+    policy = default_policy(clinic, record_type)
+    source = "client" if record_type == "journal" and clinic.regime == "GDPR-only" else None
+    if overrides is None:
+        overrides = _overrides(clinic)
+    months = overrides.get(source or record_type)
+    if months is not None and (policy.editable or source) and policy.months is not None:
+        policy = replace(policy, months=months, overridden=True)
+    return policy
+
+
+def policies_for(clinic) -> list[Policy]:
+    overrides = _overrides(clinic)
+    return [policy_for(clinic, key, overrides=overrides) for key in relevant_record_types(clinic)]
+
+
+def add_months(day, months: int):
+    """``day`` (a date or datetime) plus calendar months; the 31st becomes the month's end."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def kept_until(clinic, record_type: str, trigger_date) -> date | None:
+    """The last day a record whose trigger fell on ``trigger_date`` is kept; ``None`` when
+    the policy has no automatic end (kept indefinitely, or only by a decision)."""
+    policy = policy_for(clinic, record_type)
+    if not policy.automatic:
+        return None
+    if isinstance(trigger_date, datetime):
+        trigger_date = timezone.localtime(trigger_date, clinic.zone).date()
+    if policy.days is not None:
+        return trigger_date + timedelta(days=policy.days)
+    if record_type == "accounting":
+        return accounting_kept_until(clinic, trigger_date, months=policy.months)
+    return add_months(trigger_date, policy.months)
+
+
+def accounting_kept_until(clinic, record_date: date, *, months: int | None = None) -> date:
+    """REQ-06/07 as ``praksis.sales.retention`` computes it, moved by the clinic's own
+    (longer) period when it has one."""
+    from praksis.sales.retention import accounting_retention_until, retention_years
+
+    if months is None:
+        months = policy_for(clinic, "accounting").months
+    law = accounting_retention_until(country=clinic.country, record_date=record_date)
+    return add_months(law, months - 12 * retention_years(clinic.country))
+
+
+def archive_eligible_from(clinic, last_entry) -> date | None:
+    """NO-human (REQ-03): when a journal may be handed to an archive depot."""
+    policy = policy_for(clinic, "journal")
+    if policy.archive_after_months is None:
+        return None
+    if isinstance(last_entry, datetime):
+        last_entry = timezone.localtime(last_entry, clinic.zone).date()
+    return add_months(last_entry, policy.archive_after_months)
+
+
+def validate_setting(clinic, record_type: str, months) -> int:
+    """The clinic's period for ``record_type``, checked against the law (REQ-01..11)."""
+    if record_type not in relevant_record_types(clinic):
+        raise ValidationFailed({"record_type": [_("Unknown record type.")]})
+    policy = default_policy(clinic, record_type)
+    try:
+        months = int(months)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"months": [_("Enter a whole number of months.")]}) from None
+    if not policy.editable or policy.months is None:
+        if record_type == "journal" and clinic.regime == "NO-human":
+            msg = _(
+                "Norwegian patient journals are never deleted automatically "
+                "(pasientjournalloven § 25): deletion goes only through an approved request."
+            )
+        else:
+            msg = _("This retention period is set by law and cannot be changed.")
+        raise ValidationFailed({"months": [msg]})
+    if months < 1 or months > 1200:
+        raise ValidationFailed({"months": [_("Enter a period between 1 and 1200 months.")]})
+    if policy.min_months is not None and months < policy.min_months:
+        raise ValidationFailed(
+            {
+                "months": [
+                    _("The law requires at least %(period)s (%(law)s).")
+                    % {"period": _period(policy.min_months), "law": policy.law}
+                ]
+            }
+        )
+    if record_type == "accounting" and months % 12:
+        raise ValidationFailed(
+            {"months": [_("Accounting records are kept for whole years (a multiple of 12).")]}
+        )
+    return months
+
+
+def setting_save(*, actor, record_type: str, months) -> Policy:
+    """Set the clinic's own period for ``record_type`` (owner only), within the law."""
+    from praksis.privacy.models import RetentionSetting
+
+    require(actor, "privacy.manage")
+    clinic = actor.clinic
+    months = validate_setting(clinic, record_type, months)
+    with transaction.atomic():
+        RetentionSetting.objects.update_or_create(
+            clinic=clinic,
+            record_type=record_type,
+            defaults={
+                "months": months,
+                "updated_at": timezone.now(),
+                "updated_by_user_id": actor.user_id,
+            },
+        )
+        log_access(
+            actor,
+            Access(Action.UPDATE, "retention_setting", record_type, purpose="retention",
+                   detail=f"months={months}"),
+        )  # fmt: skip
+    return policy_for(clinic, record_type)
+
+
+def setting_reset(*, actor, record_type: str) -> Policy:
+    """Back to the law's default for ``record_type``."""
+    from praksis.privacy.models import RetentionSetting
+
+    require(actor, "privacy.manage")
+    clinic = actor.clinic
+    with transaction.atomic():
+        deleted, _rows = RetentionSetting.objects.filter(
+            clinic=clinic, record_type=record_type
+        ).delete()
+        if deleted:
+            log_access(
+                actor,
+                Access(Action.DELETE, "retention_setting", record_type, purpose="retention"),
+            )
+    return policy_for(clinic, record_type)
+
+
+# ---------------------------------------------------------------------------------------
+# Legal holds
+# ---------------------------------------------------------------------------------------
+
+
+def _record_owner(clinic, record_type: str, record_id: int) -> int | None:
+    """The person a held record belongs to (None when not found in this clinic)."""
+    from praksis.journal.models import JournalEntry
+    from praksis.people.models import AnimalOwner
+    from praksis.privacy.models import Consent
+    from praksis.sales.models import Invoice
+
+    if record_type == "journal":
+        entry = JournalEntry.objects.filter(clinic=clinic, pk=record_id).first()
+        if entry is None:
+            return None
+        if entry.person_id:
+            return entry.person_id
+        return (
+            AnimalOwner.objects.filter(clinic=clinic, animal_id=entry.animal_id)
+            .order_by("-is_primary", "pk")
+            .values_list("person_id", flat=True)
+            .first()
+        )
+    if record_type == "accounting":
+        return (
+            Invoice.objects.filter(clinic=clinic, pk=record_id)
+            .values_list("person_id", flat=True)
+            .first()
+        )
+    if record_type == "marketing_consent":
+        return (
+            Consent.objects.filter(clinic=clinic, pk=record_id)
+            .values_list("person_id", flat=True)
+            .first()
+        )
+    if record_type == "client":
+        return record_id
+    return None
+
+
+def holds_for(clinic, person_id) -> list:
+    """Active legal holds on the person, or on any record of theirs (their animals'
+    journals included). Erasure and the sweep leave everything they cover alone."""
+    from praksis.journal.models import JournalEntry
+    from praksis.people.models import AnimalOwner
+    from praksis.privacy.models import LegalHold
+
+    active = list(
+        LegalHold.objects.filter(clinic=clinic, released_at__isnull=True).order_by("placed_at")
+    )
+    if not active:
+        return []
+    found = []
+    animal_ids = None
+    for hold in active:
+        if hold.person_id is not None:
+            if hold.person_id == person_id:
+                found.append(hold)
+            continue
+        if hold.record_type == "journal":
+            entry = (
+                JournalEntry.objects.filter(clinic=clinic, pk=hold.record_id)
+                .values("person_id", "animal_id")
+                .first()
+            )
+            if entry is None:
+                continue
+            if entry["person_id"] == person_id:
+                found.append(hold)
+            elif entry["animal_id"] is not None:
+                if animal_ids is None:
+                    animal_ids = set(
+                        AnimalOwner.objects.filter(clinic=clinic, person_id=person_id).values_list(
+                            "animal_id", flat=True
+                        )
+                    )
+                if entry["animal_id"] in animal_ids:
+                    found.append(hold)
+        elif _record_owner(clinic, hold.record_type, hold.record_id) == person_id:
+            found.append(hold)
+    return found
+
+
+def hold_place(
+    *, actor, reason: str, person=None, person_id=None, record_type: str = "", record_id=None
+):
+    """Place a legal hold on a person (``person`` or ``person_id``) or on one record
+    (``record_type`` + ``record_id``); owner only, access-logged."""
+    from praksis.people.models import Person
+    from praksis.privacy.models import LegalHold
+
+    require(actor, "privacy.manage")
+    clinic = actor.clinic
+    errors: dict[str, list] = {}
+    if person is None and str(person_id or "").strip():
+        person = (
+            Person.objects.filter(clinic=clinic, pk=int(person_id)).first()
+            if str(person_id).strip().isdigit()
+            else None
+        )
+        if person is None:
+            raise ValidationFailed({"person": [_("Choose a person registered at this clinic.")]})
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the data must be kept (the case or claim).")]
+    elif len(reason) > 2000:
+        errors["reason"] = [_("Keep the reason under 2000 characters.")]
+    owner_id = None
+    if person is not None:
+        if person.clinic_id != clinic.pk:
+            raise PermissionDenied("person of another clinic")
+        owner_id = person.pk
+        record_type, record_id = "", None
+    else:
+        if record_type not in HOLDABLE:
+            errors["record_type"] = [_("Choose what the hold covers.")]
+        else:
+            try:
+                record_id = int(record_id)
+            except (TypeError, ValueError):
+                errors["record_id"] = [_("Enter the record's number.")]
+            else:
+                owner_id = _record_owner(clinic, record_type, record_id)
+                if not _record_exists(clinic, record_type, record_id):
+                    errors["record_id"] = [_("No such record in this clinic.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        hold = LegalHold.objects.create(
+            clinic=clinic,
+            person=person,
+            record_type=record_type,
+            record_id=record_id,
+            reason=reason,
+            placed_by_user_id=actor.user_id,
+            placed_by_name=str(actor.user or actor.label),
+        )
+        log_access(
+            actor,
+            Access(
+                Action.CREATE, "legal_hold", hold.pk, person_id=owner_id, purpose="legal hold",
+                detail=f"covers={'person' if person is not None else record_type}",
+            ),
+        )  # fmt: skip
+    return hold
+
+
+HOLDABLE = ("journal", "accounting", "marketing_consent", "applicant")
+
+
+def holds_list(*, actor, person_id: int | None = None) -> list:
+    """The clinic's active legal holds (of one person, when given), access-logged."""
+    from praksis.privacy.models import LegalHold
+
+    require(actor, "privacy.manage")
+    if person_id is not None:
+        holds = holds_for(actor.clinic, person_id)
+    else:
+        holds = list(
+            LegalHold.objects.filter(clinic=actor.clinic, released_at__isnull=True)
+            .select_related("person")
+            .order_by("-placed_at")
+        )
+    if holds:
+        log_access(
+            actor,
+            Access(Action.LIST, "legal_hold", "", person_id=person_id, purpose="legal hold",
+                   detail=f"count={len(holds)}"),
+        )  # fmt: skip
+    return holds
+
+
+def _record_exists(clinic, record_type: str, record_id: int) -> bool:
+    from praksis.journal.models import JournalEntry
+    from praksis.privacy.models import Applicant, Consent
+    from praksis.sales.models import Invoice
+
+    model = {
+        "journal": JournalEntry,
+        "accounting": Invoice,
+        "marketing_consent": Consent,
+        "applicant": Applicant,
+    }[record_type]
+    return model.objects.filter(clinic=clinic, pk=record_id).exists()
+
+
+def hold_release(*, actor, hold_id) -> object:
+    """Release an active hold (owner only), access-logged."""
+    from praksis.privacy.models import LegalHold
+
+    require(actor, "privacy.manage")
+    with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().filter(clinic=actor.clinic, pk=hold_id).first()
+        if hold is None:
+            raise Http404
+        if hold.released_at is not None:
+            raise Conflict(_("This legal hold has already been released."))
+        hold.released_at = timezone.now()
+        hold.released_by_user_id = actor.user_id
+        hold.save(update_fields=["released_at", "released_by_user_id"])
+        owner_id = hold.person_id or (
+            _record_owner(actor.clinic, hold.record_type, hold.record_id)
+            if hold.record_id
+            else None
+        )
+        log_access(
+            actor,
+            Access(Action.UPDATE, "legal_hold", hold.pk, person_id=owner_id,
+                   purpose="legal hold", detail="released"),
+        )  # fmt: skip
+    return hold
+
+
+# ---------------------------------------------------------------------------------------
+# The sweep
+# ---------------------------------------------------------------------------------------
+
+
+# The sweep's "now", for rules that hand it on (erasure computes kept-until dates).
+_now: ContextVar[datetime | None] = ContextVar("retention_now", default=None)
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One kind of due record. ``due(now)`` selects the due rows of every clinic (each
+    clinic with its own period, held records left out); ``apply(qs)`` deletes or strips
+    the rows of one batch and returns how many it handled. ``due`` must be idempotent:
+    what ``apply`` handled is no longer due, which makes the sweep resumable."""
+
     name: str
     record_type: str
-    action: str  # what happens to a due row: "delete" or "forget ip address"
+    action: str  # what happens to a due row: "delete", "erase", "forget ip address"
     due: Callable[[datetime], QuerySet]
-    apply: Callable[[QuerySet], int]
+    apply: Callable[[QuerySet], int | list[int]]
+
+
+def _active_holds():
+    from praksis.privacy.models import LegalHold
+
+    return LegalHold.objects.filter(released_at__isnull=True)
+
+
+def _person_held(field: str = "person_id") -> Exists:
+    """True for rows whose person (``field``) is under an active legal hold."""
+    return Exists(_active_holds().filter(person_id=OuterRef(field)))
+
+
+def _record_held(record_type: str, field: str = "pk") -> Exists:
+    return Exists(_active_holds().filter(record_type=record_type, record_id=OuterRef(field)))
+
+
+def _clinic_groups(record_type: str, regimes=None) -> dict[int | None, list[int]]:
+    """Clinics whose policy for ``record_type`` deletes automatically, grouped by their
+    period in months (few groups, so the due-selection stays one indexable query)."""
+    from praksis.privacy.models import RetentionSetting
+
+    clinics = Clinic.objects.all()
+    if regimes is not None:
+        clinics = clinics.filter(regime__in=regimes)
+    overrides: dict[int, dict[str, int]] = {}
+    settings_qs = RetentionSetting.objects.filter(clinic__in=clinics).values_list(
+        "clinic_id", "record_type", "months"
+    )
+    for clinic_id, key, months in settings_qs:
+        overrides.setdefault(clinic_id, {})[key] = months
+    groups: dict[int | None, list[int]] = {}
+    for clinic in clinics.only("pk", "regime", "country", "profile"):
+        policy = policy_for(clinic, record_type, overrides=overrides.get(clinic.pk, {}))
+        if policy.automatic:
+            groups.setdefault(policy.months, []).append(clinic.pk)
+    return groups
+
+
+def _by_clinic_cutoff(record_type: str, now: datetime, make_q, regimes=None) -> Q:
+    """OR over the clinic groups of ``make_q(clinic_ids, cutoff)``; matches nothing when
+    no clinic deletes ``record_type`` automatically."""
+    q = Q(pk__in=[])
+    for months, clinic_ids in _clinic_groups(record_type, regimes).items():
+        q |= make_q(clinic_ids, add_months(now, -months))
+    return q
+
+
+# Journals (REQ-01, REQ-04, REQ-05): a journal document is a person's (or an animal's)
+# journal in one clinic; it is due when its LAST entry (or amendment, or signature) is
+# older than the period — an entry added later pushes the whole document.
+
+
+def _entries_after(subject: str, cutoff: datetime) -> Exists:
+    from praksis.journal.models import JournalEntry
+
+    return Exists(
+        JournalEntry.objects.filter(**{subject: OuterRef("pk")}).filter(
+            Q(created_at__gt=cutoff) | Q(updated_at__gt=cutoff) | Q(signed_at__gt=cutoff)
+        )
+    )
+
+
+def _journal_held(subject: str) -> Exists:
+    from praksis.journal.models import JournalEntry
+
+    held = _active_holds().filter(record_type="journal").values("record_id")
+    return Exists(JournalEntry.objects.filter(**{subject: OuterRef("pk")}, pk__in=held))
+
+
+def _person_journals_due(now: datetime) -> QuerySet:
+    from praksis.journal.models import JournalEntry
+    from praksis.people.models import Person
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids) & ~_entries_after("person", cutoff)
+
+    regimes = ["SE-human", "SE-vet", "NO-vet"]  # NO-human: never (REQ-02)
+    return (
+        Person.objects.filter(_by_clinic_cutoff("journal", now, q, regimes))
+        .filter(Exists(JournalEntry.objects.filter(person=OuterRef("pk"))))
+        .exclude(_person_held("pk"))
+        .exclude(_journal_held("person"))
+    )
+
+
+def _may_be_alive(now: datetime) -> Q:
+    """NO-vet (seed 002): an animal's journal is kept while the animal may be alive."""
+    today = now.date()
+    q = Q(deceased_on__isnull=True)
+    gone = Q()
+    for species, years in LIFESPAN_YEARS.items():
+        born_before = add_months(today, -12 * years)
+        gone |= Q(species=species) & (
+            Q(birth_date__lte=born_before)
+            | Q(birth_date__isnull=True, created_at__lte=add_months(now, -12 * years))
+        )
+    return q & ~gone
+
+
+def _animal_journals_due(now: datetime) -> QuerySet:
+    from praksis.journal.models import JournalEntry
+    from praksis.people.models import Animal, AnimalOwner
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids) & ~_entries_after("animal", cutoff)
+
+    owner_held = Exists(
+        AnimalOwner.objects.filter(animal=OuterRef("pk")).filter(_person_held("person_id"))
+    )
+    no_vet = Clinic.objects.filter(regime="NO-vet").values("pk")
+    return (
+        Animal.objects.filter(_by_clinic_cutoff("journal", now, q, ["SE-vet", "NO-vet"]))
+        .filter(Exists(JournalEntry.objects.filter(animal=OuterRef("pk"))))
+        .exclude(Q(clinic_id__in=no_vet) & _may_be_alive(now))
+        .exclude(owner_held)
+        .exclude(_journal_held("animal"))
+    )
+
+
+def _purge_journals(subject: str, subject_ids: list[int]) -> None:
+    """Delete the journal documents of these subjects: entries, amendments, attachments,
+    and the links other records keep to them; then the subjects' data keys, when nothing
+    encrypted under them remains (crypto-shredding any copy, backups included)."""
+    from praksis.disclosures.models import Disclosure
+    from praksis.journal.models import Attachment, ClientCard, JournalEntry
+    from praksis.people.models import DataKey
+    from praksis.recall.models import Recall
+    from praksis.sales.models import Order
+
+    entries = JournalEntry.objects.filter(**{f"{subject}_id__in": subject_ids})
+    entry_ids = entries.values("pk")
+    with purge_allowed():
+        Order.objects.filter(journal_entry__in=entry_ids).update(journal_entry=None)
+        Recall.objects.filter(source_entry__in=entry_ids).update(source_entry=None)
+        Disclosure.journal_entries.through.objects.filter(journalentry__in=entry_ids).delete()
+        attachments = Attachment.objects.filter(entry__in=entry_ids)
+        attachments._raw_delete(attachments.db)
+        # One statement: amendments point at the entries they correct (deferred FKs).
+        entries._raw_delete(entries.db)
+    keys = DataKey.objects.filter(**{f"{subject}_id__in": subject_ids})
+    if subject == "person":
+        keys = keys.exclude(person__in=ClientCard.objects.values("person_id"))
+    # Forgetting the key row is destroying it; a later visit gets a fresh key.
+    keys.exclude(**{f"{subject}__in": JournalEntry.objects.values(f"{subject}_id")})._raw_delete(
+        keys.db
+    )
+
+
+def _delete_person_journals(qs: QuerySet) -> int:
+    ids = list(qs.values_list("pk", flat=True))
+    _purge_journals("person", ids)
+    return len(ids)
+
+
+def _delete_animal_journals(qs: QuerySet) -> int:
+    ids = list(qs.values_list("pk", flat=True))
+    _purge_journals("animal", ids)
+    return len(ids)
+
+
+# Therapy clients (GDPR-only, PRODUCT.md): erased 2 years after their last visit,
+# through the one erasure path (which keeps what the law keeps, e.g. receipts).
+
+
+def _clients_due(now: datetime) -> QuerySet:
+    from praksis.booking.models import Appointment
+    from praksis.journal.models import ClientCard, JournalEntry
+    from praksis.people.models import Person
+    from praksis.sales.models import Order
+
+    def q(clinic_ids, cutoff):
+        recent = [
+            Exists(Appointment.objects.filter(person=OuterRef("pk"), start__gt=cutoff)),
+            Exists(JournalEntry.objects.filter(person=OuterRef("pk"), created_at__gt=cutoff)),
+            Exists(ClientCard.objects.filter(person=OuterRef("pk"), updated_at__gt=cutoff)),
+            Exists(Order.objects.filter(person=OuterRef("pk"), created_at__gt=cutoff)),
+        ]
+        q = Q(clinic_id__in=clinic_ids, created_at__lte=cutoff, updated_at__lte=cutoff)
+        for exists in recent:
+            q &= ~exists
+        return q
+
+    return (
+        Person.objects.filter(_by_clinic_cutoff("client", now, q, ["GDPR-only"]))
+        .filter(~_erased())
+        .exclude(_person_held("pk"))
+    )
+
+
+def _former_clients_due(now: datetime) -> QuerySet:
+    """Health regimes: a client whose journal and accounting records are all gone (swept)
+    and who has not been seen for the journal period is erased too (nothing the law keeps
+    needs the client record any more). NO-human: never (the journal stays)."""
+    from praksis.booking.models import Appointment
+    from praksis.journal.models import ClientCard, JournalEntry
+    from praksis.people.models import AnimalOwner, Person
+    from praksis.sales.models import Invoice, Order
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, created_at__lte=cutoff, updated_at__lte=cutoff) & ~(
+            Exists(Appointment.objects.filter(person=OuterRef("pk"), start__gt=cutoff))
+        )
+
+    animals_with_journal = AnimalOwner.objects.filter(person=OuterRef("pk")).filter(
+        Exists(JournalEntry.objects.filter(animal=OuterRef("animal_id")))
+    )
+    return (
+        Person.objects.filter(
+            _by_clinic_cutoff("journal", now, q, ["SE-human", "SE-vet", "NO-vet"])
+        )
+        .exclude(Exists(JournalEntry.objects.filter(person=OuterRef("pk"))))
+        .exclude(Exists(animals_with_journal))
+        .exclude(Exists(Order.objects.filter(person=OuterRef("pk"))))
+        .exclude(Exists(Invoice.objects.filter(person=OuterRef("pk"))))
+        .exclude(Exists(ClientCard.objects.filter(person=OuterRef("pk"))))
+        .filter(~_erased())
+        .exclude(_person_held("pk"))
+    )
+
+
+def _erased() -> Q:
+    """Persons the erasure service already handled but kept as an anonymous, restricted
+    placeholder (their privacy requests or a breach entry point at them)."""
+    return Q(first_name="", restricted_at__isnull=False)
+
+
+def _erase_clients(qs: QuerySet) -> list[int]:
+    """Erase each due client through the one erasure path; a client whose erasure is
+    blocked (e.g. photos still to take down) stays for the owner and is not counted."""
+    from praksis.privacy.erasure import erase_person
+
+    erased = []
+    clinics: dict[int, Clinic] = {}
+    for person_id, clinic_id in qs.values_list("pk", "clinic_id").iterator():
+        clinic = clinics.get(clinic_id) or clinics.setdefault(
+            clinic_id, Clinic.objects.get(pk=clinic_id)
+        )
+        try:
+            erase_person(
+                actor=system_actor(clinic, channel="system"), person_id=person_id, now=_now.get()
+            )
+        except Conflict:
+            continue
+        erased.append(person_id)
+    return erased
+
+
+# Accounting (REQ-06, REQ-07): an order's invoices, credit notes, lines, payments and
+# instalments go together, once the latest of them is past the period.
+
+
+def _accounting_cutoffs(now: datetime) -> Q:
+    """Per group of clinics with the same period and time zone: the first day of the
+    calendar year whose records are still kept (calendar financial years)."""
+    q = Q(pk__in=[])
+    for months, clinic_ids in _clinic_groups("accounting").items():
+        zones: dict[str, list[int]] = {}
+        for pk, zone in Clinic.objects.filter(pk__in=clinic_ids).values_list("pk", "time_zone"):
+            zones.setdefault(zone, []).append(pk)
+        for zone, ids in zones.items():
+            tz = ZoneInfo(zone)
+            today = timezone.localtime(now, tz).date()
+            q |= _order_past(ids, datetime(today.year - months // 12, 1, 1, tzinfo=tz))
+    return q
+
+
+def _order_past(clinic_ids: list[int], cutoff: datetime) -> Q:
+    """Orders of the clinic whose every invoice was issued and every payment made before
+    ``cutoff`` (the first day no longer kept; calendar financial years)."""
+    from praksis.sales.models import Invoice, Payment
+
+    return (
+        Q(clinic_id__in=clinic_ids)
+        & ~Exists(Invoice.objects.filter(order=OuterRef("pk"), issued_at__gte=cutoff))
+        & ~Exists(Payment.objects.filter(invoice__order=OuterRef("pk"), paid_at__gte=cutoff))
+    )
+
+
+def _accounting_due(now: datetime) -> QuerySet:
+    from praksis.sales.models import Invoice, Order
+
+    held_invoice = Exists(
+        Invoice.objects.filter(order=OuterRef(OuterRef("pk"))).filter(
+            _record_held("accounting", "pk")
+        )
+    )
+    return (
+        Order.objects.filter(_accounting_cutoffs(now))
+        .filter(Exists(Invoice.objects.filter(order=OuterRef("pk"))))
+        .exclude(Q(person__isnull=False) & _person_held("person_id"))
+        .exclude(held_invoice)
+    )
+
+
+def _delete_accounting(qs: QuerySet) -> int:
+    from praksis.sales.models import (
+        Instalment,
+        InstalmentPlan,
+        Invoice,
+        InvoiceLine,
+        Order,
+        OrderLine,
+        Payment,
+    )
+
+    ids = list(qs.values_list("pk", flat=True))
+    invoices = Invoice.objects.filter(order_id__in=ids).values("pk")
+    with purge_allowed():
+        for rows in (
+            Instalment.objects.filter(plan__invoice__in=invoices),
+            InstalmentPlan.objects.filter(invoice__in=invoices),
+            Payment.objects.filter(invoice__in=invoices),
+            InvoiceLine.objects.filter(invoice__in=invoices),
+            OrderLine.objects.filter(order_id__in=ids),
+        ):
+            rows._raw_delete(rows.db)
+        # Credit notes point at the invoices they credit: one statement (deferred FKs).
+        doomed = Invoice.objects.filter(order_id__in=ids)
+        doomed._raw_delete(doomed.db)
+        orders = Order.objects.filter(pk__in=ids)
+        orders._raw_delete(orders.db)
+    return len(ids)
+
+
+# Marketing consents (REQ-08): the proof is kept while relied on, then for the claims
+# buffer after the withdrawal.
+
+
+def _marketing_consents_due(now: datetime) -> QuerySet:
+    from praksis.disclosures.models import Disclosure
+    from praksis.privacy.models import Consent, Purpose
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, withdrawn_at__lte=cutoff)
+
+    return (
+        Consent.objects.filter(purpose__in=[Purpose.MARKETING_EMAIL, Purpose.MARKETING_SMS])
+        .filter(_by_clinic_cutoff("marketing_consent", now, q))
+        .exclude(_person_held("person_id"))
+        .exclude(_record_held("marketing_consent"))
+        .exclude(pk__in=Disclosure.objects.filter(consent__isnull=False).values("consent_id"))
+    )
+
+
+# Job applicants (REQ-09): recruitment closed + the claims window; with the applicant's
+# consent to be kept for future roles, the window runs from that consent instead.
+
+
+def _applicants_due(now: datetime) -> QuerySet:
+    from praksis.privacy.models import Applicant
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, recruitment_closed_at__lte=cutoff) & (
+            Q(keep_consent_at__isnull=True) | Q(keep_consent_at__lte=cutoff)
+        )
+
+    return Applicant.objects.filter(_by_clinic_cutoff("applicant", now, q)).exclude(
+        _record_held("applicant")
+    )
 
 
 def _booking_requests_due(now: datetime) -> QuerySet:
     from praksis.booking.models import BookingRequest
 
-    return BookingRequest.objects.filter(expires_at__lte=now).exclude(
-        status=BookingRequest.Status.CONVERTED
+    return (
+        BookingRequest.objects.filter(expires_at__lte=now)
+        .exclude(status=BookingRequest.Status.CONVERTED)
+        .exclude(Q(person__isnull=False) & _person_held("person_id"))
     )
 
 
 def _booking_ips_due(now: datetime) -> QuerySet:
     from praksis.booking.models import Appointment
 
-    return Appointment.objects.filter(ip_expires_at__lte=now, ip_address__isnull=False)
+    return Appointment.objects.filter(ip_expires_at__lte=now, ip_address__isnull=False).exclude(
+        _person_held("person_id")
+    )
 
 
 def _delete(qs: QuerySet) -> int:
     return qs.delete()[0]
 
 
+def _delete_rows(qs: QuerySet) -> int:
+    ids = list(qs.values_list("pk", flat=True))
+    qs.model.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
 def _forget_ip(qs: QuerySet) -> int:
     return qs.update(ip_address=None, ip_expires_at=None)
 
 
+# The access log (REQ-10) has no rule on purpose: it is kept at least five years, and its
+# rows are never deleted — the HMAC chain and the append-only triggers forbid it.
 RULES = [
     Rule("booking-requests-expired", "booking_request", "delete", _booking_requests_due, _delete),
     Rule(
@@ -64,7 +1110,24 @@ RULES = [
         _booking_ips_due,
         _forget_ip,
     ),
+    Rule("journals", "journal", "delete", _person_journals_due, _delete_person_journals),
+    Rule("animal-journals", "journal", "delete", _animal_journals_due, _delete_animal_journals),
+    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients),
+    Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
+    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients),
+    Rule(
+        "marketing-consents",
+        "marketing_consent",
+        "delete",
+        _marketing_consents_due,
+        _delete_rows,
+    ),
+    Rule("applicants", "applicant", "delete", _applicants_due, _delete_rows),
 ]
+
+
+def rule_named(name: str) -> Rule:
+    return next(r for r in RULES if r.name == name)
 
 
 @dataclass
@@ -72,58 +1135,87 @@ class Outcome:
     rule: str
     clinic: str
     count: int
+    record_type: str = ""
 
 
-def preview(*, now: datetime | None = None, rules=RULES) -> list[Outcome]:
-    """How many rows each rule would touch, per clinic (nothing changes)."""
+def preview(*, now: datetime | None = None, rules=RULES, clinic=None) -> list[Outcome]:
+    """How many records each rule would handle, per clinic (nothing changes)."""
     now = now or timezone.now()
     slugs = dict(Clinic.objects.values_list("pk", "slug"))
     outcomes = []
     for rule in rules:
-        counts = rule.due(now).values("clinic_id").annotate(n=Count("pk")).order_by("clinic_id")
-        outcomes += [Outcome(rule.name, slugs[c["clinic_id"]], c["n"]) for c in counts]
+        due = rule.due(now)
+        if clinic is not None:
+            due = due.filter(clinic_id=clinic.pk)
+        counts = due.values("clinic_id").annotate(n=Count("pk")).order_by("clinic_id")
+        outcomes += [
+            Outcome(rule.name, slugs[c["clinic_id"]], c["n"], rule.record_type) for c in counts
+        ]
     return outcomes
 
 
 def sweep(
-    *, now: datetime | None = None, rules=RULES, batch_size: int = 1000, progress=None
+    *,
+    now: datetime | None = None,
+    rules=RULES,
+    batch_size: int = 1000,
+    progress=None,
+    clinic=None,
 ) -> list[Outcome]:
-    """Apply every rule in batches; log one evidence row per rule and clinic."""
+    """Apply every rule in batches; log evidence per batch, rule and clinic.
+
+    Each batch is one transaction: claim up to ``batch_size`` due rows (``FOR UPDATE
+    SKIP LOCKED`` on PostgreSQL, so two machines sweeping at once share the work and
+    never handle a row twice), apply the rule, and write the evidence — rule, record
+    type, count, time; never content. A crash loses at most the batch in flight; the
+    next run finds what is still due. ``progress(n)`` is called after each commit.
+    """
     now = now or timezone.now()
     done: dict[tuple[str, int], int] = {}
     for rule in rules:
+        after = 0  # keyset cursor: rows before it were handled or are another worker's
         while True:
             with transaction.atomic():
-                batch = rule.due(now).order_by("pk")
+                batch = rule.due(now).filter(pk__gt=after).order_by("pk")
+                if clinic is not None:
+                    batch = batch.filter(clinic_id=clinic.pk)
                 if connection.vendor == "postgresql":
-                    batch = batch.select_for_update(skip_locked=True)
+                    batch = batch.select_for_update(skip_locked=True, of=("self",))
                 rows = list(batch.values_list("pk", "clinic_id")[:batch_size])
                 if not rows:
                     break
+                after = rows[-1][0]
                 pks = [pk for pk, _clinic in rows]
-                rule.apply(rule.due(now).filter(pk__in=pks))
+                token = _now.set(now)
+                try:
+                    handled = rule.apply(rule.due(now).filter(pk__in=pks))
+                finally:
+                    _now.reset(token)
+                if not isinstance(handled, int):  # the rows it handled, of those claimed
+                    handled = set(handled)
+                    rows = [row for row in rows if row[0] in handled]
                 per_clinic: dict[int, int] = {}
                 for _pk, clinic_id in rows:
                     per_clinic[clinic_id] = per_clinic.get(clinic_id, 0) + 1
-                for clinic in Clinic.objects.filter(pk__in=per_clinic):
+                # Chain heads are locked in clinic order: two sweepers cannot deadlock.
+                for owner in Clinic.objects.filter(pk__in=per_clinic).order_by("pk"):
                     log_access(
-                        system_actor(clinic, channel="system"),
+                        system_actor(owner, channel="system"),
                         Access(
-                            Action.DELETE if rule.action == "delete" else Action.UPDATE,
+                            Action.DELETE if rule.action != "forget ip address" else Action.UPDATE,
                             rule.record_type,
                             "",
                             purpose="retention",
-                            detail=f"rule={rule.name}; {rule.action}: {per_clinic[clinic.pk]}",
+                            detail=f"rule={rule.name}; {rule.action}: {per_clinic[owner.pk]}",
                         ),
                     )
-                    key = (rule.name, clinic.pk)
-                    done[key] = done.get(key, 0) + per_clinic[clinic.pk]
-                if progress:
-                    progress(len(rows))
+                    key = (rule.name, owner.pk)
+                    done[key] = done.get(key, 0) + per_clinic[owner.pk]
+            if progress:
+                progress(len(rows))
     slugs = dict(Clinic.objects.values_list("pk", "slug"))
     return [Outcome(name, slugs[clinic_id], n) for (name, clinic_id), n in done.items()]
 
 
-def sweep_rule(name: str, *, now: datetime | None = None) -> int:
-    rule = next(r for r in RULES if r.name == name)
-    return sum(o.count for o in sweep(now=now, rules=[rule]))
+def sweep_rule(name: str, *, now: datetime | None = None, batch_size: int = 1000) -> int:
+    return sum(o.count for o in sweep(now=now, rules=[rule_named(name)], batch_size=batch_size))

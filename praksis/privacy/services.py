@@ -43,6 +43,7 @@ def consent_record(
     text_shown: str,
     ip_address: str | None = None,
     user_agent: str = "",
+    third_party: str = "",
 ) -> Consent:
     """Record a consent with its proof, in the caller's transaction (REQ-29)."""
     with transaction.atomic():
@@ -56,6 +57,7 @@ def consent_record(
             ip_address=ip_address,
             user_agent=user_agent[:300],
             recorded_by_user_id=actor.user_id,
+            third_party=third_party,
         )
         log_access(
             actor,
@@ -72,10 +74,20 @@ def consent_give(
     channel: str = "desk",
     text_version: str = "",
     text_shown: str = "",
+    third_party: str = "",
 ) -> Consent:
-    """Staff record a consent the person gave (at the desk, by phone, on paper)."""
+    """Staff record a consent the person gave (at the desk, by phone, on paper).
+
+    A disclosure consent names the one third party it allows (a referral to that
+    specialist, seeds 003/004); it never covers anyone else.
+    """
     require(actor, "person.write")
     errors: dict[str, list] = {}
+    third_party = " ".join(str(third_party or "").split())[:200]
+    if purpose == Purpose.DISCLOSURE and not third_party:
+        errors["third_party"] = [_("Name the third party the person agreed to disclosure to.")]
+    elif purpose != Purpose.DISCLOSURE:
+        third_party = ""
     person = None
     if str(person_id or "").isdigit():
         person = Person.objects.filter(clinic=actor.clinic, pk=int(person_id)).first()
@@ -96,6 +108,48 @@ def consent_give(
         channel=channel,
         text_version=str(text_version).strip()[:40],
         text_shown=str(text_shown).strip()[:5000],
+        third_party=third_party,
+    )
+
+
+# What staff read out or show at the desk when they record a consent; the exact text, in
+# the clinic's language, is stored with the consent.
+DESK_TEXT_VERSION = "desk-1"
+DESK_TEXTS = {
+    Purpose.MARKETING_EMAIL: _(
+        "Yes, send me news and offers by e-mail. I can stop it at any time."
+    ),
+    Purpose.MARKETING_SMS: _("Yes, send me news and offers by SMS. I can stop it at any time."),
+    Purpose.RECALL: _("Yes, remind me by e-mail or SMS when my next check-up is due."),
+    Purpose.PHOTOS: _(
+        "Yes, photos where I can be recognised may be shown on the clinic's website and "
+        "social media. If I withdraw, they are taken down."
+    ),
+    Purpose.DISCLOSURE: _(
+        "Yes, the clinic may send the information needed for my referral to %(third_party)s."
+    ),
+}
+
+
+def consent_give_at_desk(
+    *, actor: Actor, person_id, purpose: str, channel: str, third_party: str = ""
+) -> Consent:
+    """Record a consent given at the desk, on the phone or on paper, with the standard
+    text for its purpose as shown in the clinic's language."""
+    from django.utils import translation
+
+    if purpose not in DESK_TEXTS:
+        raise ValidationFailed({"purpose": [_("Choose what the consent is for.")]})
+    with translation.override(actor.clinic.language):
+        text = str(DESK_TEXTS[purpose]) % {"third_party": " ".join(str(third_party).split())}
+    return consent_give(
+        actor=actor,
+        person_id=person_id,
+        purpose=purpose,
+        channel=channel,
+        text_version=DESK_TEXT_VERSION,
+        text_shown=text,
+        third_party=third_party,
     )
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from praksis.privacy import erasure_views, retention_views
 from praksis.privacy import views as privacy_views
 
 urlpatterns = [
@@ -28,6 +29,11 @@ urlpatterns = [
         name="privacy-request-answer",
     ),
     path(
+        "privacy-requests/<int:privacy_request_id>/erasure/",
+        erasure_views.erasure_view,
+        name="privacy-request-erasure",
+    ),
+    path(
         "privacy-requests/<int:privacy_request_id>/done/",
         privacy_views.request_done,
         name="privacy-request-done",
@@ -41,6 +47,19 @@ urlpatterns = [
         "takedowns/<int:takedown_id>/done/",
         privacy_views.takedown_done_view,
         name="takedown-done",
+    ),
+    path("retention/", retention_views.retention_page, name="retention"),
+    path("retention/settings/", retention_views.retention_setting, name="retention-setting"),
+    path("retention/holds/", retention_views.hold_new, name="legal-hold-new"),
+    path(
+        "retention/holds/<int:hold_id>/release/",
+        retention_views.hold_release_view,
+        name="legal-hold-release",
+    ),
+    path(
+        "persons/<int:person_id>/consents/new/",
+        privacy_views.consent_new_view,
+        name="consent-new",
     ),
     path(
         "consents/<int:consent_id>/withdraw/",

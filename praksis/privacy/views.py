@@ -18,6 +18,7 @@ from praksis.clinics.auth import staff_view
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
+from praksis.disclosures.selectors import recipients_of_many
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.models import RequestKind
 from praksis.privacy.requests import (
@@ -37,36 +38,22 @@ from praksis.privacy.requests import (
     requester_download,
 )
 from praksis.privacy.services import (
+    consent_give_at_desk,
     consent_withdraw,
     consent_withdraw_by_person,
-    notice_current,
     restriction_lift,
     restriction_set,
     takedown_done,
     takedowns_open,
 )
-
-AUTHORITIES = {
-    "SE": ("Integritetsskyddsmyndigheten (IMY)", "https://www.imy.se"),
-    "NO": ("Datatilsynet", "https://www.datatilsynet.no"),
-}
-JOURNAL_RETENTION = {
-    "SE-human": "se_human",
-    "NO-human": "no_human",
-    "NO-vet": "no_vet",
-    "SE-vet": "se_vet",
-    "GDPR-only": "gdpr_only",
-}
+from praksis.processing.selectors import notice_context
 
 
-def _notice_context(request, clinic, *, values=None, errors=None) -> dict:
-    authority, authority_url = AUTHORITIES[clinic.country]
+def _notice_context(request, clinic, *, values=None, errors=None, version=None) -> dict:
+    """The published notice, generated from the record of processing (REQ-30, REQ-45)."""
     return _ctx(
         request,
-        notice=notice_current(clinic=clinic),
-        authority=authority,
-        authority_url=authority_url,
-        retention=JOURNAL_RETENTION[clinic.regime],
+        **notice_context(clinic, request.lang, version),
         kinds=RequestKind.choices,
         values=values or {},
         errors=errors or {},
@@ -75,7 +62,8 @@ def _notice_context(request, clinic, *, values=None, errors=None) -> dict:
 
 @public_page
 def notice(request, clinic):
-    return render(request, "privacy/notice.html", _notice_context(request, clinic))
+    context = _notice_context(request, clinic, version=request.GET.get("version"))
+    return render(request, "privacy/notice.html", context)
 
 
 @public_page
@@ -112,6 +100,35 @@ def cookie_settings(request, clinic):
 
 @require_POST
 @staff_view("person.write")
+def consent_new_view(request, person_id: int):
+    """Record a consent given at the desk; on an error the person page says why."""
+    from django.http import Http404
+
+    from praksis.people.models import Person
+
+    if not Person.objects.filter(clinic=request.actor.clinic, pk=person_id).exists():
+        raise Http404
+    try:
+        consent_give_at_desk(
+            actor=request.actor,
+            person_id=person_id,
+            purpose=request.POST.get("purpose", ""),
+            channel=request.POST.get("channel", "desk"),
+            third_party=request.POST.get("third_party", ""),
+        )
+    except ValidationFailed as exc:
+        url = reverse("staff:person", kwargs={"person_id": person_id})
+        query = {"consent_error": exc.message, **{k: request.POST.get(k, "") for k in FORM_KEYS}}
+        return redirect(f"{url}?{urlencode(query)}#consents")
+    return redirect(reverse("staff:person", kwargs={"person_id": person_id}) + "#consents")
+
+
+FORM_KEYS = ("purpose", "channel", "third_party")
+ART19_KINDS = (RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION)
+
+
+@require_POST
+@staff_view("person.write")
 def consent_withdraw_view(request, consent_id: int):
     consent = consent_withdraw(actor=request.actor, consent_id=consent_id)
     return redirect("staff:person", person_id=consent.person_id)
@@ -122,9 +139,20 @@ def requests_dashboard(request):
     """Open data-subject requests by due date; those close to it are flagged."""
     actor = request.actor
     today = timezone.now().astimezone(actor.clinic.zone).date()
+    requests = request_list(actor=actor)
+    # Art. 19: whoever received the data hears of a rectification, erasure or restriction.
+    recipients = recipients_of_many(
+        actor.clinic,
+        {r.person_id for r in requests if r.completed_at is None and r.kind in ART19_KINDS},
+    )
     items = [
-        {"request": r, "due": effective_due(r), "near": near_due(r, today)}
-        for r in request_list(actor=actor)
+        {
+            "request": r,
+            "due": effective_due(r),
+            "near": near_due(r, today),
+            "recipients": recipients.get(r.person_id, []) if r.kind in ART19_KINDS else [],
+        }
+        for r in requests
     ]
     return render(
         request,

@@ -17,13 +17,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.models import Appointment, BookingRequest
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
+from praksis.disclosures.services import disclosure_record
 from praksis.journal.models import JournalEntry
 from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
 from praksis.privacy.requests import request_create
-from praksis.privacy.services import consent_give
+from praksis.privacy.services import consent_give, consent_withdraw
 from praksis.recall.services import recall_set
 from tests.conftest import next_local
 
@@ -147,13 +148,96 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
                 text_version="v1",
                 text_shown="Yes, send me news by e-mail.",
             ).pk,
+            "takedown_id": _takedown(owner, person).pk,
             "entry_id": entry.pk,
             "attachment_id": attachment.pk,
             "recall_id": recall_set(actor=owner, animal=animal, interval_months=12).pk,
             "order_id": order.pk,
             "invoice_id": invoice.pk,
+            "review_id": _review(owner).pk,
+            "breach_id": _breach(owner).pk,
+            "hold_id": _hold(owner, person).pk,
+            "activity_id": _activity(owner),
+            "processor_id": _processor(owner),
+            "disclosure_id": disclosure_record(
+                actor=owner,
+                person_id=person.pk,
+                animal_id=animal.pk,
+                kind="lab_sample",
+                recipient_name="Vetlab AS",
+                description="Blood sample",
+                channel="post",
+            ).pk,
         },
     )
+
+
+def _activity(owner) -> int:
+    """An activity of the record of processing (every clinic gets its profile's)."""
+    from praksis.processing.models import ProcessingActivity
+
+    return ProcessingActivity.objects.filter(clinic=owner.clinic).values_list("pk", flat=True)[0]
+
+
+def _processor(owner) -> int:
+    """An entry of the processor register."""
+    from praksis.processing.services import processor_save
+
+    data = {"name": "Fjellsky Drift AS", "service": "hosting", "country": "NO"}
+    return processor_save(actor=owner, data=data).pk
+
+
+def _review(owner):
+    """A recorded review of the access log (REQ-22)."""
+    from praksis.audit.services import access_review_record
+
+    today = owner.clinic.created_at.date()
+    return access_review_record(
+        actor=owner, date_from=today, date_to=today, method="systematic", outcome="no_remarks"
+    )
+
+
+def _hold(owner, person):
+    """A legal hold on the person (retention engine)."""
+    from praksis.privacy.retention import hold_place
+
+    return hold_place(actor=owner, person=person, reason="Pending claim")
+
+
+def _breach(owner):
+    """A breach in the register, with a phase and an affected person."""
+    from praksis.breaches.services import (
+        affected_from_access_log,
+        breach_add_update,
+        breach_register,
+    )
+
+    start = next_local(owner.clinic, days=-1)
+    breach = breach_register(actor=owner, description="Lost laptop", discovered_at=start)
+    breach_add_update(actor=owner, breach_id=breach.pk, text="Reported to the police")
+    affected_from_access_log(
+        actor=owner,
+        breach_id=breach.pk,
+        user_id=owner.user.pk,
+        start=start,
+        end=next_local(owner.clinic, days=1),
+    )
+    return breach
+
+
+def _takedown(owner, person):
+    """A withdrawn photo consent's take-down task."""
+    from praksis.privacy.models import TakedownTask
+
+    photos = consent_give(
+        actor=owner,
+        person_id=person.pk,
+        purpose="photos",
+        text_version="v1",
+        text_shown="Photos of me may be shown on social media.",
+    )
+    consent_withdraw(actor=owner, consent_id=photos.pk)
+    return TakedownTask.objects.get(consent=photos)
 
 
 def test_every_url_refuses_another_clinic(victim, make_clinic, make_staff, make_api):

@@ -112,5 +112,6 @@ def test_the_list_costs_the_same_at_any_length(clinic, enqueue, login):
         enqueue(to=f"client{n}@example.com")
     with CaptureQueriesContext(connection) as many:
         response = client.get("/staff/messages/")
-    assert len(many) == len(one) <= 14
+    # 15: the owner's pages carry the breach banner (one indexed query, REQ-31).
+    assert len(many) == len(one) <= 15
     assert response.content.decode().count("***@example.com") == 50

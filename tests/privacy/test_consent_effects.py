@@ -142,3 +142,86 @@ def test_req29_the_person_withdraws_photos_from_the_manage_page_too(clinic, owne
     photos = _opt_in(owner, person, purpose="photos")
     consent_withdraw_by_person(clinic=clinic, person_id=person.pk, consent_id=photos.pk)
     assert TakedownTask.objects.filter(consent=photos, done_at__isnull=True).exists()
+
+
+def test_req29_desk_consent_to_a_named_third_party_allows_only_that_disclosure(
+    make_clinic, make_actor, make_person, make_staff
+):
+    """REQ-29 with seeds 003/004: a referral consent names its recipient, is recorded at the
+    desk with the exact text in the clinic's language, allows that referral only, and its
+    withdrawal blocks the next one at once."""
+    from praksis.disclosures.services import disclosure_record
+
+    dental = make_clinic("dental")
+    owner = make_actor(dental, "owner")
+    person = make_person(owner, first_name="Kari", last_name="Nordmann")
+
+    def refer(to: str):
+        return disclosure_record(
+            actor=owner,
+            person_id=person.pk,
+            kind="referral",
+            recipient_name=to,
+            description="Røntgen og henvisning",
+            reason="Vurdering av visdomstann 38",
+            channel="encrypted_email",
+            basis="consent",
+        )
+
+    with pytest.raises(ValidationFailed):
+        refer("Kjevekirurgen AS")
+    ui = Client()
+    ui.force_login(make_staff(dental, "receptionist", email="desk@example.com"))
+    missing = ui.post(f"/staff/persons/{person.pk}/consents/new/", {"purpose": "disclosure"})
+    assert missing.status_code == 302 and "consent_error=" in missing["Location"]
+    assert "purpose=disclosure" in missing["Location"]  # what was chosen comes back
+    ui.post(
+        f"/staff/persons/{person.pk}/consents/new/",
+        {"purpose": "disclosure", "third_party": " Kjevekirurgen  AS ", "channel": "desk"},
+    )
+    consent = Consent.objects.get(person=person, purpose="disclosure")
+    assert consent.third_party == "Kjevekirurgen AS"
+    assert "Kjevekirurgen AS" in consent.text_shown and consent.text_version == "desk-1"
+    refer("kjevekirurgen as")
+    with pytest.raises(ValidationFailed):
+        refer("Annen Klinikk AS")
+    consent_withdraw(actor=owner, consent_id=consent.pk)
+    with pytest.raises(ValidationFailed):
+        refer("Kjevekirurgen AS")
+
+
+def test_req28_dashboard_names_the_recipients_to_tell(make_clinic, make_actor, make_person):
+    """REQ-28 (Art. 19): for a rectification, erasure or restriction the owner sees who
+    received the person's data, to tell them."""
+    from praksis.clinics.models import User
+    from praksis.disclosures.services import disclosure_record
+    from praksis.privacy.requests import request_create
+    from praksis.privacy.services import consent_give_at_desk
+
+    dental = make_clinic("dental")
+    owner = make_actor(dental, "owner")
+    person = make_person(owner, first_name="Kari", last_name="Nordmann")
+    consent_give_at_desk(
+        actor=owner,
+        person_id=person.pk,
+        purpose="disclosure",
+        channel="desk",
+        third_party="Kjevekirurgen AS",
+    )
+    disclosure_record(
+        actor=owner,
+        person_id=person.pk,
+        kind="referral",
+        recipient_name="Kjevekirurgen AS",
+        description="Røntgen",
+        reason="Vurdering",
+        channel="post",
+        basis="consent",
+    )
+    rectify = request_create(actor=owner, person_id=person.pk, kind="rectification")
+    access = request_create(actor=owner, person_id=person.pk, kind="access")
+    ui = Client()
+    ui.force_login(User.objects.get(pk=owner.user_id))
+    page = ui.get("/staff/privacy-requests/").content.decode()
+    assert f'id="recipients-{rectify.pk}"' in page and "Kjevekirurgen AS" in page
+    assert f'id="recipients-{access.pk}"' not in page

@@ -157,3 +157,20 @@ def test_staff_dashboard_sends_the_answer(clinic, greta, owner, make_staff):
     assert OutboxMessage.objects.filter(related_type="privacy_request").count() == 1
     bad = ui.post(f"/staff/privacy-requests/{request.pk}/answer/", {"delivery": "pigeon"})
     assert bad.status_code == 302 and "error=" in bad["Location"]
+
+
+def test_req26_api_answers_and_exports_csv(clinic, greta, make_api):
+    """REQ-26 over the API: CSV beside JSON; the answer endpoint reports delivery."""
+    owner = make_api(clinic, "owner")
+    created = owner.post("privacy-requests", {"person": greta.pk, "kind": "portability"}).json()
+    csv_response = owner.get(f"privacy-requests/{created['id']}/export.csv")
+    assert csv_response.status_code == 200
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert "Wikander" in csv_response.content.decode()
+    bad = owner.post(f"privacy-requests/{created['id']}/answer", {"delivery": "fax"})
+    assert bad.status_code == 422 and "delivery" in bad.json()["errors"]
+    answered = owner.post(f"privacy-requests/{created['id']}/answer", {"delivery": "link"})
+    assert answered.status_code == 200
+    assert answered.json()["answered"] is True and answered.json()["status"] == "completed"
+    desk = make_api(clinic, "receptionist")
+    assert desk.post(f"privacy-requests/{created['id']}/answer", {}).status_code == 403

@@ -1,0 +1,121 @@
+"""Staff pages of the retention engine (REQ-11): the clinic's policies with their law,
+the owner's own periods within the legal limits, a dry-run preview, and legal holds."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from praksis.clinics.auth import staff_view
+from praksis.core.errors import Conflict, ValidationFailed
+from praksis.privacy import retention
+from praksis.privacy.retention import (
+    HOLDABLE,
+    RECORD_TYPES,
+    RULE_ACTIONS,
+    hold_place,
+    hold_release,
+    holds_list,
+    policies_for,
+    preview,
+    setting_reset,
+    setting_save,
+)
+
+
+def _page(request, *, values=None, errors=None, hold_values=None, hold_errors=None, status=200):
+    actor = request.actor
+    clinic = actor.clinic
+    counts = {o.rule: o.count for o in preview(rules=retention.RULES, clinic=clinic)}
+    rules = [
+        {
+            "rule": r,
+            "label": RECORD_TYPES.get(r.record_type, _("IP address of online bookings")),
+            "action": RULE_ACTIONS.get(r.action, r.action),
+            "due": counts.get(r.name, 0),
+        }
+        for r in retention.RULES
+    ]
+    return render(
+        request,
+        "privacy/retention.html",
+        {
+            "policies": policies_for(clinic),
+            "rules": rules,
+            "due_total": sum(counts.values()),
+            "holds": holds_list(actor=actor),
+            "holdable": [(key, RECORD_TYPES[key]) for key in HOLDABLE],
+            "values": values or {},
+            "errors": errors or {},
+            "hold_values": hold_values or {},
+            "hold_errors": hold_errors or {},
+        },
+        status=status,
+    )
+
+
+@staff_view("privacy.manage")
+def retention_page(request):
+    return _page(request)
+
+
+@require_POST
+@staff_view("privacy.manage")
+def retention_setting(request):
+    """Save (or reset to the law's default) the clinic's period for one record type."""
+    record_type = request.POST.get("record_type", "")
+    if request.POST.get("action") == "reset":
+        setting_reset(actor=request.actor, record_type=record_type)
+        return redirect("staff:retention")
+    months = request.POST.get("months", "")
+    try:
+        setting_save(actor=request.actor, record_type=record_type, months=months)
+    except ValidationFailed as exc:
+        # Keep what was typed beside the rule it belongs to.
+        return _page(
+            request,
+            values={"record_type": record_type, "months": months},
+            errors=exc.errors,
+            status=422,
+        )
+    return redirect("staff:retention")
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+@staff_view("privacy.manage")
+def hold_new(request):
+    """Place a legal hold on a person (from their page) or on one record."""
+    data = {
+        key: request.POST.get(key, "").strip()
+        for key in ("person", "record_type", "record_id", "reason")
+    }
+    try:
+        hold_place(
+            actor=request.actor,
+            reason=data["reason"],
+            person_id=data["person"] or None,
+            record_type=data["record_type"],
+            record_id=data["record_id"] or None,
+        )
+    except ValidationFailed as exc:
+        return _page(request, hold_values=data, hold_errors=exc.errors, status=422)
+    return _back(request, "staff:retention")
+
+
+@require_POST
+@staff_view("privacy.manage")
+def hold_release_view(request, hold_id: int):
+    with contextlib.suppress(Conflict):  # released already (a second click)
+        hold_release(actor=request.actor, hold_id=hold_id)
+    return _back(request, "staff:retention")

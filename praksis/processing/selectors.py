@@ -1,0 +1,397 @@
+"""Reads of the record of processing, and the privacy notice built from it.
+
+The notice is built only from the record, the processor register, the retention engine's
+policies and the cookie banner's categories, so that it cannot say anything the record
+does not (REQ-30, REQ-25). A published version keeps what it said (``NoticeText``); the
+public page shows a published version, never a draft.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from praksis.clinics.access import Actor, require
+from praksis.clinics.models import Clinic
+from praksis.processing.models import (
+    LANGS,
+    LegalBasis,
+    ProcessingActivity,
+    Processor,
+    Service,
+    SpecialBasis,
+    TransferBasis,
+    country_name,
+    localized,
+)
+
+TEXT_FIELDS = (
+    "name",
+    "purpose",
+    "data_subjects",
+    "data_categories",
+    "recipients",
+    "basis_detail",
+    "retention_note",
+    "security",
+)
+
+
+def activities_of(clinic: Clinic, *, active_only: bool = False) -> list[ProcessingActivity]:
+    """The clinic's activities in order, each with its active processors (two queries)."""
+    qs = ProcessingActivity.objects.filter(clinic=clinic)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    processors = Processor.objects.filter(clinic=clinic, is_active=True).order_by("name", "pk")
+    return list(
+        qs.order_by("order", "pk").prefetch_related(
+            Prefetch("processors", queryset=processors, to_attr="active_processors")
+        )
+    )
+
+
+def processors_of(clinic: Clinic, *, active_only: bool = False) -> list[Processor]:
+    qs = Processor.objects.filter(clinic=clinic)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("name", "pk"))
+
+
+def activity_get(*, actor: Actor, activity_id: int) -> ProcessingActivity:
+    require(actor, "privacy.manage")
+    activity = ProcessingActivity.objects.filter(clinic=actor.clinic, pk=activity_id).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+def processor_get(*, actor: Actor, processor_id: int) -> Processor:
+    require(actor, "privacy.manage")
+    processor = Processor.objects.filter(clinic=actor.clinic, pk=processor_id).first()
+    if processor is None:
+        raise Http404
+    return processor
+
+
+def record_types(clinic: Clinic) -> list[str]:
+    from praksis.privacy.retention import relevant_record_types
+
+    return relevant_record_types(clinic)
+
+
+def retention_policies(clinic: Clinic, keys) -> dict:
+    """The retention engine's policy in force for each record type in ``keys``."""
+    from praksis.privacy.retention import RECORD_TYPES, policies_for, policy_for
+
+    wanted = [key for key in dict.fromkeys(keys) if key in RECORD_TYPES]
+    if not wanted:
+        return {}
+    policies = {p.record_type: p for p in policies_for(clinic)}
+    for key in wanted:
+        if key not in policies:
+            policies[key] = policy_for(clinic, key)
+    return {key: policies[key] for key in wanted}
+
+
+def retention_lines(activity: ProcessingActivity, policies: dict) -> list[dict]:
+    """Each of the activity's record types with the policy's text in the active language."""
+    lines = []
+    for key in activity.retention_keys:
+        policy = policies.get(key)
+        if policy is None:  # a record type the engine no longer knows: say so
+            lines.append({"record_type": key, "label": key, "text": _("Not described")})
+            continue
+        lines.append(
+            {
+                "record_type": key,
+                "label": str(policy.label),
+                "text": policy.describe(),
+                "months": policy.months,
+                "days": policy.days,
+                "law": policy.law,
+            }
+        )
+    return lines
+
+
+def current_language(clinic: Clinic) -> str:
+    language = (translation.get_language() or "")[:2]
+    return language if language in LANGS else clinic.language
+
+
+def _basis_labels(activity: ProcessingActivity) -> list[str]:
+    labels = dict(LegalBasis.choices)
+    return [str(labels[code]) for code in activity.legal_bases if code in labels]
+
+
+def _special_label(activity: ProcessingActivity) -> str:
+    if not activity.special_basis:
+        return ""
+    return str(dict(SpecialBasis.choices).get(activity.special_basis, ""))
+
+
+def processor_view(processor: Processor, language: str) -> dict:
+    """What the notice and the record say about a processor, in ``language``."""
+    return {
+        "name": processor.name,
+        "service": str(Service(processor.service).label),
+        "country": country_name(processor.country, language),
+        "location": processor.location,
+        "sub_processors": processor.sub_processor_list,
+        "transfers": processor.transfers_outside_eea,
+        "third_countries": processor.third_countries,
+        "transfer_basis": str(dict(TransferBasis.choices).get(processor.transfer_basis, ""))
+        if processor.transfer_basis
+        else "",
+    }
+
+
+def activity_view(
+    activity: ProcessingActivity, policies: dict, language: str, clinic: Clinic
+) -> dict:
+    """One activity in ``language`` (translation active): texts, bases, retention."""
+    fallback = clinic.language
+    processors = getattr(activity, "active_processors", None)
+    if processors is None:
+        processors = list(activity.processors.filter(is_active=True).order_by("name", "pk"))
+    return {
+        "key": activity.key,
+        **{field: localized(getattr(activity, field), language, fallback) for field in TEXT_FIELDS},
+        "bases": _basis_labels(activity),
+        "special": _special_label(activity),
+        "health_data": activity.health_data,
+        "retention": retention_lines(activity, policies),
+        "processors": [p.name for p in processors],
+        "transfers": any(p.transfers_outside_eea for p in processors),
+    }
+
+
+# --- Authorities (REQ-45, REQ-46, REQ-47) ---------------------------------------------
+
+
+def authorities(clinic: Clinic) -> list[dict]:
+    """Where a client may complain: the data-protection authority, then health-law ones."""
+    found = []
+    if clinic.country == "SE":
+        found.append(
+            {
+                "name": "Integritetsskyddsmyndigheten (IMY)",
+                "url": "https://www.imy.se",
+                "role": _(
+                    "The supervisory authority for personal data: complaints about how we "
+                    "handle your data (the e-service “Lämna ett klagomål”)."
+                ),
+                "kind": "data_protection",
+            }
+        )
+    else:
+        found.append(
+            {
+                "name": "Datatilsynet",
+                "url": "https://www.datatilsynet.no",
+                "role": _(
+                    "The supervisory authority for personal data: complaints about how we "
+                    "handle your data. Its decisions may be appealed to Personvernnemnda."
+                ),
+                "kind": "data_protection",
+            }
+        )
+    regime = clinic.regime
+    if regime == "SE-human":
+        found.append(
+            {
+                "name": "Inspektionen för vård och omsorg (IVO)",
+                "url": "https://www.ivo.se",
+                "role": _(
+                    "Complaints about the care, and applications to have a journal destroyed "
+                    "(patientdatalagen 8 kap. 4 §)."
+                ),
+                "kind": "health",
+            }
+        )
+    elif regime == "NO-human":
+        found.append(
+            {
+                "name": "Statsforvalteren",
+                "url": "https://www.statsforvalteren.no",
+                "role": _(
+                    "Appeals when we refuse to correct or delete information in your journal "
+                    "(helsepersonelloven §§ 42–43)."
+                ),
+                "kind": "health",
+            }
+        )
+    elif regime == "NO-vet":
+        found.append(
+            {
+                "name": "Mattilsynet",
+                "url": "https://www.mattilsynet.no",
+                "role": _(
+                    "Supervises animal-health personnel, takes complaints about the care of "
+                    "your animal and may see its journal."
+                ),
+                "kind": "veterinary",
+            }
+        )
+    elif regime == "SE-vet":
+        found.append(
+            {
+                "name": "Jordbruksverket",
+                "url": "https://jordbruksverket.se",
+                "role": _("Supervises animal-health personnel."),
+                "kind": "veterinary",
+            }
+        )
+        found.append(
+            {
+                "name": "Ansvarsnämnden för djurens hälso- och sjukvård",
+                "url": "https://www.vetansvar.se",
+                "role": _(
+                    "Complaints about an animal-health professional, within two years of the care."
+                ),
+                "kind": "veterinary",
+            }
+        )
+    return found
+
+
+def cookie_categories() -> dict:
+    from praksis.privacy.cookies import BANNER_VERSION, CATEGORIES
+
+    described = {
+        "statistics": (_("Statistics"), _("Counting visits to these pages. Only if you say yes.")),
+        "marketing": (_("Marketing"), _("Measuring our advertising. Only if you say yes.")),
+    }
+    categories = [
+        {
+            "key": "necessary",
+            "label": _("Strictly necessary"),
+            "description": _(
+                "The security cookie that lets you send forms, and the cookie that remembers "
+                "your cookie choice. Always on."
+            ),
+        }
+    ]
+    for key in CATEGORIES:
+        label, description = described.get(key, (key, ""))
+        categories.append({"key": key, "label": label, "description": description})
+    return {"banner_version": BANNER_VERSION, "categories": categories}
+
+
+# --- The notice -----------------------------------------------------------------------
+
+
+def build_notice(clinic: Clinic) -> dict[str, dict]:
+    """The whole notice in every language, from the record as it is now."""
+    activities = activities_of(clinic, active_only=True)
+    processors = processors_of(clinic, active_only=True)
+    policies = retention_policies(clinic, [k for a in activities for k in a.retention_keys])
+    serves: dict[int, list[ProcessingActivity]] = {}
+    for activity in activities:
+        for processor in activity.active_processors:
+            serves.setdefault(processor.pk, []).append(activity)
+    content = {}
+    for language in LANGS:
+        with translation.override(language):
+            content[language] = {
+                "controller": {
+                    "name": clinic.name,
+                    "organisation_number": clinic.organisation_number,
+                    "email": clinic.contact_email,
+                    "phone": clinic.contact_phone,
+                    "address": clinic.address,
+                },
+                "activities": [activity_view(a, policies, language, clinic) for a in activities],
+                "processors": [
+                    {
+                        **processor_view(p, language),
+                        "purposes": [
+                            localized(a.name, language, clinic.language)
+                            for a in serves.get(p.pk, [])
+                        ],
+                    }
+                    for p in processors
+                ],
+                "authorities": authorities(clinic),
+                "cookies": cookie_categories(),
+            }
+    return content
+
+
+def digest_of(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def notice_versions(clinic: Clinic) -> list:
+    from praksis.privacy.models import PrivacyNotice
+
+    return list(
+        PrivacyNotice.objects.filter(clinic=clinic)
+        .select_related("text")
+        .defer("text__content")  # only the version shown is read in full
+        .order_by("-version")
+    )
+
+
+def notice_context(clinic: Clinic, language: str, version=None) -> dict:
+    """What the public notice page shows: a published version (the current one unless
+    ``version`` names another), in ``language``, and the list of all versions.
+
+    A version published before notices were generated has no stored text: the current one
+    is then shown as built from the record now; an older one says its text was not kept.
+    """
+    from praksis.privacy.services import notice_current
+
+    language = language if language in LANGS else clinic.language
+    versions = notice_versions(clinic)
+    if not versions:
+        versions = [notice_current(clinic=clinic)]
+    current = versions[0]
+    shown = current
+    if version not in (None, ""):
+        wanted = str(version)
+        shown = next((n for n in versions if wanted.isdigit() and n.version == int(wanted)), None)
+        if shown is None:
+            raise Http404
+    text = getattr(shown, "text", None)
+    content = None
+    if text is not None:
+        content = text.content.get(language) or text.content.get(clinic.language)
+    elif shown is current:
+        content = build_notice(clinic)[language]
+    return {
+        "notice": shown,
+        "content": content,
+        "is_current": shown is current,
+        "current_notice": current,
+        "versions": versions,
+    }
+
+
+def record_view(clinic: Clinic, language: str | None = None) -> dict:
+    """The whole record for the staff page, the API and the PDF, in the active language."""
+    language = language or current_language(clinic)
+    activities = activities_of(clinic)
+    policies = retention_policies(clinic, [k for a in activities for k in a.retention_keys])
+    with translation.override(language):
+        return {
+            "clinic": clinic,
+            "language": language,
+            "activities": [
+                {
+                    "object": a,
+                    **activity_view(a, policies, language, clinic),
+                    "processor_objects": a.active_processors,
+                }
+                for a in activities
+            ],
+            "processors": [
+                {"object": p, **processor_view(p, language)} for p in processors_of(clinic)
+            ],
+        }

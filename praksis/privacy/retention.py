@@ -295,7 +295,8 @@ def _defaults(clinic, record_type: str) -> dict:
     if record_type == "access_log":
         return dict(
             months=60, trigger="created", action="keep", min_months=60, editable=False,
-            law="HSLF-FS 2016:40 4 kap. 9 §", verified=country == "SE",
+            law="HSLF-FS 2016:40 4 kap. 9 §" if country == "SE" else "GDPR art. 5.2, art. 32",
+            verified=country == "SE",
         )  # fmt: skip
     if record_type == "lead":
         return dict(

@@ -16,6 +16,7 @@ from praksis.clinics.models import Clinic, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
+from praksis.privacy.demo import seed_privacy
 from praksis.processing.services import demo_processors_seed
 from praksis.sales.demo import seed_sales
 
@@ -107,6 +108,7 @@ def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
                     stdout.write(f"{clinic.slug}: {persons_per_clinic} people")
             seed_booking(clinic, random.Random(f"praksis-booking-{clinic.slug}"))
             seed_sales(clinic)
+            seed_privacy(clinic)
         clinics.append(clinic)
     return clinics
 

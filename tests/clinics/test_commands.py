@@ -51,6 +51,13 @@ def test_seed_demo_creates_the_four_clinics_once():
     vet = Clinic.objects.get(slug="fjord-dyreklinikk")
     assert Animal.objects.filter(clinic=vet).count() >= 40
     assert not Animal.objects.exclude(clinic=vet).exists()
+    # The privacy side is there to try out: consents, requests on the clock, a take-down.
+    from praksis.privacy.models import Consent, DataSubjectRequest, TakedownTask
+
+    for clinic in Clinic.objects.all():
+        assert Consent.objects.filter(clinic=clinic, purpose="marketing_email").exists()
+        assert DataSubjectRequest.objects.filter(clinic=clinic, completed_at=None).count() == 2
+    assert TakedownTask.objects.get().clinic.profile == "therapy"
     call_command("verify-access-log", stdout=io.StringIO())
 
 

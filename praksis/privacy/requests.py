@@ -353,6 +353,7 @@ def _authority(clinic) -> str:
 def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
     from praksis.disclosures.selectors import disclosures_for_person
     from praksis.journal.selectors import journal_read
+    from praksis.processing.selectors import build_notice
 
     person = request.person
     clinic = request.clinic
@@ -378,6 +379,7 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
                 "accesses": accesses,
                 "disclosures": disclosures_for_person(clinic, person.pk),
                 "authority": _authority(clinic),
+                "record": build_notice(clinic)[clinic.language],
                 "generated_at": timezone.now(),
             },
         )

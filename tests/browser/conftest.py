@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # Schemes that never leave the browser.
 INERT_SCHEMES = {"data", "blob", "about", "chrome", "chrome-error", "devtools"}
-TIMEOUT_MS = 5_000
+TIMEOUT_MS = 15_000
 
 
 @pytest.hookimpl(wrapper=True)

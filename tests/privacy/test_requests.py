@@ -71,6 +71,13 @@ def test_req24_intake_extension_and_listing(clinic, patient, make_api):
 
 
 def test_req25_access_report_has_every_item_and_a_copy_of_the_data(clinic, patient, make_api):
+    """REQ-25: purposes, bases, categories, recipients and storage periods come from the
+    clinic's record of processing (the same source as its notice), beside the data."""
+    from praksis.processing.models import ProcessingActivity
+
+    journal = ProcessingActivity.objects.get(clinic=clinic, key="journal")
+    journal.purpose = {"sv": "Journalföring enligt patientdatalagen (testtext)"}
+    journal.save()
     owner = make_api(clinic, "owner")
     request_id = owner.post("privacy-requests", {"person": patient.pk, "kind": "access"}).json()[
         "id"
@@ -87,6 +94,7 @@ def test_req25_access_report_has_every_item_and_a_copy_of_the_data(clinic, patie
         "Rättelse: vänster öga.",
         "Fel sida",
         "patientdatalagen",
+        "Journalföring enligt patientdatalagen (testtext)",
     ):
         assert expected in text, expected
     exports = AccessLogEntry.objects.filter(clinic=clinic, person_id=patient.pk, action="export")

@@ -76,9 +76,28 @@ def test_owner_registers_a_breach_and_notifies_the_persons_affected(
     page.get_by_label(re.compile(r"^" + re.escape(t("What happened")))).fill(
         "En optikers bärbara dator stals ur bilen."
     )
-    page.get_by_label(re.compile(r"^" + re.escape(t("Likely consequences")))).fill(CONSEQUENCES)
-    page.get_by_label(re.compile(r"^" + re.escape(t("Measures taken or proposed")))).fill(MEASURES)
-    page.get_by_label(re.compile(r"^" + re.escape(t("Contact point")))).fill(CONTACT)
+    page.get_by_label(re.compile(r"^" + re.escape(t("Likely consequences (Art. 33(3)(c))")))).fill(
+        CONSEQUENCES
+    )
+    page.get_by_label(
+        re.compile(
+            r"^"
+            + re.escape(
+                t("Measures taken or proposed, including to limit the harm (Art. 33(3)(d))")
+            )
+        )
+    ).fill(MEASURES)
+    page.get_by_label(
+        re.compile(
+            r"^"
+            + re.escape(
+                t(
+                    "Contact point: name, e-mail and phone of the data protection officer or "
+                    "contact (Art. 33(3)(b))"
+                )
+            )
+        )
+    ).fill(CONTACT)
     page.get_by_role("button", name=t("Register"), exact=True).click()
 
     breach = Breach.objects.get()

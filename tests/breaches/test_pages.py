@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from praksis.audit.models import AccessLogEntry
@@ -128,10 +128,13 @@ def test_notification_draft_has_every_art_33_item(owner, breach, login):
     text = " ".join(
         " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages
     )
+    channel = "IMY's e-service for reporting personal data breaches"
+    with translation.override(owner.clinic.language):
+        channels = (channel, translation.gettext(channel))  # the staff page, the PDF
     for shown in (page, text):
+        assert any(c in shown for c in channels)
         for item in (
             "Integritetsskyddsmyndigheten (IMY)",
-            "e-service",
             breach.nature,
             breach.consequences,
             breach.measures,

@@ -10,6 +10,7 @@ encrypted or by post).
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -28,9 +29,10 @@ SPECIALIST = "Oslo Kjeveklinikk"
 
 
 def _pdf_text(content: bytes) -> str:
-    """The PDF's text with line breaks and runs of spaces folded into single spaces."""
+    """The PDF's text with line breaks and runs of spaces folded into single spaces (a
+    word broken after its hyphen at a line end is joined again)."""
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return " ".join(text.split())
+    return re.sub(r"(\w-)\s+(?=\w)", r"\1", " ".join(text.split()))
 
 
 def give_disclosure_consent(actor, person, third_party: str) -> Consent:

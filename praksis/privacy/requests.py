@@ -31,10 +31,12 @@ from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
+from praksis.people.validation import normalise_phone
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 
 NEAR_DUE_DAYS = 7
 _CONFIRM = _("Confirm your privacy request")
+_EXTENDED = _("More time is needed to answer your privacy request")
 
 
 def add_months(day: date, months: int) -> date:
@@ -94,23 +96,32 @@ def _get(actor: Actor, request_id: int) -> DataSubjectRequest:
 
 
 def request_public_create(
-    *, clinic, email: str, kind: str, details: str = "", language: str = "sv"
+    *, clinic, contact: str, kind: str, details: str = "", language: str = "sv"
 ) -> DataSubjectRequest | None:
     """A request made on the public privacy page.
 
     Nothing is released and nothing is revealed until the requester proves control of the
-    e-mail address on record: the page always answers the same, and only a registered
-    address receives a one-time link. Returns the request (None if the address is unknown).
+    e-mail address or mobile number on record: the page always answers the same, and only
+    a registered address or number receives a one-time link (by e-mail or SMS). Returns
+    the request (None if the contact is unknown).
     """
     errors: dict[str, list] = {}
-    email = str(email or "").strip()
-    if "@" not in email or len(email) > 254:
-        errors["email"] = [_("Enter the e-mail address you gave the clinic.")]
+    contact = str(contact or "").strip()
+    email = phone = ""
+    if "@" in contact and len(contact) <= 254:
+        email = contact
+    else:
+        try:
+            phone = normalise_phone(contact, clinic.country)
+        except ValueError:
+            errors["contact"] = [_("Enter the e-mail address or mobile number you gave us.")]
     if kind not in RequestKind.values:
         errors["kind"] = [_("Choose the kind of request.")]
     if errors:
         raise ValidationFailed(errors)
-    person = Person.objects.filter(clinic=clinic, email__iexact=email).order_by("pk").first()
+    people = Person.objects.filter(clinic=clinic)
+    people = people.filter(email__iexact=email) if email else people.filter(phone=phone)
+    person = people.order_by("pk").first()
     if person is None:
         return None
     token = secrets.token_urlsafe(32)
@@ -126,6 +137,7 @@ def request_public_create(
             due_date=add_months(received.astimezone(clinic.zone).date(), 1),
             details=str(details or "")[:5000],
             verify_token_hash=sha256_hex(token),
+            delivery="link" if email else "sms",
         )
         log_access(
             actor,
@@ -141,8 +153,8 @@ def request_public_create(
         with translation.override(language):
             message_enqueue(
                 clinic=clinic,
-                channel="email",
-                to=person.email,
+                channel="email" if email else "sms",
+                to=person.email if email else person.phone,
                 subject=f"{_CONFIRM} – {clinic.name}",
                 body=render_to_string(
                     "privacy/email/verify.txt", {"clinic": clinic, "link": link, "request": request}
@@ -241,6 +253,11 @@ def request_extend(
         request.extension_reason = str(reason).strip()[:2000]
         request.status = RequestStatus.EXTENDED
         request.save(update_fields=["extended_to", "extension_reason", "status"])
+        _tell_requester(
+            request,
+            subject=_EXTENDED,
+            template="privacy/email/extended.txt",
+        )
         log_access(
             actor,
             Access(
@@ -252,6 +269,27 @@ def request_extend(
             ),
         )
     return request
+
+
+def _tell_requester(request: DataSubjectRequest, *, subject, template: str) -> None:
+    """A message to the requester about their request, by e-mail (or SMS when that is
+    how they asked or all we have), in the clinic's language, through the outbox."""
+    clinic, person = request.clinic, request.person
+    channel = "email" if person.email and request.delivery != "sms" else "sms"
+    to = person.email if channel == "email" else person.phone
+    if not to:
+        return
+    with translation.override(clinic.language):
+        message_enqueue(
+            clinic=clinic,
+            channel=channel,
+            to=to,
+            subject=f"{subject} – {clinic.name}",
+            body=render_to_string(template, {"clinic": clinic, "request": request}),
+            kind="notice",
+            person=person,
+            related=("privacy_request", request.pk),
+        )
 
 
 def request_complete(*, actor: Actor, request_id: int) -> DataSubjectRequest:
@@ -463,15 +501,23 @@ def request_answer(
         if errors:
             raise ValidationFailed(errors)
         person = request.person
-        if not person.email:
+        by_sms = not person.email or (request.delivery == "sms" and delivery == "link")
+        if by_sms and not person.phone:
             raise Conflict(
-                _("There is no e-mail address on record; hand the answer over at the desk.")
+                _(
+                    "There is no e-mail address or mobile number on record; hand the answer "
+                    "over at the desk."
+                )
+            )
+        if by_sms and delivery == "email":
+            raise ValidationFailed(
+                {"delivery": [_("There is no e-mail address on record: send the link by SMS.")]}
             )
         clinic = actor.clinic
         token = secrets.token_urlsafe(32)
         now = timezone.now()
         request.answer = answer or request.answer
-        request.delivery = delivery
+        request.delivery = "sms" if by_sms else delivery
         request.download_token_hash = sha256_hex(token)
         request.download_expires_at = now + timedelta(days=DOWNLOAD_DAYS)
         request.status = RequestStatus.COMPLETED
@@ -498,8 +544,8 @@ def request_answer(
         with translation.override(clinic.language), timezone.override(clinic.zone):
             message_enqueue(
                 clinic=clinic,
-                channel="email",
-                to=person.email,
+                channel="sms" if by_sms else "email",
+                to=person.phone if by_sms else person.email,
                 subject=f"{_ANSWER_SUBJECT} – {clinic.name}",
                 body=render_to_string(
                     "privacy/email/answer.txt",

@@ -238,7 +238,7 @@ def public_request(request, clinic):
         scope="privacy", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
     ):
         return HttpResponse(status=429)
-    values = {k: request.POST.get(k, "") for k in ("email", "kind", "details")}
+    values = {k: request.POST.get(k, "") for k in ("contact", "kind", "details")}
     try:
         request_public_create(clinic=clinic, language=request.lang, **values)
     except ValidationFailed as exc:

@@ -52,7 +52,7 @@ def test_patient_asks_for_access_and_downloads_the_report(page, live_server, nor
 
     # 1. The patient asks on the clinic's privacy page.
     page.goto(f"/{clinic.slug}/privacy")
-    page.locator("#id_email").fill(EMAIL)
+    page.locator("#id_contact").fill(EMAIL)
     page.locator("#id_kind").select_option("access")
     page.locator(f"form[action='/{clinic.slug}/privacy/request'] button[type=submit]").click()
     expect(page.locator("p.success[role=status]")).to_be_visible()

@@ -122,7 +122,7 @@ def test_req24_nothing_is_answered_before_the_requester_confirmed(clinic, greta,
     from praksis.core.errors import Conflict
     from praksis.privacy.requests import request_public_create
 
-    request = request_public_create(clinic=clinic, email="greta@example.com", kind="access")
+    request = request_public_create(clinic=clinic, contact="greta@example.com", kind="access")
     with pytest.raises(Conflict):
         request_answer(actor=owner, request_id=request.pk)
     assert not DataSubjectRequest.objects.get(pk=request.pk).download_token_hash
@@ -174,3 +174,43 @@ def test_req26_api_answers_and_exports_csv(clinic, greta, make_api):
     assert answered.json()["answered"] is True and answered.json()["status"] == "completed"
     desk = make_api(clinic, "receptionist")
     assert desk.post(f"privacy-requests/{created['id']}/answer", {}).status_code == 403
+
+
+def test_req24_a_requester_known_by_mobile_number_confirms_and_is_answered_by_sms(
+    clinic, owner, make_person
+):
+    """REQ-24: proof of control of the mobile number on record, by a one-time SMS link;
+    the answer link follows by SMS too. The page answers the same for unknown numbers."""
+    person = make_person(owner, first_name="Nils", last_name="Ode", phone="070-174 06 42")
+    assert not person.email
+    visitor = Client()
+    unknown = visitor.post(
+        f"/{clinic.slug}/privacy/request", {"contact": "070-174 06 43", "kind": "access"}
+    )
+    known = visitor.post(
+        f"/{clinic.slug}/privacy/request", {"contact": "+46 70 174 06 42", "kind": "access"}
+    )
+    assert unknown.status_code == known.status_code == 200
+    request = DataSubjectRequest.objects.get(person=person)
+    sms = OutboxMessage.objects.get(related_type="privacy_request")
+    assert sms.channel == "sms" and sms.to_address == "+46701740642"
+    verify = re.search(r"https?://\S+/privacy/verify/\S+", sms.body).group(0)
+    assert visitor.get("/" + verify.split("://", 1)[1].split("/", 1)[1]).status_code == 200
+    request_answer(actor=owner, request_id=request.pk)
+    answer = OutboxMessage.objects.filter(related_type="privacy_request").latest("pk")
+    assert answer.channel == "sms" and "/privacy/answer/" in answer.body
+    bad = visitor.post(f"/{clinic.slug}/privacy/request", {"contact": "hello", "kind": "access"})
+    assert bad.status_code == 422 and b"hello" in bad.content  # kept, with the error
+
+
+def test_req24_the_extension_and_its_reason_are_sent_to_the_requester(clinic, greta, owner):
+    """REQ-24 (Art. 12(3)): an extension is told to the requester with its reason."""
+    from praksis.privacy.requests import request_extend
+
+    request = request_create(actor=owner, person_id=greta.pk, kind="access")
+    request_extend(actor=owner, request_id=request.pk, months=2, reason="Journal i arkiv hos IVO.")
+    request.refresh_from_db()
+    message = OutboxMessage.objects.get(related_type="privacy_request")
+    assert message.to_address == "greta@example.com"
+    assert "Journal i arkiv hos IVO." in message.body
+    assert request.extended_to.isoformat() in message.body

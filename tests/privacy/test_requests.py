@@ -150,11 +150,11 @@ def test_public_request_is_released_only_after_the_e_mail_link(clinic, patient, 
     visitor = Client()
     unknown = visitor.post(
         f"/{clinic.slug}/privacy/request",
-        {"email": "nobody@example.com", "kind": "access", "lang": "en"},
+        {"contact": "nobody@example.com", "kind": "access", "lang": "en"},
     )
     known = visitor.post(
         f"/{clinic.slug}/privacy/request",
-        {"email": "GRETA@example.com", "kind": "access", "lang": "en"},
+        {"contact": "GRETA@example.com", "kind": "access", "lang": "en"},
     )
     assert unknown.status_code == known.status_code == 200
 
@@ -175,5 +175,5 @@ def test_public_request_is_released_only_after_the_e_mail_link(clinic, patient, 
     request.refresh_from_db()
     assert request.verified_at is not None
     assert owner.get(f"privacy-requests/{request.pk}/report.pdf").status_code == 200
-    bad = visitor.post(f"/{clinic.slug}/privacy/request", {"email": "x", "kind": "nonsense"})
+    bad = visitor.post(f"/{clinic.slug}/privacy/request", {"contact": "x", "kind": "nonsense"})
     assert bad.status_code == 422

@@ -296,3 +296,31 @@ def test_api_lists_only_own_clinic(victim, make_clinic, make_api):
     assert response.json() == {"items": [], "count": 0, "count_capped": False}
     response = api.get(f"persons/{person.pk}")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("language", ["sv", "nb", "en"])
+def test_every_page_and_read_answers_its_own_clinic_without_error(victim, language):
+    """The other side of the walk: the clinic's own owner GETs every URL with the ids of
+    real objects — staff pages, API reads, PDFs — in each UI language, and nothing fails
+    (a missing translation placeholder or a template error would be a 500)."""
+    from praksis.clinics.models import Membership
+
+    clinic, _person, ids = victim
+    owner = Membership.objects.filter(clinic=clinic, role="owner").select_related("user").first()
+    ui = Client(HTTP_ACCEPT_LANGUAGE=language)
+    ui.force_login(owner.user)
+    from praksis.clinics.services import token_issue
+
+    bearer = {"Authorization": f"Bearer {token_issue(user=owner.user, clinic=clinic)}"}
+    values = {k: str(v) for k, v in ids.items()}
+    values.update(slug=clinic.slug, clinic=clinic.slug)
+    checked = 0
+    for route in _walk(get_resolver()):
+        url = _concrete(route, values)
+        if url is None or "logout" in url or "/optout/" in url:
+            continue
+        headers = bearer if url.startswith("/api/v1/") else {}
+        response = ui.get(url, headers=headers)
+        assert response.status_code < 500, f"GET {url} ({language}): {response.status_code}"
+        checked += 1
+    assert checked > 80

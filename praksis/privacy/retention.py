@@ -39,8 +39,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
@@ -55,22 +54,23 @@ from praksis.core.errors import Conflict, ValidationFailed
 # ---------------------------------------------------------------------------------------
 
 RECORD_TYPES: dict[str, object] = {
-    "journal": _lazy("Journal"),
-    "client": _lazy("Client record"),
-    "accounting": _lazy("Invoices, receipts and payments"),
-    "booking_request": _lazy("Booking requests"),
-    "booking_ip": _lazy("IP address of online bookings"),
-    "marketing_consent": _lazy("Proof of marketing consents"),
-    "applicant": _lazy("Job applicants"),
-    "access_log": _lazy("Access log"),
-    "lead": _lazy("Leads from the benefits portal"),
+    "journal": gettext_lazy("Journal"),
+    "client": gettext_lazy("Client record"),
+    "accounting": gettext_lazy("Invoices, receipts and payments"),
+    "booking_request": gettext_lazy("Booking requests"),
+    "booking_ip": gettext_lazy("IP address of online bookings"),
+    "marketing_consent": gettext_lazy("Proof of marketing consents"),
+    "applicant": gettext_lazy("Job applicants"),
+    "access_log": gettext_lazy("Access log"),
+    "lead": gettext_lazy("Leads from the benefits portal"),
+    "message": gettext_lazy("Sent e-mails and SMS (the outbox)"),
 }
 
 # What a sweep rule does to a due record, for the staff page.
 RULE_ACTIONS: dict[str, object] = {
-    "delete": _lazy("deleted"),
-    "erase": _lazy("erased (what the law keeps is pseudonymised)"),
-    "forget ip address": _lazy("IP address removed"),
+    "delete": gettext_lazy("deleted"),
+    "erase": gettext_lazy("erased (what the law keeps is pseudonymised)"),
+    "forget ip address": gettext_lazy("IP address removed"),
 }
 
 TRIGGERS = (
@@ -303,13 +303,20 @@ def _defaults(clinic, record_type: str) -> dict:
             months=None, trigger="reconciled", action="delete", min_months=None,
             editable=False, law=GDPR_STORAGE_LIMITATION,
         )  # fmt: skip
+    if record_type == "message":
+        # A sent message's body holds personal data; its delivery record is not needed
+        # for long (what it was about lives on in the booking, the request or the breach).
+        return dict(
+            months=3, trigger="created", action="delete", min_months=None, editable=True,
+            law=GDPR_STORAGE_LIMITATION,
+        )  # fmt: skip
     raise KeyError(record_type)
 
 
 def relevant_record_types(clinic) -> list[str]:
     """The record types of the clinic's regime and profile, in display order."""
     types = ["journal", "client", "accounting", "booking_request", "booking_ip"]
-    types += ["marketing_consent", "applicant", "access_log"]
+    types += ["marketing_consent", "applicant", "access_log", "message"]
     if clinic.profile == "therapy":
         types.append("lead")
     return types
@@ -1051,6 +1058,22 @@ def _marketing_consents_due(now: datetime) -> QuerySet:
     )
 
 
+# Sent (or given-up) messages: their bodies hold personal data; pending ones still wait.
+
+
+def _messages_due(now: datetime) -> QuerySet:
+    from praksis.messaging.models import OutboxMessage, Status
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, created_at__lte=cutoff)
+
+    return (
+        OutboxMessage.objects.filter(status__in=[Status.SENT, Status.FAILED])
+        .filter(_by_clinic_cutoff("message", now, q))
+        .exclude(Q(person__isnull=False) & _person_held("person_id"))
+    )
+
+
 # Job applicants (REQ-09): recruitment closed + the claims window; with the applicant's
 # consent to be kept for future roles, the window runs from that consent instead.
 
@@ -1116,6 +1139,7 @@ RULES = [
     Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients),
     Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
     Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients),
+    Rule("sent-messages", "message", "delete", _messages_due, _delete),
     Rule(
         "marketing-consents",
         "marketing_consent",

@@ -216,3 +216,44 @@ def test_req11_evidence_names_rule_type_count_and_time_never_content(clinic, own
         assert "Unikanamnet" not in row.detail and "SECRET" not in row.detail
     assert not Invoice.objects.exists()
     assert not Person.objects.filter(first_name="Unikanamnet").exists()
+
+
+def test_req11_sent_messages_leave_the_outbox_after_their_period(make_clinic):
+    """REQ-11 (Art. 5(1)(e)): a sent message's body is personal data; it is deleted three
+    months after it was written (the clinic may choose another period), pending ones wait,
+    and a legal hold on the person keeps theirs."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from praksis.messaging.models import OutboxMessage
+    from praksis.messaging.services import message_enqueue
+    from praksis.privacy.models import LegalHold
+    from praksis.privacy.retention import policy_for, sweep_rule
+
+    clinic = make_clinic("optician")
+    assert policy_for(clinic, "message").months == 3
+
+    def message(status: str, days_ago: int, person=None):
+        m = message_enqueue(
+            clinic=clinic, channel="email", to="a@example.com", subject="s", body="Hej Greta",
+            kind="other", person=person,
+        )  # fmt: skip
+        OutboxMessage.objects.filter(pk=m.pk).update(
+            status=status, created_at=timezone.now() - timedelta(days=days_ago)
+        )
+        return m.pk
+
+    from praksis.people.models import Person
+
+    held = Person.objects.create(clinic=clinic, first_name="Hold", last_name="Fast")
+    LegalHold.objects.create(clinic=clinic, person=held, reason="Tvist", placed_by_user_id=None)
+    old_sent = message("sent", 100)
+    old_failed = message("failed", 100)
+    old_pending = message("pending", 100)
+    recent_sent = message("sent", 10)
+    held_sent = message("sent", 100, person=held)
+    assert sweep_rule("sent-messages") == 2
+    left = set(OutboxMessage.objects.values_list("pk", flat=True))
+    assert left == {old_pending, recent_sent, held_sent}
+    assert old_sent not in left and old_failed not in left

@@ -178,7 +178,7 @@ def _cookie_categories_and_request_form_are_on_the_page(demo):
     assert "Strictly necessary" in page and "Statistics" in page and "Marketing" in page
     assert f'href="/{clinic.slug}/cookies?lang=en"' in page
     assert f'action="/{clinic.slug}/privacy/request"' in page
-    assert 'name="email"' in page and 'name="kind"' in page and 'name="details"' in page
+    assert 'name="contact"' in page and 'name="kind"' in page and 'name="details"' in page
     assert "<script" not in page  # no JavaScript, no third-party requests
     assert not re.search(r'<(img|link|iframe)[^>]+src="https?://', page)
 

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from praksis.booking import selectors, services
 from praksis.booking.availability import free_slot_rows
-from praksis.booking.models import Appointment, Practitioner
+from praksis.booking.models import Appointment
 from praksis.clinics.models import Clinic
 from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
@@ -173,17 +173,18 @@ def public_availability(
         date_to=date_to,
         practitioner_id=practitioner,
     )
-    names = {
-        pk: json.dumps(name)
-        for pk, name in Practitioner.objects.filter(
-            pk__in={pid for _start, pid, *_rest in rows}
-        ).values_list("pk", "name")
+    # Each practitioner's tail of a slot object, written once; the practitioners are the
+    # service's few, so their names come from a small query, not from scanning the slots.
+    tails = {
+        pk: f',"practitioner":{pk},"practitioner_name":{json.dumps(name)}}}'
+        for pk, name in service_obj.practitioners.filter(clinic=the_clinic).values_list(
+            "pk", "name"
+        )
     }
     # Up to tens of thousands of slots: written as JSON directly (the schema above still
     # documents the shape) instead of validating each item on the way out.
     items = ",".join(
-        f'{{"start":"{start_iso}","end":"{end_iso}","practitioner":{pid},'
-        f'"practitioner_name":{names[pid]}}}'
+        f'{{"start":"{start_iso}","end":"{end_iso}"{tails[pid]}'
         for _start, pid, _end, start_iso, end_iso in rows
     )
     return HttpResponse(

@@ -208,8 +208,20 @@ def free_slot_rows(
                     continue
                 tail = _offset_text(offset)
                 wall = open_at.hour * 60 + open_at.minute - first // 60
+                if not busy_here:  # the common case: one comprehension, no tests per slot
+                    rows += [
+                        (
+                            t,
+                            pid,
+                            t + duration,
+                            prefix + _HHMM[wall + t // 60] + tail,
+                            prefix + _HHMM[wall + t // 60 + duration_min] + tail,
+                        )
+                        for t in candidates
+                    ]
+                    continue
                 for t in candidates:
-                    if busy_here and any(b0 < t + need and b1 > t for b0, b1 in busy_here):
+                    if any(b0 < t + need and b1 > t for b0, b1 in busy_here):
                         continue
                     m = wall + t // 60
                     rows.append(

@@ -193,6 +193,15 @@ def request_verify(*, clinic, token: str) -> DataSubjectRequest:
     return request
 
 
+def _log_update(actor: Actor, request: DataSubjectRequest, detail: str) -> None:
+    log_access(
+        actor,
+        Access(
+            Action.UPDATE, "privacy_request", request.pk, person_id=request.person_id, detail=detail
+        ),
+    )
+
+
 def _require_verified(request: DataSubjectRequest) -> None:
     if request.verified_at is None:
         raise Conflict(
@@ -258,16 +267,7 @@ def request_extend(
             subject=_EXTENDED,
             template="privacy/email/extended.txt",
         )
-        log_access(
-            actor,
-            Access(
-                Action.UPDATE,
-                "privacy_request",
-                request.pk,
-                person_id=request.person_id,
-                detail="extended",
-            ),
-        )
+        _log_update(actor, request, "extended")
     return request
 
 
@@ -299,16 +299,7 @@ def request_complete(*, actor: Actor, request_id: int) -> DataSubjectRequest:
         request.status = RequestStatus.COMPLETED
         request.completed_at = timezone.now()
         request.save(update_fields=["status", "completed_at"])
-        log_access(
-            actor,
-            Access(
-                Action.UPDATE,
-                "privacy_request",
-                request.pk,
-                person_id=request.person_id,
-                detail="completed",
-            ),
-        )
+        _log_update(actor, request, "completed")
     return request
 
 
@@ -561,16 +552,7 @@ def request_answer(
                 related=("privacy_request", request.pk),
                 attachment=attachment,
             )
-        log_access(
-            actor,
-            Access(
-                Action.UPDATE,
-                "privacy_request",
-                request.pk,
-                person_id=request.person_id,
-                detail=f"answered; delivery={delivery}",
-            ),
-        )
+        _log_update(actor, request, f"answered; delivery={delivery}")
     return request
 
 

@@ -292,8 +292,9 @@ def test_announcing_works_in_batches_without_a_query_per_lookup(clinic, owner, m
     for person in people:
         _acknowledge(clinic, person)
     processor_save(actor=owner, data={"name": "Moln AB", "service": "hosting", "country": "SE"})
-    result = notice_publish(actor=owner, summary="Ny driftsleverantör.")
-    NoticeText.objects.filter(notice=result.notice).update(material=True)
+    result = notice_publish(actor=owner, summary="Ny driftsleverantör.", material=True)
+    assert OutboxMessage.objects.filter(clinic=clinic, kind="notice").count() == 12
+    OutboxMessage.objects.filter(clinic=clinic, kind="notice").delete()
 
     with CaptureQueriesContext(connection) as five:
         assert notice_announce(actor=owner, version=result.notice.version, batch_size=5) == 12
@@ -325,3 +326,27 @@ def _processor_data(processor) -> dict:
     data = {f: getattr(processor, f) for f in (*fields, "transfer_basis", "contact")}
     data["dpa_signed_on"] = processor.dpa_signed_on
     return data
+
+
+def test_req30_a_published_version_cannot_be_rewritten_or_deleted(clinic):
+    """REQ-30: every published version is kept as it was — the database refuses changing
+    its text or deleting it (raw SQL, as someone bypassing the application would), while
+    the note that clients were told may still be written."""
+    from django.db import IntegrityError, InternalError, transaction
+    from django.db.utils import DatabaseError
+
+    text = NoticeText.objects.filter(clinic=clinic).order_by("-pk").first()
+    assert text is not None
+    table = NoticeText._meta.db_table
+    refused = (IntegrityError, InternalError, DatabaseError)
+    for sql in (
+        f"UPDATE {table} SET digest = 'forged' WHERE id = %s",
+        f"UPDATE {table} SET content = '{{}}' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with pytest.raises(refused), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [text.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET announced_count = 7 WHERE id = %s", [text.pk])
+    text.refresh_from_db()
+    assert text.announced_count == 7 and text.digest != "forged"

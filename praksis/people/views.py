@@ -18,6 +18,7 @@ from praksis.people import selectors, services
 from praksis.people.identity import format_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
 from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.retention import journal_retention
 from praksis.privacy.services import DESK_TEXTS
 from praksis.recall.selectors import recall_for
 
@@ -64,6 +65,7 @@ def person_detail(request, person_id: int):
         actor=actor, person_id=person_id, purpose=request.GET.get("purpose", "")[:200]
     )
     animals = selectors.animals_of(actor=actor, person=person) if actor.clinic.has_animals else []
+    journal = journal_summary(actor=actor, person_id=person.pk)
     return render(
         request,
         "people/person_detail.html",
@@ -73,7 +75,8 @@ def person_detail(request, person_id: int):
             "animals": animals,
             "can_view_log": can(actor, "access_log.read"),
             "can_read_journal": can(actor, "journal.read"),
-            "journal": journal_summary(actor=actor, person_id=person.pk),
+            "journal": journal,
+            "journal_retention": journal_retention(actor.clinic, journal.last_entry_at),
             "recall": recall_for(actor=actor, person=person),
             "consents": Consent.objects.filter(clinic=actor.clinic, person=person).order_by(
                 "-given_at"

@@ -399,6 +399,20 @@ def archive_eligible_from(clinic, last_entry) -> date | None:
     return add_months(last_entry, policy.archive_after_months)
 
 
+def journal_retention(clinic, last_entry) -> dict | None:
+    """What the person page says about how long a journal is kept, from its last entry:
+    until when (with the law), or — NO-human — never automatically, and from when it may
+    be handed to an archive (REQ-01..05)."""
+    if last_entry is None:
+        return None
+    policy = policy_for(clinic, "journal")
+    return {
+        "until": kept_until(clinic, "journal", last_entry),
+        "archive_from": archive_eligible_from(clinic, last_entry),
+        "law": policy.law,
+    }
+
+
 def validate_setting(clinic, record_type: str, months) -> int:
     """The clinic's period for ``record_type``, checked against the law (REQ-01..11)."""
     if record_type not in relevant_record_types(clinic):

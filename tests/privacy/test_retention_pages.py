@@ -130,3 +130,33 @@ def test_the_receptionist_sees_no_hold_box(clinic, owner, make_staff, make_perso
     ui = _client(clinic, make_staff, "receptionist")
     page = ui.get(f"/staff/persons/{person.pk}/").content.decode()
     assert "Place a legal hold" not in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "years", "phrase"),
+    [("optician", 10, "Kept at least until"), ("dental", 10, "may be handed to an archive from")],
+)
+def test_req01_req03_the_person_page_says_how_long_the_journal_is_kept(
+    kind, years, phrase, make_clinic, make_actor, make_person
+):
+    """REQ-01: SE-human journals are kept 10 years after the last entry; REQ-02/03: a
+    Norwegian journal is never deleted automatically, and may be archived after 10 years.
+    Staff see the date on the person's page."""
+    from django.test import Client
+    from django.utils import timezone, translation
+
+    from praksis.clinics.models import User
+    from praksis.journal.services import entry_create
+    from praksis.privacy.requests import add_months
+
+    clinic = make_clinic(kind)
+    practitioner = make_actor(clinic, "practitioner")
+    person = make_person(practitioner, first_name="Tove", last_name="Lind")
+    entry_create(actor=practitioner, person_id=person.pk, text="Kontroll.", sign=True)
+    ui = Client(HTTP_ACCEPT_LANGUAGE="en")
+    ui.force_login(User.objects.get(pk=practitioner.user_id))
+    with translation.override("en"):
+        page = ui.get(f"/staff/persons/{person.pk}/").content.decode()
+    today = timezone.localtime(timezone.now(), clinic.zone).date()
+    assert phrase in page
+    assert add_months(today, 12 * years).isoformat() in page

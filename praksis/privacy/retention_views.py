@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
@@ -119,3 +120,43 @@ def hold_release_view(request, hold_id: int):
     with contextlib.suppress(Conflict):  # released already (a second click)
         hold_release(actor=request.actor, hold_id=hold_id)
     return _back(request, "staff:retention")
+
+
+@staff_view("privacy.manage")
+@require_http_methods(["GET", "POST"])
+def applicants_view(request):
+    """Job applicants (REQ-09): register, close a recruitment, record a keep-consent."""
+    from praksis.privacy import applicants
+
+    actor = request.actor
+    values = {k: request.POST.get(k, "") for k in ("name", "email", "position")}
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "add")
+        if action == "close":
+            applicants.recruitment_close(actor=actor, position=request.POST.get("position", ""))
+            return redirect("staff:applicants")
+        if action in ("keep", "delete"):
+            applicant_id = request.POST.get("applicant", "")
+            if not applicant_id.isdigit():
+                raise Http404
+            if action == "keep":
+                applicants.applicant_keep_consent(actor=actor, applicant_id=int(applicant_id))
+            else:
+                applicants.applicant_delete(actor=actor, applicant_id=int(applicant_id))
+            return redirect("staff:applicants")
+        try:
+            applicants.applicant_add(actor=actor, **values)
+            return redirect("staff:applicants")
+        except ValidationFailed as exc:
+            errors = exc.errors
+    items = applicants.applicants_list(actor=actor)
+    positions = sorted(
+        {i["applicant"].position for i in items if not i["applicant"].recruitment_closed_at}
+    )
+    return render(
+        request,
+        "privacy/applicants.html",
+        {"items": items, "values": values, "errors": errors, "positions": positions},
+        status=422 if errors else 200,
+    )

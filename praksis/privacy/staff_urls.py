@@ -6,6 +6,7 @@ from praksis.privacy import erasure_views, retention_views
 from praksis.privacy import views as privacy_views
 
 urlpatterns = [
+    path("applicants/", retention_views.applicants_view, name="applicants"),
     path("privacy-requests/", privacy_views.requests_dashboard, name="privacy-requests"),
     path("privacy-requests/new/", privacy_views.request_new, name="privacy-request-new"),
     path(

@@ -64,6 +64,7 @@ RECORD_TYPES: dict[str, object] = {
     "access_log": gettext_lazy("Access log"),
     "lead": gettext_lazy("Leads from the benefits portal"),
     "message": gettext_lazy("Sent e-mails and SMS (the outbox)"),
+    "privacy_request": gettext_lazy("Answered privacy requests"),
 }
 
 # What a sweep rule does to a due record, for the staff page.
@@ -82,6 +83,7 @@ TRIGGERS = (
     "created",
     "expiry",
     "reconciled",
+    "answered",
 )
 ACTIONS = ("delete", "pseudonymise", "archive_eligible", "keep")
 AUTOMATIC = ("delete", "pseudonymise")
@@ -173,6 +175,7 @@ def _describe(p: Policy) -> str:
         "created": _("%(period)s after it was recorded"),
         "expiry": _("%(period)s after it was sent, unless it became a booking"),
         "reconciled": _("%(period)s after the invoice was reconciled"),
+        "answered": _("%(period)s after the request was answered"),
     }
     text = phrases[p.trigger] % {"period": period}
     if p.record_type == "journal" and p.regime == "NO-vet":
@@ -303,6 +306,13 @@ def _defaults(clinic, record_type: str) -> dict:
             months=None, trigger="reconciled", action="delete", min_months=None,
             editable=False, law=GDPR_STORAGE_LIMITATION,
         )  # fmt: skip
+    if record_type == "privacy_request":
+        # Kept as proof of how a request was answered (Art. 5(2)) for the period in which
+        # a complaint or a claim about it is likely; our choice, configurable.
+        return dict(
+            months=36, trigger="answered", action="delete", min_months=None, editable=True,
+            law="GDPR art. 5.2, art. 12", verified=False,
+        )  # fmt: skip
     if record_type == "message":
         # A sent message's body holds personal data; its delivery record is not needed
         # for long (what it was about lives on in the booking, the request or the breach).
@@ -316,7 +326,7 @@ def _defaults(clinic, record_type: str) -> dict:
 def relevant_record_types(clinic) -> list[str]:
     """The record types of the clinic's regime and profile, in display order."""
     types = ["journal", "client", "accounting", "booking_request", "booking_ip"]
-    types += ["marketing_consent", "applicant", "access_log", "message"]
+    types += ["marketing_consent", "applicant", "access_log", "message", "privacy_request"]
     if clinic.profile == "therapy":
         types.append("lead")
     return types
@@ -1072,6 +1082,22 @@ def _marketing_consents_due(now: datetime) -> QuerySet:
     )
 
 
+# Answered privacy requests: kept as proof of the answer, then deleted.
+
+
+def _privacy_requests_due(now: datetime) -> QuerySet:
+    from praksis.privacy.models import DataSubjectRequest
+
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, completed_at__lte=cutoff)
+
+    return (
+        DataSubjectRequest.objects.filter(completed_at__isnull=False)
+        .filter(_by_clinic_cutoff("privacy_request", now, q))
+        .exclude(_person_held("person_id"))
+    )
+
+
 # Sent (or given-up) messages: their bodies hold personal data; pending ones still wait.
 
 
@@ -1154,6 +1180,13 @@ RULES = [
     Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
     Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients),
     Rule("sent-messages", "message", "delete", _messages_due, _delete),
+    Rule(
+        "answered-privacy-requests",
+        "privacy_request",
+        "delete",
+        _privacy_requests_due,
+        _delete,
+    ),
     Rule(
         "marketing-consents",
         "marketing_consent",

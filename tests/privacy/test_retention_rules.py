@@ -257,3 +257,33 @@ def test_req11_sent_messages_leave_the_outbox_after_their_period(make_clinic):
     left = set(OutboxMessage.objects.values_list("pk", flat=True))
     assert left == {old_pending, recent_sent, held_sent}
     assert old_sent not in left and old_failed not in left
+
+
+def test_req11_answered_privacy_requests_go_after_three_years(make_clinic, make_actor, make_person):
+    """REQ-11 (Art. 5(2), 5(1)(e)): an answered request is proof of the answer for three
+    years (configurable), then deleted; open ones and held persons' stay."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from praksis.privacy.models import DataSubjectRequest, LegalHold
+    from praksis.privacy.requests import request_complete, request_create
+    from praksis.privacy.retention import policy_for, sweep_rule
+
+    clinic = make_clinic("optician")
+    owner = make_actor(clinic, "owner")
+    assert policy_for(clinic, "privacy_request").months == 36
+    greta, held = (make_person(owner, first_name=n, last_name="Ek") for n in ("Greta", "Hold"))
+    LegalHold.objects.create(clinic=clinic, person=held, reason="Tvist")
+    old = request_complete(
+        actor=owner, request_id=request_create(actor=owner, person_id=greta.pk, kind="access").pk
+    )
+    kept = request_complete(
+        actor=owner, request_id=request_create(actor=owner, person_id=held.pk, kind="access").pk
+    )
+    open_one = request_create(actor=owner, person_id=greta.pk, kind="erasure")
+    long_ago = timezone.now() - timedelta(days=3 * 366)
+    DataSubjectRequest.objects.filter(pk__in=[old.pk, kept.pk]).update(completed_at=long_ago)
+    DataSubjectRequest.objects.filter(pk=open_one.pk).update(received_at=long_ago)
+    assert sweep_rule("answered-privacy-requests") == 1
+    assert set(DataSubjectRequest.objects.values_list("pk", flat=True)) == {kept.pk, open_one.pk}

@@ -87,6 +87,7 @@ LABELS = {
     "person": gettext_lazy("Your name, contact details and identity number"),
     "appointments": gettext_lazy("Bookings"),
     "booking_requests": gettext_lazy("Booking requests"),
+    "portal_leads": gettext_lazy("Notes from a benefits portal"),
     "accounting": gettext_lazy("Orders, invoices and payments"),
     "consents": gettext_lazy("Consents (marketing, reminders, photos, privacy notice)"),
     "messages": gettext_lazy("E-mails and text messages to you"),
@@ -323,7 +324,7 @@ def plan_erasure(clinic: Clinic, person: Person, *, now: datetime | None = None)
     from praksis.journal.models import ClientCard, JournalEntry
     from praksis.messaging.models import OutboxMessage
     from praksis.recall.models import Recall
-    from praksis.sales.models import Invoice, Order
+    from praksis.sales.models import Invoice, Order, PortalLead
 
     if person.clinic_id != clinic.pk:
         raise Http404
@@ -539,7 +540,20 @@ def plan_erasure(clinic: Clinic, person: Person, *, now: datetime | None = None)
     booking_request_ids = list(
         BookingRequest.objects.filter(clinic=clinic).filter(contact).values_list("pk", flat=True)
     )
-    for key, ids in (("appointments", appointment_ids), ("booking_requests", booking_request_ids)):
+    # A benefits-portal lead (seed 001) names the person by contact, not by link.
+    lead_contact = Q(pk__in=[])
+    if person.email:
+        lead_contact |= Q(contact__iexact=person.email)
+    if person.phone:
+        lead_contact |= Q(contact=person.phone)
+    portal_lead_ids = list(
+        PortalLead.objects.filter(clinic=clinic).filter(lead_contact).values_list("pk", flat=True)
+    )
+    for key, ids in (
+        ("appointments", appointment_ids),
+        ("booking_requests", booking_request_ids),
+        ("portal_leads", portal_lead_ids),
+    ):
         if not ids:
             continue
         if person_hold is not None:
@@ -749,6 +763,8 @@ def _reason(d: Decision) -> str:
         )
     if why == "booking_requests":
         return _("A booking request is needed only until it is answered.")
+    if why == "portal_leads":
+        return _("Needed only to check the portal's invoice.")
     if why == "recalls":
         return _("No more reminders are sent.")
     if why == "messages":
@@ -907,7 +923,7 @@ def _apply(actor: Actor, plan: ErasurePlan, person: Person, now: datetime) -> No
     from praksis.journal.models import Attachment, ClientCard, JournalEntry
     from praksis.messaging.models import OutboxMessage, Status
     from praksis.recall.models import Recall
-    from praksis.sales.models import Order
+    from praksis.sales.models import Order, PortalLead
     from praksis.sales.services import pseudonymise_person_sales
 
     t = plan.targets
@@ -921,6 +937,7 @@ def _apply(actor: Actor, plan: ErasurePlan, person: Person, now: datetime) -> No
     Recall.objects.filter(clinic=clinic, pk__in=t.get("recalls", [])).delete()
     OutboxMessage.objects.filter(clinic=clinic, pk__in=t.get("messages", [])).delete()
     BookingRequest.objects.filter(clinic=clinic, pk__in=t.get("booking_requests", [])).delete()
+    PortalLead.objects.filter(clinic=clinic, pk__in=t.get("portal_leads", [])).delete()
     Appointment.objects.filter(clinic=clinic, pk__in=t.get("appointments", [])).delete()
     if plan.action_for("accounting") == PSEUDONYMISE:
         pseudonymise_person_sales(person=person, actor=actor)

@@ -321,3 +321,21 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq}: {self.amount} due {self.due_date}"
+
+
+class PortalLead(models.Model):
+    """A new client announced by a benefits portal (seed 001: "förmånsportalen"): kept only
+    until the portal's invoice for the visit has arrived and been checked, then deleted."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    portal = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    contact = models.CharField(max_length=254, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "received_at"], name="portal_lead_clinic")]
+
+    def __str__(self) -> str:
+        return f"lead {self.pk}"

@@ -6,6 +6,7 @@ from praksis.sales import views
 
 urlpatterns = [
     path("", views.sales_home, name="sales"),
+    path("leads/", views.portal_leads, name="sales-leads"),
     path("orders/new/", views.order_new, name="sales-order-new"),
     path("orders/<int:order_id>/", views.order_detail, name="sales-order"),
     path("orders/<int:order_id>/lines/", views.order_add_line, name="sales-order-add-line"),

@@ -312,3 +312,32 @@ def invoice_receipt(request, invoice_id: int):
     response["Content-Disposition"] = f'inline; filename="{pdf.pdf_filename(invoice)}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_view("person.read")
+@require_http_methods(["GET", "POST"])
+def portal_leads(request):
+    """Benefits-portal leads: kept only until the portal's invoice has been checked."""
+    from praksis.sales import leads
+
+    actor = request.actor
+    values = {k: request.POST.get(k, "") for k in ("portal", "name", "contact", "note")}
+    errors: dict = {}
+    if request.method == "POST":
+        if request.POST.get("action") == "reconciled":
+            lead_id = _int(request.POST.get("lead"))
+            if lead_id is None:
+                raise Http404
+            leads.lead_reconciled(actor=actor, lead_id=lead_id)
+            return redirect("staff:sales-leads")
+        try:
+            leads.lead_add(actor=actor, **values)
+            return redirect("staff:sales-leads")
+        except ValidationFailed as exc:
+            errors = exc.errors
+    return render(
+        request,
+        "sales/leads.html",
+        {"leads": leads.leads_open(actor=actor), "values": values, "errors": errors},
+        status=422 if errors else 200,
+    )

@@ -211,6 +211,11 @@ def test_req27_therapy_client_leaves_no_personal_data_anywhere(build):
     pseudonymised; afterwards no table, outbox row or search finds the person — except the
     one e-mail that carries the answer to the requester (Art. 12(1))."""
     world = build("therapy")
+    from praksis.sales.models import PortalLead
+
+    PortalLead.objects.create(
+        clinic=world.clinic, portal="Förmånsportalen", name=f"{FIRST} {LAST}", contact=EMAIL
+    )
     needles = world.needles
     assert _hits(needles)  # the fixture really holds the person's data
     key = DataKey.objects.get(person=world.person)
@@ -226,7 +231,7 @@ def test_req27_therapy_client_leaves_no_personal_data_anywhere(build):
         "person": DELETE, "journal": DELETE, "client_card": DELETE, "disclosures": DELETE,
         "accounting": PSEUDONYMISE, "appointments": DELETE, "booking_requests": DELETE,
         "recalls": DELETE, "messages": DELETE, "consents": DELETE, "access_log": KEEP,
-        "requests": KEEP,
+        "requests": KEEP, "portal_leads": DELETE,
     }  # fmt: skip
     left = _hits(needles)
     assert [table for table, _row in left] == ["messaging_outboxmessage"], left

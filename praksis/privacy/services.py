@@ -135,8 +135,12 @@ def consent_give_at_desk(
     *, actor: Actor, person_id, purpose: str, channel: str, third_party: str = ""
 ) -> Consent:
     """Record a consent given at the desk, on the phone or on paper, with the standard
-    text for its purpose as shown in the clinic's language."""
+    text for its purpose as shown in the clinic's language. The person is named by the
+    page's address: one of another clinic is not found (404)."""
     from django.utils import translation
+
+    if not Person.objects.filter(clinic=actor.clinic, pk=person_id).exists():
+        raise Http404
 
     if purpose not in DESK_TEXTS:
         raise ValidationFailed({"purpose": [_("Choose what the consent is for.")]})

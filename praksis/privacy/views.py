@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.disclosures.selectors import recipients_of_many
+from praksis.messaging.marketing import consent_for_token
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.models import RequestKind
 from praksis.privacy.requests import (
@@ -102,12 +103,6 @@ def cookie_settings(request, clinic):
 @staff_view("person.write")
 def consent_new_view(request, person_id: int):
     """Record a consent given at the desk; on an error the person page says why."""
-    from django.http import Http404
-
-    from praksis.people.models import Person
-
-    if not Person.objects.filter(clinic=request.actor.clinic, pk=person_id).exists():
-        raise Http404
     try:
         consent_give_at_desk(
             actor=request.actor,
@@ -279,10 +274,6 @@ public_answer_csv = _download("export.csv")
 @require_http_methods(["GET", "POST"])
 def public_optout(request, clinic, token: str):
     """The link in every marketing message: one button stops them (REQ-29)."""
-    from django.http import Http404
-
-    from praksis.messaging.marketing import consent_for_token
-
     consent = consent_for_token(clinic=clinic, token=token)
     if consent is None:
         raise Http404

@@ -1258,6 +1258,13 @@ def sweep(
                     break
                 after = rows[-1][0]
                 pks = [pk for pk, _clinic in rows]
+                # The claim's snapshot predates its locks: a row another sweeper
+                # finished (and unlocked) meanwhile is claimed but no longer due.
+                # Now that the rows are ours, a fresh statement sees what is left.
+                rows = list(
+                    rule.due(now).filter(pk__in=pks).order_by("pk").values_list("pk", "clinic_id")
+                )
+                pks = [pk for pk, _clinic in rows]
                 token = _now.set(now)
                 try:
                     handled = rule.apply(rule.due(now).filter(pk__in=pks))

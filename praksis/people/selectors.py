@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 
 from praksis.audit.models import Action
@@ -42,15 +43,6 @@ class SearchResult:
     count_capped: bool = False
 
 
-def _prefix(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix``, as a range the B-tree answers directly."""
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _TOP})
-
-
-def _not_prefix(field: str, prefix: str) -> Q:
-    return Q(**{f"{field}__lt": prefix}) | Q(**{f"{field}__gte": prefix + _TOP})
-
-
 def _phone_prefix(query: str, country: str) -> str | None:
     """The E.164 prefix a typed (partial) phone number stands for, or None."""
     compact = re.sub(r"[\s()-]", "", query)
@@ -67,12 +59,12 @@ def _phone_prefix(query: str, country: str) -> str | None:
     return compact if len(compact) >= 6 else None
 
 
-def _classify(clinic: Clinic, query: str) -> tuple[str, Q | None]:
-    """Which kind of search ``query`` is, and its filter (None: a name search)."""
+def _classify(clinic: Clinic, query: str) -> tuple[str, object]:
+    """Which kind of search ``query`` is, and the value to look for (a name: None)."""
     if "@" in query:
-        return "email", Q(email__iexact=query)
+        return "email", query
     try:
-        return "birth_date", Q(birth_date=date.fromisoformat(query))
+        return "birth_date", date.fromisoformat(query)
     except ValueError:
         pass
     if not _PHONE_CHARS.match(query):
@@ -81,61 +73,196 @@ def _classify(clinic: Clinic, query: str) -> tuple[str, Q | None]:
     if looks_like_identity(query):
         if clinic.identity_policy == IdentityPolicy.BIRTH_DATE_ONLY:
             birth = birth_date_only(query, country=clinic.country)
-            return "birth_date", Q(birth_date=birth) if birth else Q(pk__in=[])
+            return ("birth_date", birth) if birth else ("none", None)
         try:
             identity = parse_identity(query, country=clinic.country)
         except IdentityNumberError:
             pass
         else:
-            return "identity_number", Q(identity_number=identity.number)
+            return "identity_number", identity.number
     international = query.startswith(("+", "00"))
     se_phone = clinic.country == "SE" and query.startswith("0")
     if len(compact) in (6, 8) and not international and not se_phone:
         birth = birth_date_only(compact, country=clinic.country)
         if birth:
-            return "birth_date", Q(birth_date=birth)
+            return "birth_date", birth
     phone = _phone_prefix(query, clinic.country)
     if phone:
-        return "phone", _prefix("phone", phone)
-    return "none", Q(pk__in=[])
+        return "phone", phone
+    return "none", None
 
 
-def _capped_count(qs: QuerySet) -> int:
-    return qs.order_by()[:COUNT_CAP].count()
+# --- One statement per search ----------------------------------------------------------
+# Search is the reception's most frequent request, so it is answered by one SQL statement
+# (the page and its capped counts together) built from fixed fragments — never from input,
+# which goes in as parameters. Each part is a filter with its own index order; the page is
+# the parts one after another (a name: last-name matches, then first-name-only matches).
+
+_FIELDS = [f for f in Person._meta.concrete_fields]
+_SELECT = ", ".join(f.column for f in _FIELDS)
+_ORDER = {
+    "last": ("last_name_key", "first_name_key", "id"),
+    "first": ("first_name_key", "last_name_key", "id"),
+}
+_PREFIX_SQL = "{0} >= %s AND {0} < %s"
 
 
-def _page(qs: QuerySet, offset: int, limit: int) -> list[Person]:
-    return list(qs[offset : offset + limit]) if limit > 0 else []
+@dataclass(frozen=True)
+class _Part:
+    where: str  # fixed SQL over Person's columns (built from the constants above)
+    params: tuple
+    order: str  # a key of _ORDER
 
 
-def _name_search(
-    base: QuerySet, tokens: list[str], offset: int, limit: int
-) -> tuple[list[Person], int]:
-    if len(tokens) == 1:
-        # Last-name matches first, then first-name-only matches: two ordered index scans.
-        token = tokens[0]
-        by_last = base.filter(_prefix("last_name_key", token)).order_by(
-            "last_name_key", "first_name_key", "id"
+def _prefix_sql(column: str, prefix: str) -> tuple[str, tuple]:
+    return _PREFIX_SQL.format(column), (prefix, prefix + _TOP)
+
+
+def _counts_sql(parts: list[_Part]) -> tuple[list[str], list]:
+    sql, params = [], []
+    for part in parts:
+        sql.append(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM people_person"  # noqa: S608 - constants
+            f" WHERE clinic_id = %s AND {part.where} LIMIT {COUNT_CAP}) t)"
         )
-        by_first = base.filter(
-            _prefix("first_name_key", token), _not_prefix("last_name_key", token)
-        ).order_by("first_name_key", "last_name_key", "id")
-        last_count = _capped_count(by_last)
-        first_count = _capped_count(by_first)
-        items = _page(by_last, offset, limit)
-        if len(items) < limit:
-            items += _page(by_first, max(0, offset - last_count), limit - len(items))
-        return items, last_count + first_count
-    head, rest = tokens[0], " ".join(tokens[1:])
-    whole = " ".join(tokens)
-    q = (
-        (_prefix("first_name_key", head) & _prefix("last_name_key", rest))
-        | (_prefix("last_name_key", head) & _prefix("first_name_key", rest))
-        | _prefix("last_name_key", whole)
-        | _prefix("first_name_key", whole)
-    )
-    qs = base.filter(q).order_by("last_name_key", "first_name_key", "id")
-    return _page(qs, offset, limit), _capped_count(qs)
+        params += [None, *part.params]
+    return sql, params
+
+
+def _run(clinic_id: int, parts: list[_Part], offsets: list[int], limit: int, *, counts: bool):
+    """(counts per part or None, rows per part) from one statement."""
+    pages, params = [], []
+    for i, (part, offset) in enumerate(zip(parts, offsets, strict=True)):
+        order = ", ".join(_ORDER[part.order])
+        pages.append(
+            f"SELECT * FROM (SELECT {i} AS part, {_SELECT} FROM people_person"  # noqa: S608
+            f" WHERE clinic_id = %s AND {part.where} ORDER BY {order} LIMIT %s OFFSET %s) p{i}"
+        )
+        params += [None, *part.params, limit, offset]
+    union = " UNION ALL ".join(pages)
+    if counts:
+        count_sql, count_params = _counts_sql(parts)
+        sql = (
+            f"SELECT c.*, u.* FROM (SELECT {', '.join(count_sql)}) c "  # noqa: S608
+            f"LEFT JOIN ({union}) u ON 1 = 1"
+        )
+        params = count_params + params
+    else:
+        sql = union
+    params = [clinic_id if p is None else p for p in params]
+    ncounts = len(parts) if counts else 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = [[] for _ in parts]
+    totals = [int(n) for n in rows[0][:ncounts]] if counts and rows else None
+    names = [f.attname for f in _FIELDS]
+    for row in rows:
+        if row[ncounts] is None:  # the counts row when no part matched anything
+            continue
+        values = list(row[ncounts + 1 :])
+        found[row[ncounts]].append(_person(names, values))
+    for part, items in zip(parts, found, strict=True):
+        items.sort(key=lambda p, keys=_ORDER[part.order]: tuple(getattr(p, k) for k in keys))
+    return totals, found
+
+
+def _person(names: list[str], values: list) -> Person:
+    converters = _converters()
+    for i, convert in converters:
+        values[i] = convert(values[i])
+    return Person.from_db(connection.alias, names, values)
+
+
+_CONVERTERS: list | None = None
+
+
+def _converters() -> list:
+    """Column values as the ORM would give them (SQLite returns dates as text)."""
+    global _CONVERTERS
+    if _CONVERTERS is None:
+        found = []
+        for i, field in enumerate(_FIELDS):
+            expression = field.get_col(Person._meta.db_table)
+            fns = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+            if fns:
+                found.append((i, lambda v, fns=fns, e=expression: _apply(fns, v, e)))
+        _CONVERTERS = found
+    return _CONVERTERS
+
+
+def _apply(fns, value, expression):
+    for fn in fns:
+        value = fn(value, expression, connection)
+    return value
+
+
+def _search(clinic_id: int, parts: list[_Part], offset: int, limit: int) -> tuple[list, int]:
+    """The page ``offset:offset+limit`` of the parts one after another, and the count."""
+    if limit <= 0:
+        totals, _found = _run(clinic_id, parts, [0] * len(parts), 0, counts=True)
+        return [], sum(totals or [0] * len(parts))
+    if offset == 0 or len(parts) == 1:
+        totals, found = _run(clinic_id, parts, [offset] * len(parts), limit, counts=True)
+        totals = totals or [0] * len(parts)
+    else:  # a later page of several parts: where each part starts depends on the counts
+        totals, _found = _run(clinic_id, parts, [0] * len(parts), 0, counts=True)
+        totals = totals or [0] * len(parts)
+        offsets, before = [], 0
+        for total in totals:
+            offsets.append(max(0, offset - before))
+            before += total
+        _none, found = _run(clinic_id, parts, offsets, limit, counts=False)
+    items: list[Person] = []
+    for part_items in found:
+        items += part_items[: limit - len(items)]
+    return items, sum(totals)
+
+
+def _parts(clinic: Clinic, query: str) -> tuple[str, list[_Part]]:
+    """What kind of search ``query`` is, and the parts of its answer, in page order."""
+    if not query:
+        return "list", [_Part("1 = 1", (), "last")]
+    kind, value = _classify(clinic, query)
+    if kind != "name":
+        return kind, _value_parts(kind, value)
+    tokens = name_key(query).split()
+    if len(tokens) == 1:
+        last, last_params = _prefix_sql("last_name_key", tokens[0])
+        first, first_params = _prefix_sql("first_name_key", tokens[0])
+        first_only = f"{first} AND (last_name_key < %s OR last_name_key >= %s)"
+        return "name", [
+            _Part(last, last_params, "last"),
+            _Part(first_only, first_params + last_params, "first"),
+        ]
+    head, rest, whole = tokens[0], " ".join(tokens[1:]), " ".join(tokens)
+    pairs = [
+        (("first_name_key", head), ("last_name_key", rest)),
+        (("last_name_key", head), ("first_name_key", rest)),
+    ]
+    where, params = [], ()
+    for (a, a_value), (b, b_value) in pairs:
+        a_sql, a_params = _prefix_sql(a, a_value)
+        b_sql, b_params = _prefix_sql(b, b_value)
+        where.append(f"({a_sql} AND {b_sql})")
+        params += a_params + b_params
+    for column in ("last_name_key", "first_name_key"):
+        sql, more = _prefix_sql(column, whole)
+        where.append(f"({sql})")
+        params += more
+    return "name", [_Part("(" + " OR ".join(where) + ")", params, "last")]
+
+
+def _value_parts(kind: str, value) -> list[_Part]:
+    if kind == "email":
+        return [_Part("UPPER(email) = UPPER(%s)", (value,), "last")]
+    if kind == "birth_date":
+        return [_Part("birth_date = %s", (value.isoformat(),), "last")]
+    if kind == "identity_number":
+        return [_Part("identity_number = %s", (value,), "last")]
+    if kind == "phone":
+        return [_Part(_PREFIX_SQL.format("phone"), (value, value + _TOP), "last")]
+    return []  # nothing can match
 
 
 def person_search(
@@ -144,19 +271,9 @@ def person_search(
     """Find people in the actor's clinic. Logged as one search (never the query text)."""
     require(actor, "person.read")
     query = " ".join((query or "").split())
-    base = Person.objects.filter(clinic=actor.clinic)
     offset = max(0, min(offset, COUNT_CAP))
-    if not query:
-        kind = "list"
-        qs = base.order_by("last_name_key", "first_name_key", "id")
-        items, count = _page(qs, offset, limit), _capped_count(qs)
-    else:
-        kind, q = _classify(actor.clinic, query)
-        if q is None:
-            items, count = _name_search(base, name_key(query).split(), offset, limit)
-        else:
-            qs = base.filter(q).order_by("last_name_key", "first_name_key", "id")
-            items, count = _page(qs, offset, limit), _capped_count(qs)
+    kind, parts = _parts(actor.clinic, query)
+    items, count = _search(actor.clinic.pk, parts, offset, limit) if parts else ([], 0)
     log_access(
         actor,
         Access(

@@ -100,3 +100,48 @@ def test_norwegian_numbers_and_phones(make_clinic, make_actor, make_person):
     assert _names(person_search(actor=actor, query=f"{number[:6]} {number[6:]}")) == ["Nordmann"]
     assert _names(person_search(actor=actor, query="412 34 567")) == ["Nordmann"]
     assert _names(person_search(actor=actor, query="030475")) == ["Nordmann"]  # DDMMYY
+
+
+def test_every_page_of_a_name_search_matches_the_plain_definition(owner, make_person):
+    """The one-statement search (page and counts together) agrees with the definition:
+    last-name matches in (last, first) order, then first-name-only matches in (first,
+    last) order, sliced by offset and limit, for every offset — also across the seam."""
+    rng = random.Random(11)
+    syllables = ["an", "ber", "bo", "ma", "ol", "sa"]
+    people = []
+    for _ in range(30):
+        first = rng.choice(syllables).title() + rng.choice(syllables)
+        last = rng.choice(syllables).title() + rng.choice(syllables) + "son"
+        people.append(make_person(owner, first_name=first, last_name=last))
+
+    def key(p, *fields):
+        return tuple(getattr(p, f) for f in fields)
+
+    for token in ["an", "ber", "bo", "ma", "x"]:
+        by_last = sorted(
+            (p for p in people if p.last_name_key.startswith(token)),
+            key=lambda p: key(p, "last_name_key", "first_name_key", "pk"),
+        )
+        by_first = sorted(
+            (
+                p
+                for p in people
+                if p.first_name_key.startswith(token) and not p.last_name_key.startswith(token)
+            ),
+            key=lambda p: key(p, "first_name_key", "last_name_key", "pk"),
+        )
+        expected = [p.pk for p in by_last + by_first]
+        for limit in (1, 3, 7):
+            for offset in range(len(expected) + 2):
+                result = person_search(actor=owner, query=token, offset=offset, limit=limit)
+                assert [p.pk for p in result.items] == expected[offset : offset + limit], (
+                    token,
+                    offset,
+                    limit,
+                )
+                assert result.count == len(expected)
+    found = person_search(actor=owner, query="", limit=100)
+    assert [p.pk for p in found.items] == [
+        p.pk for p in sorted(people, key=lambda p: key(p, "last_name_key", "first_name_key", "pk"))
+    ]
+    assert found.items[0].created_at.tzinfo is not None  # typed as the ORM gives them

@@ -44,7 +44,7 @@ class MassLookupOut(Schema):
 class AnomaliesOut(Schema):
     period_from: str
     period_to: str
-    upto_seq: int
+    upto: str
     population: int
     no_relation: FlaggedList
     out_of_hours: FlaggedList
@@ -71,18 +71,18 @@ def anomalies(
     request,
     from_: str = Query(None, alias="from"),
     to: str = Query(None),
-    upto: int | None = None,
+    upto: str | None = None,
 ):
     """Accesses with no booking or journal relation, outside hours, to colleagues' or
     one's own record, and mass lookups. Owners only; the viewing is logged."""
     actor = request.auth
     require(actor, "access_log.read")  # before the dates: a refusal says nothing else
     period = selectors.review_period(date_from=from_, date_to=to or from_)
-    found = selectors.anomalies_find(actor=actor, period=period, upto_seq=upto)
+    found = selectors.anomalies_find(actor=actor, period=period, upto=upto)
     return {
         "period_from": period.start.isoformat(),
         "period_to": period.end.isoformat(),
-        "upto_seq": found.upto_seq,
+        "upto": found.upto,
         "population": found.population,
         "no_relation": _rows(found.no_relation, found.no_relation_count),
         "out_of_hours": _rows(found.out_of_hours, found.out_of_hours_count),

@@ -1,9 +1,16 @@
 """The access log (LAW.md REQ-19..23): every read and write of personal data.
 
-Rows are append-only (database triggers refuse UPDATE and DELETE) and chained per
-clinic: each row carries the HMAC of its content and of the previous row's HMAC, keyed
-by a sub-key of ``PRAKSIS_KEY``. The chain head per clinic holds the last sequence
-number and hash, itself authenticated, so cutting rows off the tail is detected too.
+Rows are append-only (database triggers refuse UPDATE and DELETE) and chained: each row
+carries the HMAC of its content and of the previous row's HMAC, keyed by a sub-key of
+``PRAKSIS_KEY``. Each chain has a head holding its last sequence number and hash, itself
+authenticated, so cutting rows off the tail is detected too.
+
+A clinic's log is a few chains side by side ("lanes", PostgreSQL only): appending locks
+one head until the transaction ends, so with one chain every request of a busy clinic
+queued behind every other's commit. A request takes any free lane (``SKIP LOCKED``).
+Lane ``n`` numbers its rows from ``n * LANE_SPAN + 1``, so ``seq`` stays unique per
+clinic, says which lane a row is in, and is covered by the row's HMAC; lane 0 is the
+single chain of before.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+LANE_SPAN = 10**12  # rows a lane can hold before its numbers reach the next lane's
 
 
 class Action(models.TextChoices):
@@ -69,16 +78,22 @@ class AccessLogEntry(models.Model):
 
 
 class ChainHead(models.Model):
-    clinic = models.OneToOneField(
-        "clinics.Clinic", on_delete=models.PROTECT, primary_key=True, related_name="+"
-    )
+    """The end of one chain (lane) of a clinic's log: its last ``seq`` and hash, sealed."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    lane = models.PositiveSmallIntegerField(default=0)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     seal = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "lane"], name="chainhead_clinic_lane"),
+        ]
+
     def __str__(self) -> str:
-        return f"{self.clinic_id}@{self.seq}"
+        return f"{self.clinic_id}/{self.lane}@{self.seq}"
 
 
 class ReviewMethod(models.TextChoices):
@@ -97,8 +112,10 @@ class AccessReview(models.Model):
     """One check of the access log by the owner, and what came of it (REQ-22).
 
     The entries looked at are kept by id, and the sample can be drawn again: the period,
-    the method, the sample size, the seed of a random sample and ``upto_seq`` (the last
-    row of the log when the sample was drawn) fix it. Reviews are append-only: a
+    the method, the sample size, the seed of a random sample and ``upto`` (how far each
+    lane of the log reached when the sample was drawn: "1204,7" is lane 0 up to its row
+    1204 and lane 1 up to its row 7) fix it. Reviews from before log lanes were cut by
+    ``upto_seq`` alone (lane 0). Reviews are append-only: a
     follow-up is a new review that points at the one it follows up.
     """
 
@@ -114,7 +131,10 @@ class AccessReview(models.Model):
     method = models.CharField(max_length=12, choices=ReviewMethod.choices)
     sample_size = models.PositiveIntegerField()
     seed = models.BigIntegerField(null=True, blank=True)
-    upto_seq = models.BigIntegerField()
+    upto_seq = models.BigIntegerField()  # lane 0's reach (all of the log before lanes)
+    # Nullable so that adding it kept the append-only table (SQLite rebuilds a table
+    # for a NOT NULL column, dropping its triggers); empty for reviews before lanes.
+    upto = models.CharField(max_length=400, null=True, blank=True)  # noqa: DJ001
     population = models.PositiveIntegerField()
     entry_ids = models.JSONField(default=list)
     outcome = models.CharField(max_length=12, choices=ReviewOutcome.choices)
@@ -150,3 +170,8 @@ class AccessReview(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.pk} {self.period_start}–{self.period_end} {self.method}"
+
+    @property
+    def cut(self) -> str:
+        """How far the log reached when the sample was drawn (see ``upto``)."""
+        return self.upto or str(self.upto_seq)

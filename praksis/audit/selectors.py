@@ -42,7 +42,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from praksis.audit.models import AccessLogEntry, AccessReview, Action, ChainHead, ReviewMethod
+from praksis.audit.models import (
+    LANE_SPAN,
+    AccessLogEntry,
+    AccessReview,
+    Action,
+    ChainHead,
+    ReviewMethod,
+)
 from praksis.audit.services import GENESIS, Access, entry_hash, head_seal, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, Membership, Role, User
@@ -95,15 +102,27 @@ class ChainProblem:
     problem: str
 
     def __str__(self) -> str:
-        where = f"row {self.seq}" if self.seq is not None else "chain head"
+        if self.seq is None:
+            where = "chain head"
+        elif self.seq > LANE_SPAN:
+            where = f"lane {self.seq // LANE_SPAN} row {self.seq % LANE_SPAN}"
+        else:
+            where = f"row {self.seq}"
         return f"{self.clinic}: {where}: {self.problem}"
 
 
 def verify_clinic_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Iterator[ChainProblem]:
-    """Walk the clinic's chain in order; yield every break found (edit, gap, re-order, cut)."""
-    expected_seq, prev = 0, GENESIS
+    """Walk each lane of the clinic's log in order; yield every break found (edit, gap,
+    re-order, cut tail, altered head). Rows come in ``seq`` order, lane after lane."""
+    heads = {head.lane: head for head in ChainHead.objects.filter(clinic=clinic)}
+    lane, expected_seq, prev = None, 0, GENESIS
     rows = AccessLogEntry.objects.filter(clinic=clinic).order_by("seq")
     for row in rows.iterator(chunk_size=chunk_size):
+        if row.seq // LANE_SPAN != lane:
+            if lane is not None:
+                yield from _check_head(clinic, lane, heads.pop(lane, None), expected_seq, prev)
+            lane = row.seq // LANE_SPAN
+            expected_seq, prev = lane * LANE_SPAN, GENESIS
         expected_seq += 1
         if row.seq != expected_seq:
             yield ChainProblem(clinic.slug, row.seq, f"expected row {expected_seq} (missing)")
@@ -113,15 +132,25 @@ def verify_clinic_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Iterator[C
         if entry_hash(row) != row.hash:
             yield ChainProblem(clinic.slug, row.seq, "content does not match its hash")
         prev = row.hash
-    head = ChainHead.objects.filter(clinic=clinic).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head is not None and head.seq and head.seal != head_seal(clinic.pk, head.seq, head.hash):
+    if lane is not None:
+        yield from _check_head(clinic, lane, heads.pop(lane, None), expected_seq, prev)
+    for empty_lane, head in sorted(heads.items()):  # lanes without rows
+        yield from _check_head(clinic, empty_lane, head, empty_lane * LANE_SPAN, GENESIS)
+
+
+def _check_head(clinic, lane: int, head, expected_seq: int, prev: str) -> Iterator[ChainProblem]:
+    base = lane * LANE_SPAN
+    head_seq, head_hash = (head.seq, head.hash) if head else (base, GENESIS)
+    sealed = head is None or head.seq == 0 or head.seal == head_seal(clinic.pk, head_seq, head_hash)
+    if not sealed:
         yield ChainProblem(clinic.slug, None, "chain head was altered")
     if head_seq != expected_seq or head_hash != prev:
         yield ChainProblem(
             clinic.slug,
             None,
-            f"head says {head_seq} rows, the log has {expected_seq}: rows were removed",
+            f"head says {head_seq - base} rows, the log has {expected_seq - base}"
+            + (f" in lane {lane}" if lane else "")
+            + ": rows were removed",
         )
 
 
@@ -199,20 +228,45 @@ def review_period(*, date_from, date_to) -> Period:
     return Period(values["from"], values["to"])
 
 
-def log_head_seq(clinic: Clinic) -> int:
-    """The number of the clinic's last log row: a review's sample is drawn up to it."""
-    head = ChainHead.objects.filter(clinic=clinic).values_list("seq", flat=True).first()
-    return head or 0
+def log_cut(clinic: Clinic) -> str:
+    """How far each lane of the clinic's log reaches now, e.g. "1204,7" (lane 0 up to its
+    row 1204, lane 1 up to its row 7): a review's sample is drawn up to it. A head moves
+    only when its rows commit, so every row inside the cut is committed, and the rows
+    inside it never change: the same sample can be drawn again."""
+    reach = {
+        lane: seq - lane * LANE_SPAN
+        for lane, seq in ChainHead.objects.filter(clinic=clinic).values_list("lane", "seq")
+    }
+    counts = [reach.get(lane, 0) for lane in range(max(reach, default=0) + 1)]
+    while len(counts) > 1 and counts[-1] == 0:
+        counts.pop()
+    return ",".join(str(n) for n in counts)
 
 
-def _population(clinic: Clinic, period: Period, upto_seq: int) -> QuerySet[AccessLogEntry]:
+def _parse_cut(upto: str) -> list[int]:
+    counts = [int(part) for part in str(upto).split(",")]
+    if not counts or any(n < 0 for n in counts):
+        raise ValueError(upto)
+    return counts
+
+
+def _within(upto: str) -> Q:
+    inside = Q(pk__in=[])
+    for lane, count in enumerate(_parse_cut(upto)):
+        if count:
+            base = lane * LANE_SPAN
+            inside |= Q(seq__gt=base, seq__lte=base + count)
+    return inside
+
+
+def _population(clinic: Clinic, period: Period, upto: str) -> QuerySet[AccessLogEntry]:
     start, end = period.bounds(clinic.zone)
     return (
         AccessLogEntry.objects.filter(
+            _within(upto),
             clinic=clinic,
             at__gte=start,
             at__lt=end,
-            seq__lte=upto_seq,
             user_id__isnull=False,
             person_id__isnull=False,
         )
@@ -459,10 +513,10 @@ def sample_positions(*, method: str, population: int, size: int, seed: int | Non
 
 
 def sample_entry_ids(
-    *, clinic: Clinic, period: Period, method: str, size: int, seed: int | None, upto_seq: int
+    *, clinic: Clinic, period: Period, method: str, size: int, seed: int | None, upto: str
 ) -> tuple[list[int], int]:
     """The ids of a sample's rows and the size of the population it was drawn from."""
-    population = _population(clinic, period, upto_seq)
+    population = _population(clinic, period, upto)
     count = population.count()
     positions = sample_positions(method=method, population=count, size=size, seed=seed)
     if not positions:
@@ -482,7 +536,7 @@ class Sample:
     method: str
     size: int
     seed: int | None
-    upto_seq: int
+    upto: str
     population: int
     rows: list[ReviewRow]
 
@@ -507,7 +561,7 @@ def review_sample(
     method: str,
     size: int = SAMPLE_SIZE,
     seed: int | None = None,
-    upto_seq: int | None = None,
+    upto: str | None = None,
 ) -> Sample:
     """Draw a systematic or random sample of the period's accesses, flagged; logged."""
     require(actor, "access_log.read")
@@ -519,19 +573,19 @@ def review_sample(
         seed = secrets.randbelow(SEED_LIMIT)
     if method == ReviewMethod.SYSTEMATIC:
         seed = None
-    upto_seq = clean_upto(clinic, upto_seq)
+    upto = clean_upto(clinic, upto)
     ids, population = sample_entry_ids(
-        clinic=clinic, period=period, method=method, size=size, seed=seed, upto_seq=upto_seq
+        clinic=clinic, period=period, method=method, size=size, seed=seed, upto=upto
     )
     rows = _rows(_Context.load(clinic, period), _entries(clinic, ids))
     _log_review(
         actor,
         what=f"sample {period}",
         rows=rows,
-        detail=f"method={method} period={period} size={size} seed={seed} upto={upto_seq} "
+        detail=f"method={method} period={period} size={size} seed={seed} upto={upto} "
         f"rows={len(rows)}",
     )
-    return Sample(period, method, size, seed, upto_seq, population, rows)
+    return Sample(period, method, size, seed, upto, population, rows)
 
 
 def clean_size(size) -> int:
@@ -546,17 +600,20 @@ def clean_size(size) -> int:
     return size
 
 
-def clean_upto(clinic: Clinic, upto_seq) -> int:
-    head = log_head_seq(clinic)
-    if upto_seq is None or upto_seq == "":
-        return head
+def clean_upto(clinic: Clinic, upto) -> str:
+    """The cut a sample is drawn up to: now's, or one given back by the review screen
+    (a bare number is lane 0 alone, as reviews from before lanes were cut)."""
+    now = log_cut(clinic)
+    if upto is None or str(upto).strip() == "":
+        return now
     try:
-        upto_seq = int(upto_seq)
+        counts = _parse_cut(str(upto).strip())
     except (TypeError, ValueError):
         raise ValidationFailed({"upto": [_("Enter a whole number.")]}) from None
-    if not 0 <= upto_seq <= head:
+    reach = _parse_cut(now)
+    if len(counts) > len(reach) or any(n > reach[i] for i, n in enumerate(counts)):
         raise ValidationFailed({"upto": [_("The log has no such row yet.")]})
-    return upto_seq
+    return ",".join(str(n) for n in counts)
 
 
 def clean_seed(seed) -> int | None:
@@ -615,7 +672,7 @@ class MassLookup:
 @dataclass
 class Anomalies:
     period: Period
-    upto_seq: int
+    upto: str
     population: int
     hours: dict
     no_relation: list[ReviewRow]
@@ -677,7 +734,7 @@ def _mass_lookups(population: QuerySet, limit: int) -> list[MassLookup]:
 
 
 def anomalies_compute(
-    *, clinic: Clinic, period: Period, upto_seq: int, limit: int = ANOMALY_LIMIT
+    *, clinic: Clinic, period: Period, upto: str, limit: int = ANOMALY_LIMIT
 ) -> Anomalies:
     """The period's flagged accesses, each kind counted and its first ``limit`` rows listed.
 
@@ -685,7 +742,7 @@ def anomalies_compute(
     of a review (which re-derives the entries the reviewer saw).
     """
     context = _Context.load(clinic, period)
-    population = _population(clinic, period, upto_seq)
+    population = _population(clinic, period, upto)
     annotations, out_of_hours = _out_of_hours(clinic, context.hours, context.closed_days)
     flagged = _with_relation(population, clinic).annotate(**annotations)
     kinds = {"no_relation": Q(related=False), "out_of_hours": out_of_hours}
@@ -703,7 +760,7 @@ def anomalies_compute(
     listed = {kind: [next(rows) for _entry in page] for kind, page in pages.items()}
     return Anomalies(
         period=period,
-        upto_seq=upto_seq,
+        upto=upto,
         population=counts["population"],
         hours=context.hours,
         no_relation=listed["no_relation"],
@@ -717,17 +774,17 @@ def anomalies_compute(
 
 
 def anomalies_find(
-    *, actor: Actor, period: Period, upto_seq: int | None = None, limit: int = ANOMALY_LIMIT
+    *, actor: Actor, period: Period, upto: str | None = None, limit: int = ANOMALY_LIMIT
 ) -> Anomalies:
     """Flag the period's accesses for the owner's review (REQ-22); the viewing is logged."""
     require(actor, "access_log.read")
-    upto_seq = clean_upto(actor.clinic, upto_seq)
-    found = anomalies_compute(clinic=actor.clinic, period=period, upto_seq=upto_seq, limit=limit)
+    upto = clean_upto(actor.clinic, upto)
+    found = anomalies_compute(clinic=actor.clinic, period=period, upto=upto, limit=limit)
     _log_review(
         actor,
         what=f"anomalies {period}",
         rows=found.no_relation + found.out_of_hours + found.colleagues,
-        detail=f"method=anomalies period={period} upto={upto_seq} flagged={found.total}",
+        detail=f"method=anomalies period={period} upto={upto} flagged={found.total}",
     )
     return found
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from praksis.audit.models import (
+    LANE_SPAN,
     AccessLogEntry,
     AccessReview,
     ChainHead,
@@ -68,18 +71,54 @@ _INSERT = (
 )
 
 
-def _lock_head(cursor, clinic_id: int) -> tuple[int, str]:
-    """The clinic's chain head, locked until the end of the transaction."""
-    sql = "SELECT seq, hash FROM audit_chainhead WHERE clinic_id = %s"
+def lane_count() -> int:
+    """How many chains side by side a clinic's log has (see ``models``)."""
+    return max(1, settings.AUDIT_LOG_LANES) if connection.vendor == "postgresql" else 1
+
+
+def heads_create(clinic_id: int) -> None:
+    """The clinic's lane heads, each empty and sealed (existing ones are kept)."""
+    heads = []
+    for lane in range(lane_count()):
+        seq = lane * LANE_SPAN
+        seal = head_seal(clinic_id, seq, GENESIS) if lane else ""
+        heads.append(ChainHead(clinic_id=clinic_id, lane=lane, seq=seq, hash=GENESIS, seal=seal))
+    ChainHead.objects.bulk_create(heads, ignore_conflicts=True)
+
+
+_LOCK_FREE = (
+    "SELECT lane, seq, hash FROM audit_chainhead WHERE clinic_id = %s "
+    "ORDER BY lane LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
+_LOCK_LANE = "SELECT lane, seq, hash FROM audit_chainhead WHERE clinic_id = %s AND lane = %s"
+
+
+def _lock_head(cursor, clinic_id: int) -> tuple[int, int, str]:
+    """A head of the clinic's log — lane, seq, hash — locked until the transaction ends.
+
+    PostgreSQL: the first lane no other transaction holds (a transaction keeps finding
+    the lane it already holds, so it never waits once it has one); when all are taken,
+    wait for one at random. SQLite: the one lane (writers take turns anyway).
+    """
     if connection.vendor == "postgresql":
-        sql += " FOR UPDATE"
-    cursor.execute(sql, [clinic_id])
+        cursor.execute(_LOCK_FREE, [clinic_id])
+        row = cursor.fetchone()
+        if row is None:
+            heads_create(clinic_id)  # a clinic from before lanes, or more lanes configured
+            cursor.execute(_LOCK_FREE, [clinic_id])
+            row = cursor.fetchone()
+        if row is None:
+            lane = secrets.randbelow(lane_count())
+            cursor.execute(_LOCK_LANE + " FOR UPDATE", [clinic_id, lane])
+            row = cursor.fetchone()
+        return row
+    cursor.execute(_LOCK_LANE, [clinic_id, 0])
     row = cursor.fetchone()
     if row is None:
-        ChainHead.objects.get_or_create(clinic_id=clinic_id)
-        cursor.execute(sql, [clinic_id])
+        heads_create(clinic_id)
+        cursor.execute(_LOCK_LANE, [clinic_id, 0])
         row = cursor.fetchone()
-    return row[0], row[1]
+    return row
 
 
 _batch = threading.local()
@@ -122,47 +161,92 @@ def log_accesses(actor: Actor, accesses: Iterable[Access]) -> list[AccessLogEntr
 
 
 def _append(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
-    """Three plain statements (lock the head, insert, move the head): this runs on every
-    request that touches personal data, so it avoids the ORM's per-query overhead."""
+    """Lock the head, insert, move the head: plain statements, since this runs on every
+    request that touches personal data. The head lock orders the clinic's appends, so it
+    is held as briefly as possible (see ``_append_alone``)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _append_alone(actor, accesses)
     clinic_id = actor.clinic.pk
     now: datetime = timezone.now()
-    ops = connection.ops
     with transaction.atomic(), connection.cursor() as cursor:
-        seq, prev = _lock_head(cursor, clinic_id)
-        rows = []
-        for access in accesses:
-            seq += 1
-            row = AccessLogEntry(
-                clinic_id=clinic_id,
-                seq=seq,
-                at=now,
-                user_id=actor.user_id,
-                actor=actor.label[:254],
-                role=actor.role,
-                person_id=access.person_id,
-                action=access.action,
-                object_type=access.object_type,
-                object_id=str(access.object_id)[:64],
-                purpose=access.purpose[:200],
-                detail=access.detail[:500],
-                channel=actor.channel,
-                request_id=actor.request_id,
-                prev_hash=prev,
-            )
-            row.hash = entry_hash(row)
-            prev = row.hash
-            rows.append(row)
-        at = ops.adapt_datetimefield_value(now)
-        cursor.executemany(
-            _INSERT,
-            [[at if c == "at" else getattr(r, c) for c in _COLUMNS] for r in rows],
-        )
-        cursor.execute(
-            "UPDATE audit_chainhead SET seq = %s, hash = %s, seal = %s, updated_at = %s "
-            "WHERE clinic_id = %s",
-            [seq, prev, head_seal(clinic_id, seq, prev), at, clinic_id],
-        )
+        lane, seq, prev = _lock_head(cursor, clinic_id)
+        rows, seq, prev = _chain(actor, accesses, seq, prev, now)
+        at = connection.ops.adapt_datetimefield_value(now)
+        cursor.executemany(_INSERT, _values(rows, at))
+        seal = head_seal(clinic_id, seq, prev)
+        cursor.execute(_MOVE_HEAD, [seq, prev, seal, at, clinic_id, lane])
     return rows
+
+
+_MOVE_HEAD = (
+    "UPDATE audit_chainhead SET seq = %s, hash = %s, seal = %s, updated_at = %s "
+    "WHERE clinic_id = %s AND lane = %s"
+)
+
+
+def _append_alone(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
+    """A read outside any transaction (a search, opening a record): its log rows are
+    the only write, so they get a transaction of their own in two round trips on
+    PostgreSQL — BEGIN with a free lane's head, then insert, move the head and COMMIT
+    sent together (pipeline mode) — instead of five."""
+    from psycopg import pq
+
+    clinic_id = actor.clinic.pk
+    now: datetime = timezone.now()
+    connection.ensure_connection()
+    raw = connection.connection
+    try:
+        with raw.pipeline():
+            raw.execute("BEGIN")
+            head = raw.execute(_LOCK_FREE, [clinic_id]).fetchone()
+            if head is not None:
+                lane, seq, prev = head
+                rows, seq, prev = _chain(actor, accesses, seq, prev, now)
+                with raw.cursor() as cursor:
+                    cursor.executemany(_INSERT, _values(rows, now))
+                seal = head_seal(clinic_id, seq, prev)
+                raw.execute(_MOVE_HEAD, [seq, prev, seal, now, clinic_id, lane])
+            raw.execute("COMMIT")
+    except BaseException:
+        if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
+        raise
+    if head is None:  # every lane taken (or none yet): the path that waits or makes them
+        with transaction.atomic():
+            return _append(actor, accesses)
+    return rows
+
+
+def _chain(actor: Actor, accesses: list[Access], seq: int, prev: str, now: datetime):
+    """The rows for ``accesses``, each chained to the one before; the new head."""
+    rows = []
+    for access in accesses:
+        seq += 1
+        row = AccessLogEntry(
+            clinic_id=actor.clinic.pk,
+            seq=seq,
+            at=now,
+            user_id=actor.user_id,
+            actor=actor.label[:254],
+            role=actor.role,
+            person_id=access.person_id,
+            action=access.action,
+            object_type=access.object_type,
+            object_id=str(access.object_id)[:64],
+            purpose=access.purpose[:200],
+            detail=access.detail[:500],
+            channel=actor.channel,
+            request_id=actor.request_id,
+            prev_hash=prev,
+        )
+        row.hash = entry_hash(row)
+        prev = row.hash
+        rows.append(row)
+    return rows, seq, prev
+
+
+def _values(rows: list[AccessLogEntry], at) -> list[list]:
+    return [[at if c == "at" else getattr(r, c) for c in _COLUMNS] for r in rows]
 
 
 def log_access(actor: Actor, access: Access) -> None:
@@ -184,14 +268,14 @@ def access_review_record(
     note: str = "",
     size=None,
     seed=None,
-    upto_seq=None,
+    upto=None,
     follow_up: str = "",
     follows_up_id=None,
 ):
     """Record a review of the log and its outcome.
 
     The entries looked at are derived again on the server from the period, the method,
-    the size, the seed and ``upto_seq`` — exactly the rows the review screen showed —
+    the size, the seed and ``upto`` — exactly the rows the review screen showed —
     rather than taken from the form. A remark (follow-up, incident) needs a note.
     """
     from praksis.audit import selectors  # it imports this module
@@ -228,20 +312,20 @@ def access_review_record(
         errors, selectors.clean_size, selectors.SAMPLE_SIZE if size in (None, "") else size
     )
     seed = _collect(errors, selectors.clean_seed, seed)
-    upto_seq = _collect(errors, lambda value: selectors.clean_upto(clinic, value), upto_seq)
+    upto = _collect(errors, lambda value: selectors.clean_upto(clinic, value), upto)
     if method == ReviewMethod.RANDOM and seed is None and "seed" not in errors:
         errors["seed"] = [_("A random sample is recorded with its seed.")]
     if errors:
         raise ValidationFailed(errors)
 
     if method == ReviewMethod.ANOMALIES:
-        found = selectors.anomalies_compute(clinic=clinic, period=period, upto_seq=upto_seq)
+        found = selectors.anomalies_compute(clinic=clinic, period=period, upto=upto)
         entry_ids, population = found.entry_ids, found.population
         size, seed = selectors.ANOMALY_LIMIT, None
     else:
         seed = seed if method == ReviewMethod.RANDOM else None
         entry_ids, population = selectors.sample_entry_ids(
-            clinic=clinic, period=period, method=method, size=size, seed=seed, upto_seq=upto_seq
+            clinic=clinic, period=period, method=method, size=size, seed=seed, upto=upto
         )
     user = actor.user
     with transaction.atomic():
@@ -255,7 +339,8 @@ def access_review_record(
             method=method,
             sample_size=size,
             seed=seed,
-            upto_seq=upto_seq,
+            upto=upto,
+            upto_seq=int(upto.split(",")[0]),  # lane 0's reach, as before lanes
             population=population,
             entry_ids=entry_ids,
             outcome=outcome,

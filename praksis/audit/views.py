@@ -57,7 +57,7 @@ def _fill(actor, query, context) -> None:
             period = selectors.review_period(date_from=query["from"], date_to=query["to"])
             if method == ReviewMethod.ANOMALIES:
                 context["anomalies"] = selectors.anomalies_find(
-                    actor=actor, period=period, upto_seq=query["upto"] or None
+                    actor=actor, period=period, upto=query["upto"] or None
                 )
             else:
                 context["sample"] = selectors.review_sample(
@@ -66,7 +66,7 @@ def _fill(actor, query, context) -> None:
                     method=method,
                     size=query["size"] or selectors.SAMPLE_SIZE,
                     seed=selectors.clean_seed(query["seed"]),
-                    upto_seq=query["upto"] or None,
+                    upto=query["upto"] or None,
                 )
         except ValidationFailed as exc:
             context["errors"].update(exc.errors)
@@ -96,7 +96,7 @@ def review_record(request):
             method=post.get("method", ""),
             size=post.get("size") or None,
             seed=post.get("seed") or None,
-            upto_seq=post.get("upto") or None,
+            upto=post.get("upto") or None,
             outcome=post.get("outcome", ""),
             note=post.get("note", ""),
             follow_up=post.get("follow_up", ""),

@@ -86,8 +86,11 @@ def free_slot_rows(
     respect_bookings: bool = True,
     respect_notice: bool = True,
     now: datetime | None = None,
+    at: datetime | None = None,
 ) -> list[SlotRow]:
-    """Bookable starts for ``service`` between two local dates (inclusive), in order.
+    """Bookable starts for ``service`` between two local dates (inclusive), in order;
+    with ``at``, only the slots starting then (checking one booking reads only the
+    bookings and absences around it).
 
     Works in integer seconds and formats local times arithmetically: a stretch of
     working hours has one UTC offset (DST changes happen at night), so each slot costs a
@@ -123,6 +126,10 @@ def free_slot_rows(
 
     window_start = datetime.combine(date_from, time(0), tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone)
+    only = None if at is None else int(at.timestamp())
+    if at is not None:
+        need_td = timedelta(minutes=service.duration_minutes + service.buffer_minutes)
+        window_start, window_end = max(window_start, at), min(window_end, at + need_td)
     closed = set(
         ClosedDay.objects.filter(clinic=clinic, date__range=(date_from, date_to)).values_list(
             "date", flat=True
@@ -188,6 +195,8 @@ def free_slot_rows(
                     0 if earliest is None or earliest <= first else -(-(earliest - first) // step)
                 )
                 candidates = range(first + skip * step, last - duration + 1, step)
+                if only is not None:
+                    candidates = range(only, only + 1) if only in candidates else range(0)
                 if not candidates:
                     continue
                 # Only the busy intervals that touch this stretch matter.

@@ -88,6 +88,7 @@ def _choose_practitioner(
         date_to=local_day,
         practitioner_id=practitioner_id,
         respect_notice=public,
+        at=start,
     )
     # The common case first: the time is free (one computation). Only when it is not do
     # we ask whether it was ever bookable (422) or has been taken (409).

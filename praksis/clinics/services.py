@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from praksis.audit.models import ChainHead
+from praksis.audit.services import heads_create
 from praksis.booking.models import BookingPolicy
 from praksis.clinics.access import Actor
 from praksis.clinics.models import ApiToken, Clinic, Membership, User
@@ -30,7 +30,7 @@ def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: s
     clinic = Clinic.objects.create(
         slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
     )
-    ChainHead.objects.create(clinic=clinic)
+    heads_create(clinic.pk)
     BookingPolicy.objects.create(clinic=clinic)
     PrivacyNotice.objects.create(clinic=clinic, version=1, summary="First version.")
     record_setup(clinic)  # the profile's record of processing, and notice v1's text

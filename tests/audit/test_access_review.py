@@ -240,7 +240,7 @@ def test_req22_the_systematic_sample_is_every_kth_row_and_deterministic(clinic, 
     assert seven.entry_ids == population[3::4][:7]  # every 4th (30 // 7), seven of them
 
     again = selectors.review_sample(
-        actor=owner, period=period, method="systematic", size=10, upto_seq=sample.upto_seq
+        actor=owner, period=period, method="systematic", size=10, upto=sample.upto
     )
     assert again.entry_ids == sample.entry_ids
     assert again.seed is None
@@ -260,7 +260,7 @@ def test_req22_a_random_sample_is_reproducible_from_its_seed(clinic, owner, rece
         method="random",
         size=8,
         seed=sample.seed,
-        upto_seq=sample.upto_seq,
+        upto=sample.upto,
     )
     other = selectors.review_sample(
         actor=owner, period=period, method="random", size=8, seed=sample.seed + 1
@@ -275,7 +275,7 @@ def test_req22_a_random_sample_is_reproducible_from_its_seed(clinic, owner, rece
         method="random",
         size=8,
         seed=sample.seed,
-        upto_seq=sample.upto_seq,
+        upto=sample.upto,
         outcome="no_remarks",
     )
     assert review.seed == sample.seed
@@ -308,7 +308,7 @@ def test_req22_a_review_is_recorded_with_its_outcome_and_listed(clinic, owner, o
             clinic,
             method="systematic",
             size="5",
-            upto=str(sample.upto_seq),
+            upto=sample.upto,
             outcome="incident",
             note="",
         ),
@@ -323,7 +323,7 @@ def test_req22_a_review_is_recorded_with_its_outcome_and_listed(clinic, owner, o
             clinic,
             method="systematic",
             size="5",
-            upto=str(sample.upto_seq),
+            upto=sample.upto,
             outcome="incident",
             note="Receptionen öppnade journaler utan bokning.",
             follow_up="Avvikelse 2026-07",

@@ -65,6 +65,35 @@ def test_bookings_and_their_buffers_block_time(setup, owner, make_person):
     assert start in _starts(slots)
 
 
+def test_checking_one_start_agrees_with_the_whole_day(setup, owner, make_person):
+    """Booking checks a single start (``at``) reading only the bookings around it; for
+    every quarter of the day — free, taken, inside a buffer, off the grid — that
+    answer is the day's answer at that time."""
+    clinic, service, (p1, p2) = setup
+    start = next_local(clinic, days=3, hour=10)
+    for practitioner, at in ((p1, start), (p1, start + timedelta(hours=3)), (p2, start)):
+        Appointment.objects.create(
+            clinic=clinic,
+            practitioner=practitioner,
+            service=service,
+            person=make_person(owner),
+            start=at,
+            end=at + timedelta(minutes=30),
+            busy_until=at + timedelta(minutes=45),
+            channel="phone",
+            reference=f"R{at.hour}{practitioner.pk}",
+            manage_token_hash=f"h{at.hour}{practitioner.pk}",
+            uid=f"u{at.hour}{practitioner.pk}",
+        )
+    day = start.date()
+    whole = free_slots(clinic=clinic, service=service, date_from=day, date_to=day)
+    moment = _local(clinic, day, 6)
+    while moment < _local(clinic, day, 19):
+        one = free_slots(clinic=clinic, service=service, date_from=day, date_to=day, at=moment)
+        assert one == [s for s in whole if s.start == moment], moment
+        moment += timedelta(minutes=5)
+
+
 def test_cancelled_bookings_free_the_time(setup, owner, make_person):
     clinic, service, (p1, _p2) = setup
     start = next_local(clinic, days=3, hour=10)

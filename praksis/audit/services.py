@@ -168,7 +168,8 @@ def _append(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
         return _append_alone(actor, accesses)
     clinic_id = actor.clinic.pk
     now: datetime = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: a failed append must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         lane, seq, prev = _lock_head(cursor, clinic_id)
         rows, seq, prev = _chain(actor, accesses, seq, prev, now)
         at = connection.ops.adapt_datetimefield_value(now)

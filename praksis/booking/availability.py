@@ -1,7 +1,7 @@
 """Free slots: practitioners' weekly hours, minus closed days, absences and bookings.
 
-Everything needed is read in four queries whatever the range (hours, closed days,
-absences, appointments); the rest is arithmetic. Candidate starts are generated on the
+Everything needed is read in one statement whatever the range (practitioners, hours,
+closed days, absences, appointments); the rest is arithmetic. Candidate starts are generated on the
 clinic's wall clock (so a 09:00 opening stays 09:00 across a DST change) and turned into
 UTC instants; a wall time that does not exist (the spring-forward hour) is skipped.
 Busy time is merged into disjoint intervals per practitioner and searched by bisection,
@@ -15,16 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.utils import timezone
 
-from praksis.booking.models import (
-    Absence,
-    Appointment,
-    BookingPolicy,
-    ClosedDay,
-    Service,
-    WorkingHours,
-)
+from praksis.booking.models import Appointment, BookingPolicy, Service
 from praksis.clinics.models import Clinic
 
 
@@ -76,6 +70,124 @@ def _offset_text(offset: timedelta) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_PRACTITIONERS = (
+    "SELECT pr.id FROM booking_practitioner pr JOIN booking_service_practitioners sp"
+    " ON sp.practitioner_id = pr.id WHERE sp.service_id = %s AND pr.clinic_id = %s"
+    " AND pr.active"
+)
+_NULLS = {
+    "wd": "CAST(NULL AS INTEGER)",
+    "t1": "CAST(NULL AS TIME)",
+    "t2": "CAST(NULL AS TIME)",
+    "d": "CAST(NULL AS DATE)",
+    "s": "CAST(NULL AS TIMESTAMP WITH TIME ZONE)",
+    "e": "CAST(NULL AS TIMESTAMP WITH TIME ZONE)",
+}
+
+
+def _branch(kind: int, pid: str, source: str, **columns: str) -> str:
+    values = ", ".join(columns.get(name, null) for name, null in _NULLS.items())
+    return f"SELECT {kind}, {pid}, {values} FROM {source}"  # noqa: S608 - constants only
+
+
+def _schedule(
+    *,
+    clinic: Clinic,
+    service: Service,
+    practitioner_id: int | None,
+    date_from: date,
+    date_to: date,
+    window: tuple[datetime, datetime],
+    respect_bookings: bool,
+):
+    """Who can take ``service``, their weekly hours, the closed days and the busy times,
+    read in one statement (tagged rows of the tables, built from constants)."""
+    ops = connection.ops
+    chosen = _PRACTITIONERS + (" AND pr.id = %s" if practitioner_id is not None else "")
+    chosen_params = [service.pk, clinic.pk] + (
+        [practitioner_id] if practitioner_id is not None else []
+    )
+    start, end = (ops.adapt_datetimefield_value(w) for w in window)
+    branches = [
+        _branch(0, "id", "p"),
+        _branch(
+            1,
+            "w.practitioner_id",
+            "booking_workinghours w JOIN p ON p.id = w.practitioner_id",
+            wd="w.weekday",
+            t1="w.start",
+            t2='w."end"',
+        ),
+        _branch(
+            2,
+            "NULL",
+            "booking_closedday c WHERE c.clinic_id = %s AND c.date BETWEEN %s AND %s",
+            d="c.date",
+        ),
+        _branch(
+            3,
+            "a.practitioner_id",
+            "booking_absence a JOIN p ON p.id = a.practitioner_id"
+            ' WHERE a.start < %s AND a."end" > %s',
+            s="a.start",
+            e='a."end"',
+        ),
+    ]
+    params = [
+        *chosen_params,
+        clinic.pk,
+        ops.adapt_datefield_value(date_from),
+        ops.adapt_datefield_value(date_to),
+        end,
+        start,
+    ]
+    if respect_bookings:
+        branches.append(
+            _branch(
+                4,
+                "b.practitioner_id",
+                "booking_appointment b JOIN p ON p.id = b.practitioner_id"
+                " WHERE b.clinic_id = %s AND b.status = %s AND b.start < %s"
+                " AND b.busy_until > %s",
+                s="b.start",
+                e="b.busy_until",
+            )
+        )
+        params += [clinic.pk, Appointment.Status.BOOKED, end, start]
+    sql = f"WITH p AS ({chosen}) " + " UNION ALL ".join(branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    pids: list[int] = []
+    hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+    closed: set[date] = set()
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for kind, pid, weekday, t1, t2, day, s_at, e_at in rows:
+        if kind == 0:
+            pids.append(pid)
+        elif kind == 1:
+            hours[(pid, weekday)].append((_time(t1), _time(t2)))
+        elif kind == 2:
+            closed.add(_date(day))
+        else:
+            busy[pid].append((_instant(s_at), _instant(e_at)))
+    return sorted(pids), hours, closed, busy
+
+
+def _time(value) -> time:  # SQLite hands back text
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _instant(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def free_slot_rows(
     *,
     clinic: Clinic,
@@ -111,43 +223,23 @@ def free_slot_rows(
         else None
     )
 
-    practitioners = service.practitioners.filter(active=True, clinic=clinic)
-    if practitioner_id is not None:
-        practitioners = practitioners.filter(pk=practitioner_id)
-    pids = list(practitioners.values_list("pk", flat=True))
-    if not pids:
-        return []
-
-    hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for pid, weekday, start, end in WorkingHours.objects.filter(
-        practitioner_id__in=pids
-    ).values_list("practitioner_id", "weekday", "start", "end"):
-        hours[(pid, weekday)].append((start, end))
-
     window_start = datetime.combine(date_from, time(0), tzinfo=zone)
     window_end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone)
     only = None if at is None else int(at.timestamp())
     if at is not None:
         need_td = timedelta(minutes=service.duration_minutes + service.buffer_minutes)
         window_start, window_end = max(window_start, at), min(window_end, at + need_td)
-    closed = set(
-        ClosedDay.objects.filter(clinic=clinic, date__range=(date_from, date_to)).values_list(
-            "date", flat=True
-        )
+    pids, hours, closed, busy = _schedule(
+        clinic=clinic,
+        service=service,
+        practitioner_id=practitioner_id,
+        date_from=date_from,
+        date_to=date_to,
+        window=(window_start, window_end),
+        respect_bookings=respect_bookings,
     )
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for pid, start, end in Absence.objects.filter(
-        practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
-    ).values_list("practitioner_id", "start", "end"):
-        busy[pid].append((start, end))
-    if respect_bookings:
-        for pid, start, end in Appointment.objects.filter(
-            practitioner_id__in=pids,
-            status=Appointment.Status.BOOKED,
-            start__lt=window_end,
-            busy_until__gt=window_start,
-        ).values_list("practitioner_id", "start", "busy_until"):
-            busy[pid].append((start, end))
+    if not pids:
+        return []
     busy_ts = {
         pid: [(int(s.timestamp()), int(e.timestamp())) for s, e in _merged(intervals)]
         for pid, intervals in busy.items()

@@ -46,7 +46,7 @@ def consent_record(
     third_party: str = "",
 ) -> Consent:
     """Record a consent with its proof, in the caller's transaction (REQ-29)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint: fails with the caller's
         consent = Consent.objects.create(
             clinic=actor.clinic,
             person=person,

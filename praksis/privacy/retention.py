@@ -737,6 +737,9 @@ class Rule:
     action: str  # what happens to a due row: "delete", "erase", "forget ip address"
     due: Callable[[datetime], QuerySet]
     apply: Callable[[QuerySet], int | list[int]]
+    # The claimed rows are not the ones the rule deletes or changes (a journal rule claims
+    # the person and deletes their entries): a claim can then be stale — see ``sweep``.
+    recheck: bool = False
 
 
 def _active_holds():
@@ -1174,11 +1177,13 @@ RULES = [
         _booking_ips_due,
         _forget_ip,
     ),
-    Rule("journals", "journal", "delete", _person_journals_due, _delete_person_journals),
-    Rule("animal-journals", "journal", "delete", _animal_journals_due, _delete_animal_journals),
-    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients),
+    Rule("journals", "journal", "delete", _person_journals_due, _delete_person_journals, True),
+    Rule(
+        "animal-journals", "journal", "delete", _animal_journals_due, _delete_animal_journals, True
+    ),
+    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients, True),
     Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
-    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients),
+    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients, True),
     Rule("sent-messages", "message", "delete", _messages_due, _delete),
     Rule(
         "answered-privacy-requests",
@@ -1258,13 +1263,19 @@ def sweep(
                     break
                 after = rows[-1][0]
                 pks = [pk for pk, _clinic in rows]
-                # The claim's snapshot predates its locks: a row another sweeper
-                # finished (and unlocked) meanwhile is claimed but no longer due.
-                # Now that the rows are ours, a fresh statement sees what is left.
-                rows = list(
-                    rule.due(now).filter(pk__in=pks).order_by("pk").values_list("pk", "clinic_id")
-                )
-                pks = [pk for pk, _clinic in rows]
+                if rule.recheck:
+                    # The claim's snapshot predates its locks: a row another sweeper
+                    # finished (and unlocked) meanwhile is claimed but no longer due,
+                    # and PostgreSQL re-checks only rows that changed themselves. Now
+                    # that the rows are ours, a fresh statement sees what is left.
+                    # (Rules that delete or change the claimed rows need no re-check.)
+                    rows = list(
+                        rule.due(now)
+                        .filter(pk__in=pks)
+                        .order_by("pk")
+                        .values_list("pk", "clinic_id")
+                    )
+                    pks = [pk for pk, _clinic in rows]
                 token = _now.set(now)
                 try:
                     handled = rule.apply(rule.due(now).filter(pk__in=pks))

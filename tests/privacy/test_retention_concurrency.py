@@ -80,7 +80,9 @@ def test_a_claimed_row_another_sweeper_finished_is_not_counted(
         return everyone if len(calls) == 1 else everyone.none()
 
     handled = []
-    rule = Rule("stale", "journal", "delete", due, lambda qs: handled.extend(qs) or len(handled))
+    rule = Rule(
+        "stale", "journal", "delete", due, lambda qs: handled.extend(qs) or len(handled), True
+    )
     outcomes = sweep(rules=[rule], batch_size=10)
     assert sum(o.count for o in outcomes) == 0 and handled == []
     assert not AccessLogEntry.objects.filter(purpose="retention").exists()

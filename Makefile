@@ -50,7 +50,7 @@ test-postgres: sync
 ## make bench: performance figures on PostgreSQL (table on stdout, JSON in var/bench.json).
 bench: sync
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	uv run python bench/run.py
+	uv run python bench/run.py --persons 1000000
 	uv run python bench/load.py
 	uv run python bench/retention.py
 

@@ -212,6 +212,13 @@ def _append_alone(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
         if raw.info.transaction_status != pq.TransactionStatus.IDLE:
             raw.execute("ROLLBACK")
         raise
+    if connection.queries_logged:  # what ran, for query counts (it bypassed Django's cursor)
+        statements = ["BEGIN", _LOCK_FREE % clinic_id]
+        if head is not None:
+            statements += [f"{len(rows)} times: {_INSERT}", _MOVE_HEAD]
+        connection.queries_log.extend(
+            {"sql": sql, "time": "0.000"} for sql in [*statements, "COMMIT"]
+        )
     if head is None:  # every lane taken (or none yet): the path that waits or makes them
         with transaction.atomic():
             return _append(actor, accesses)

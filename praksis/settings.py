@@ -210,6 +210,9 @@ if PRODUCTION:
 
 # Two-factor login (REQ-34): owners and practitioners must use TOTP outside demo mode.
 PRAKSIS_REQUIRE_2FA = env_bool("PRAKSIS_REQUIRE_2FA", default=not PRAKSIS_DEMO)
+# Irreversible or data-releasing actions (erasure, answering a privacy request, ...) need
+# the password (and code) given within this many seconds; older sign-ins are asked again.
+PRAKSIS_REAUTH_SECONDS = env_int("PRAKSIS_REAUTH_SECONDS", 10 * 60)
 OTP_TOTP_ISSUER = "Praksis"
 
 # Lock-out after repeated failed logins (django-axes).

@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("PRAKSIS_ENV", "test")
 
 import pytest
+from django.core.servers import basehttp
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 
@@ -24,6 +25,10 @@ def _flush_with_purge(self, sql_list):
 
 
 BaseDatabaseOperations.execute_sql_flush = _flush_with_purge
+
+# Django's test server listens with a backlog of 10: the race tests connect 50 clients at
+# once, and the kernel resets connections that overflow the queue before Django sees them.
+basehttp.WSGIServer.request_queue_size = 128
 
 PASSWORD = "correct horse battery staple"
 

@@ -13,6 +13,7 @@ from praksis.audit.models import Action
 from praksis.breaches import pdf, services
 from praksis.breaches.models import ExemptionGround, Risk
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import ValidationFailed
 
 CAPABILITY = "privacy.manage"
@@ -174,6 +175,7 @@ def affected_find(request, breach_id: int):
 
 @require_POST
 @staff_view(CAPABILITY)
+@recent_auth
 def affected_notify(request, breach_id: int):
     chosen = request.POST.getlist("affected")
 

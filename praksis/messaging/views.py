@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import ValidationFailed
 from praksis.messaging import marketing, selectors, services
 from praksis.messaging.models import Status
@@ -39,6 +40,7 @@ def message_retry(request, message_id: int):
 
 @staff_view("privacy.manage")
 @require_http_methods(["GET", "POST"])
+@recent_auth
 def marketing_send(request):
     """Write a newsletter; it goes only to those who opted in on the chosen channel."""
     actor = request.actor

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import Conflict
 from praksis.privacy.erasure import (
     blocker_text,
@@ -39,6 +40,7 @@ def _page(request, privacy_request_id: int, *, error: str = "", status: int = 20
 
 @require_http_methods(["GET", "POST"])
 @staff_view("privacy.manage")
+@recent_auth
 def erasure_view(request, privacy_request_id: int):
     if request.method == "POST":
         try:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.privacy import retention
 from praksis.privacy.retention import (
@@ -66,6 +67,7 @@ def retention_page(request):
 
 @require_POST
 @staff_view("privacy.manage")
+@recent_auth
 def retention_setting(request):
     """Save (or reset to the law's default) the clinic's period for one record type."""
     record_type = request.POST.get("record_type", "")
@@ -116,6 +118,7 @@ def hold_new(request):
 
 @require_POST
 @staff_view("privacy.manage")
+@recent_auth
 def hold_release_view(request, hold_id: int):
     with contextlib.suppress(Conflict):  # released already (a second click)
         hold_release(actor=request.actor, hold_id=hold_id)

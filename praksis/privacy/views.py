@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from praksis.booking.public_views import _ctx, public_page
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
@@ -203,6 +204,7 @@ def request_export_csv(request, privacy_request_id: int):
 
 @require_POST
 @staff_view("privacy.manage")
+@recent_auth
 def request_answer_view(request, privacy_request_id: int):
     """Answer the requester: a link to the answer (and their data) by e-mail."""
     try:
@@ -294,6 +296,7 @@ def public_verify(request, clinic, token: str):
 
 @require_POST
 @staff_view("privacy.manage")
+@recent_auth
 def restriction_view(request, person_id: int):
     if request.POST.get("action") == "lift":
         restriction_lift(actor=request.actor, person_id=person_id)

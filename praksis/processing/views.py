@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import ValidationFailed
 from praksis.processing import selectors, services
 from praksis.processing.models import (
@@ -75,6 +76,7 @@ def record_pdf_view(request):
 
 @require_POST
 @staff_view("privacy.manage")
+@recent_auth
 def publish(request):
     values = {
         "summary": request.POST.get("summary", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -25,6 +26,28 @@ def _local(clinic, day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clinic.zone)
 
 
+_KEYS = itertools.count(1)
+
+
+def _book(clinic, service, practitioner, person, start: datetime, **extra) -> Appointment:
+    """A 30-minute booking busy for 45 (its 15-minute buffer), written directly."""
+    key = next(_KEYS)
+    return Appointment.objects.create(
+        clinic=clinic,
+        practitioner=practitioner,
+        service=service,
+        person=person,
+        start=start,
+        end=start + timedelta(minutes=30),
+        busy_until=start + timedelta(minutes=45),
+        channel="phone",
+        reference=f"R{key}",
+        manage_token_hash=f"h{key}",
+        uid=f"u{key}",
+        **extra,
+    )
+
+
 def test_slots_follow_the_hours_on_the_clinic_clock(setup):
     clinic, service, (p1, p2) = setup
     day = next_local(clinic, days=3).date()
@@ -40,20 +63,7 @@ def test_slots_follow_the_hours_on_the_clinic_clock(setup):
 def test_bookings_and_their_buffers_block_time(setup, owner, make_person):
     clinic, service, (p1, _p2) = setup
     start = next_local(clinic, days=3, hour=10)
-    person = make_person(owner)
-    Appointment.objects.create(
-        clinic=clinic,
-        practitioner=p1,
-        service=service,
-        person=person,
-        start=start,
-        end=start + timedelta(minutes=30),
-        busy_until=start + timedelta(minutes=45),
-        channel="phone",
-        reference="R1",
-        manage_token_hash="h1",
-        uid="u1",
-    )
+    _book(clinic, service, p1, make_person(owner), start)
     slots = free_slots(clinic=clinic, service=service, date_from=start.date(), date_to=start.date())
     taken = _starts(slots, p1.pk)
     # A new 30+15 minute booking may not overlap 10:00-10:45 (busy until 10:45).
@@ -72,19 +82,7 @@ def test_checking_one_start_agrees_with_the_whole_day(setup, owner, make_person)
     clinic, service, (p1, p2) = setup
     start = next_local(clinic, days=3, hour=10)
     for practitioner, at in ((p1, start), (p1, start + timedelta(hours=3)), (p2, start)):
-        Appointment.objects.create(
-            clinic=clinic,
-            practitioner=practitioner,
-            service=service,
-            person=make_person(owner),
-            start=at,
-            end=at + timedelta(minutes=30),
-            busy_until=at + timedelta(minutes=45),
-            channel="phone",
-            reference=f"R{at.hour}{practitioner.pk}",
-            manage_token_hash=f"h{at.hour}{practitioner.pk}",
-            uid=f"u{at.hour}{practitioner.pk}",
-        )
+        _book(clinic, service, practitioner, make_person(owner), at)
     day = start.date()
     whole = free_slots(clinic=clinic, service=service, date_from=day, date_to=day)
     moment = _local(clinic, day, 6)
@@ -97,20 +95,7 @@ def test_checking_one_start_agrees_with_the_whole_day(setup, owner, make_person)
 def test_cancelled_bookings_free_the_time(setup, owner, make_person):
     clinic, service, (p1, _p2) = setup
     start = next_local(clinic, days=3, hour=10)
-    Appointment.objects.create(
-        clinic=clinic,
-        practitioner=p1,
-        service=service,
-        person=make_person(owner),
-        start=start,
-        end=start + timedelta(minutes=30),
-        busy_until=start + timedelta(minutes=45),
-        channel="phone",
-        reference="R1",
-        manage_token_hash="h1",
-        uid="u1",
-        status="cancelled",
-    )
+    _book(clinic, service, p1, make_person(owner), start, status="cancelled")
     slots = free_slots(clinic=clinic, service=service, date_from=start.date(), date_to=start.date())
     assert start in _starts(slots, p1.pk)
 

@@ -76,7 +76,7 @@ def person_access_log(*, actor: Actor, person_id: int) -> QuerySet[AccessLogEntr
     return (
         AccessLogEntry.objects.filter(clinic=actor.clinic, person_id=person_id)
         .annotate(**_staff_annotations())
-        .order_by("-seq")
+        .order_by("-at", "-seq")  # newest first (seq alone would go lane by lane)
     )
 
 
@@ -550,7 +550,7 @@ class Sample:
 
 
 def _entries(clinic: Clinic, ids: list[int]) -> list[AccessLogEntry]:
-    qs = AccessLogEntry.objects.filter(clinic=clinic, pk__in=ids).order_by("seq")
+    qs = AccessLogEntry.objects.filter(clinic=clinic, pk__in=ids).order_by("at", "seq")
     return list(_with_relation(qs, clinic))
 
 
@@ -753,7 +753,7 @@ def anomalies_compute(
         population=Count("pk"), **{kind: Count("pk", filter=q) for kind, q in kinds.items()}
     )
     pages = {
-        kind: list(flagged.filter(q).order_by("seq")[:limit]) if counts[kind] else []
+        kind: list(flagged.filter(q).order_by("at", "seq")[:limit]) if counts[kind] else []
         for kind, q in kinds.items()
     }
     rows = iter(_rows(context, [entry for page in pages.values() for entry in page]))

@@ -390,7 +390,7 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
     accesses = list(
         AccessLogEntry.objects.filter(clinic=clinic, person_id=person.pk)
         .exclude(channel="system")
-        .order_by("-seq")[:500]
+        .order_by("-at", "-seq")[:500]
     )
     log_access(
         actor,

@@ -157,3 +157,16 @@ def test_req22_a_review_is_cut_by_every_lane_and_drawn_again_the_same(two_lanes)
         selectors.clean_upto(clinic, "1,4000")
     assert "upto" in refused.value.errors
     assert ChainHead.objects.filter(clinic=clinic).count() >= 2
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_req23_the_extract_lists_accesses_newest_first_across_lanes(make_clinic, make_actor):
+    clinic = make_clinic("optician")
+    owner = make_actor(clinic)
+    _while_a_lane_is_held(owner, lambda: _read(owner, 20))  # earlier, in lane 1
+    _read(owner, 20)  # later, in lane 0 (a lower seq)
+    extract = list(selectors.person_access_log(actor=owner, person_id=20))
+    reads = [e for e in extract if e.action == "read" and e.purpose == "care"]
+    assert [e.seq // LANE_SPAN for e in reads] == [0, 1]
+    assert reads[0].at >= reads[1].at

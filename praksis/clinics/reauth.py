@@ -88,6 +88,6 @@ def recent_auth(view):
             "needs_code": requires_two_factor(request.user),
             "minutes": settings.PRAKSIS_REAUTH_SECONDS // 60,
         }
-        return render(request, "staff/reauth.html", context, status=401 if error else 200)
+        return render(request, "staff/reauth.html", context, status=422 if error else 200)
 
     return wrapper

@@ -52,7 +52,7 @@ def test_an_old_sign_in_is_asked_again_and_what_was_typed_is_carried(clinic, own
     assert not RetentionSetting.objects.exists()  # nothing done yet
 
     wrong = owner_ui.post(SETTING, {**FORM, "_reauth_password": "not-the-password"})
-    assert wrong.status_code == 401 and "not right" in wrong.content.decode()
+    assert wrong.status_code == 422 and "not right" in wrong.content.decode()
     assert 'name="months" value="144"' in wrong.content.decode()
     assert not RetentionSetting.objects.exists()
 
@@ -79,7 +79,7 @@ def test_with_two_factor_the_code_is_asked_too(clinic, owner_ui, settings):
     asked = owner_ui.post(SETTING, FORM)
     assert 'name="_reauth_code"' in asked.content.decode()
     without_code = owner_ui.post(SETTING, {**FORM, "_reauth_password": PASSWORD})
-    assert without_code.status_code == 401
+    assert without_code.status_code == 422
     assert not RetentionSetting.objects.exists()
     code = str(totp(device.bin_key)).zfill(6)
     done = owner_ui.post(SETTING, {**FORM, "_reauth_password": PASSWORD, "_reauth_code": code})

@@ -210,6 +210,12 @@ if PRODUCTION:
 
 # Two-factor login (REQ-34): owners and practitioners must use TOTP outside demo mode.
 PRAKSIS_REQUIRE_2FA = env_bool("PRAKSIS_REQUIRE_2FA", default=not PRAKSIS_DEMO)
+# The operator of this installation, entered in every new clinic's processor register
+# (hosting, the journal and booking system). Empty name: the clinic runs Praksis itself.
+PRAKSIS_OPERATOR_NAME = env_str("PRAKSIS_OPERATOR_NAME", "Praksis") or ""
+PRAKSIS_OPERATOR_COUNTRY = env_str("PRAKSIS_OPERATOR_COUNTRY", "SE") or "SE"
+PRAKSIS_OPERATOR_LOCATION = env_str("PRAKSIS_OPERATOR_LOCATION", "EU/EEA") or ""
+PRAKSIS_OPERATOR_CONTACT = env_str("PRAKSIS_OPERATOR_CONTACT", "") or ""
 # Irreversible or data-releasing actions (erasure, answering a privacy request, ...) need
 # the password (and code) given within this many seconds; older sign-ins are asked again.
 PRAKSIS_REAUTH_SECONDS = env_int("PRAKSIS_REAUTH_SECONDS", 10 * 60)

@@ -291,9 +291,12 @@ def record_setup(clinic: Clinic) -> int:
     Returns how many activities were added.
     """
     have = set(ProcessingActivity.objects.filter(clinic=clinic).values_list("key", flat=True))
+    operator = _operator_processor(clinic)
     processors: dict[str, list[Processor]] = {}
     for p in Processor.objects.filter(clinic=clinic, is_active=True):
         processors.setdefault(p.service, []).append(p)
+    if operator is not None:  # it hosts the data too
+        processors.setdefault(Service.HOSTING, []).append(operator)
     added = 0
     for spec in activity_specs(clinic):
         services = spec.pop("services", [])
@@ -304,6 +307,28 @@ def record_setup(clinic: Clinic) -> int:
         added += 1
     _text_for_current(clinic)
     return added
+
+
+def _operator_processor(clinic: Clinic) -> Processor | None:
+    """The operator of this installation is a processor of every clinic on it — it hosts
+    the data and runs the journal and booking system — so a new clinic's register starts
+    with it (the terms with the data processing agreement are accepted on signing up),
+    and the notice names it from the first version. ``PRAKSIS_OPERATOR_NAME`` empty: the
+    clinic runs Praksis itself. Demo clinics have their own fictional processors."""
+    name = (settings.PRAKSIS_OPERATOR_NAME or "").strip()
+    if not name or clinic.slug in DEMO_PROCESSORS:
+        return None
+    if Processor.objects.filter(clinic=clinic).exists():  # an existing register: untouched
+        return None
+    return Processor.objects.create(
+        clinic=clinic,
+        name=name,
+        service=Service.JOURNAL_SYSTEM,
+        dpa_signed_on=timezone.localdate(),
+        country=settings.PRAKSIS_OPERATOR_COUNTRY,
+        location=settings.PRAKSIS_OPERATOR_LOCATION,
+        contact=settings.PRAKSIS_OPERATOR_CONTACT,
+    )
 
 
 def _text_for_current(clinic: Clinic) -> None:

@@ -4,10 +4,11 @@ API (JSON and PDF), the owner's staff pages, permissions and tenancy."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from praksis.clinics.access import system_actor
@@ -93,8 +94,10 @@ def test_req30_api_returns_the_record_with_processors_and_retention(clinic, owne
             policy_for(clinic, "access_log").describe(),
         ]
     assert entry["retention_keys"] == ["journal", "access_log"]
-    (nested,) = entry["processors"]
-    assert nested["name"] == "Långt Borta Inc." and nested["transfers_outside_eea"] is True
+    # The operator of the installation (in every new clinic's register) and the one added.
+    assert [p["name"] for p in entry["processors"]] == ["Långt Borta Inc.", "Praksis"]
+    nested = entry["processors"][0]
+    assert nested["transfers_outside_eea"] is True
     assert nested["transfer_basis"] == "scc" and nested["sub_processors"] == ["Ett", "Två"]
     assert nested["dpa_signed_on"] == "2025-01-31"
     assert entry["transfers"] == [
@@ -129,13 +132,14 @@ def test_only_owners_see_the_record(clinic, make_api, make_staff, role):
     ui = Client()
     ui.force_login(make_staff(clinic, role))
     before = list(ProcessingActivity.objects.values_list("pk", "name", "is_active"))
+    processors = list(Processor.objects.values_list("pk", flat=True))  # the operator
     activity = ProcessingActivity.objects.filter(clinic=clinic).first()
     assert ui.get("/staff/processing/").status_code == 403
     assert ui.post(f"/staff/processing/activities/{activity.pk}/", {}).status_code == 403
     assert ui.post("/staff/processing/processors/new/", {"name": "X"}).status_code == 403
     assert ui.post("/staff/processing/publish/", {}).status_code == 403
     assert list(ProcessingActivity.objects.values_list("pk", "name", "is_active")) == before
-    assert not Processor.objects.exists()
+    assert list(Processor.objects.values_list("pk", flat=True)) == processors
     assert PrivacyNotice.objects.filter(clinic=clinic).count() == 1
     assert Client().get("/api/v1/processing-record").status_code == 401
 
@@ -163,7 +167,7 @@ def test_another_clinics_record_is_out_of_reach(clinic, owner, other_clinic, mak
             },
         )
     assert "processors" in exc.value.errors
-    assert not ActivityProcessor.objects.filter(activity=own).exists()
+    assert not ActivityProcessor.objects.filter(activity=own, processor=processor).exists()
     page = ui.get("/staff/processing/").content.decode()
     assert "Moln AB" not in page
 
@@ -256,14 +260,14 @@ def test_staff_register_a_processor_and_publish(clinic, owner):
     body = bad.content.decode()
     assert "Långt Borta Inc." in body and "Virginia" in body
     assert 'id="err_transfer_basis"' in body and 'id="err_dpa_signed_on"' in body
-    assert not Processor.objects.exists()
+    assert not Processor.objects.filter(name="Långt Borta Inc.").exists()
 
     good = ui.post(
         "/staff/processing/processors/new/",
         {**typed, "dpa_signed_on": "2025-01-01", "transfer_basis": "adequacy"},
     )
     assert good.status_code == 302
-    processor = Processor.objects.get(clinic=clinic)
+    processor = Processor.objects.get(clinic=clinic, name="Långt Borta Inc.")
     assert processor.transfers_outside_eea and processor.transfer_basis == "adequacy"
     edit = ui.get(f"/staff/processing/processors/{processor.pk}/").content.decode()
     assert "Virginia" in edit
@@ -315,3 +319,25 @@ def test_the_record_page_and_the_notice_take_a_fixed_number_of_queries(clinic, o
     assert PrivacyNotice.objects.filter(clinic=clinic).count() == 4
     assert count("/staff/processing/", ui) == page
     assert count(f"/{clinic.slug}/privacy", Client()) == notice
+
+
+def test_req30_a_new_clinic_starts_with_the_operator_as_its_processor(make_clinic, settings):
+    """The installation's operator hosts the data and runs the journal and booking system:
+    every new clinic's register has it from the start, linked to what it processes, and
+    the first notice names it. An installation a clinic runs itself sets no operator."""
+    clinic = make_clinic("optician")
+    (operator,) = Processor.objects.filter(clinic=clinic)
+    assert operator.name == "Praksis" and operator.service == "journal_system"
+    assert operator.dpa_signed_on == timezone.localdate() and operator.country == "SE"
+    linked = set(
+        ProcessingActivity.objects.filter(clinic=clinic, processors=operator).values_list(
+            "key", flat=True
+        )
+    )
+    assert {"booking", "journal"} <= linked
+    text = NoticeText.objects.get(notice__clinic=clinic)
+    assert "Praksis" in json.dumps(text.content, ensure_ascii=False)
+
+    settings.PRAKSIS_OPERATOR_NAME = ""
+    own = make_clinic("therapy")
+    assert not Processor.objects.filter(clinic=own).exists()

@@ -61,6 +61,15 @@ def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, 
 SlotRow = tuple[int, int, int, str, str]
 # "HH:MM:00" for every minute of a day and of the next (a visit may end after midnight).
 _HHMM = [f"{m // 60 % 24:02d}:{m % 60:02d}:00" for m in range(2 * 24 * 60)]
+_CLOCKS: dict[str, list[str]] = {}
+
+
+def _clock(tail: str) -> list[str]:
+    """``_HHMM`` with a UTC offset such as "+01:00" appended (one list per offset)."""
+    clock = _CLOCKS.get(tail)
+    if clock is None:
+        clock = _CLOCKS[tail] = [hhmm + tail for hhmm in _HHMM]
+    return clock
 
 
 def _offset_text(offset: timedelta) -> str:
@@ -310,15 +319,17 @@ def free_slot_rows(
                 tail = _offset_text(offset)
                 wall = open_at.hour * 60 + open_at.minute - first // 60
                 if not busy_here:  # the common case: one comprehension, no tests per slot
+                    clock = _clock(tail)
                     rows += [
                         (
                             t,
                             pid,
                             t + duration,
-                            prefix + _HHMM[wall + t // 60] + tail,
-                            prefix + _HHMM[wall + t // 60 + duration_min] + tail,
+                            prefix + clock[m],
+                            prefix + clock[m + duration_min],
                         )
                         for t in candidates
+                        for m in (wall + t // 60,)
                     ]
                     continue
                 for t in candidates:

@@ -161,10 +161,14 @@ def log_accesses(actor: Actor, accesses: Iterable[Access]) -> list[AccessLogEntr
 
 
 def _append(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
-    """Lock the head, insert, move the head: plain statements, since this runs on every
-    request that touches personal data. The head lock orders the clinic's appends, so it
-    is held as briefly as possible (see ``_append_alone``)."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    """Lock a lane's head, insert, move the head: plain statements, since this runs on
+    every request that touches personal data. The head stays locked until the caller's
+    transaction ends; other requests take other lanes meanwhile."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+    ):
         return _append_alone(actor, accesses)
     clinic_id = actor.clinic.pk
     now: datetime = timezone.now()

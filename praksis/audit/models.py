@@ -175,3 +175,8 @@ class AccessReview(models.Model):
     def cut(self) -> str:
         """How far the log reached when the sample was drawn (see ``upto``)."""
         return self.upto or str(self.upto_seq)
+
+    @property
+    def cut_rows(self) -> int:
+        """How many rows the log had then (every lane's reach added up)."""
+        return sum(int(n) for n in self.cut.split(",") if n.strip().isdigit())

@@ -345,6 +345,11 @@ def test_req22_a_review_is_recorded_with_its_outcome_and_listed(clinic, owner, o
     detail = owner_ui.get(response.url)
     assert detail.status_code == 200
     assert _entry_ids(detail.context["rows"]) == set(sample.entry_ids)
+    rows_then = sum(int(n) for n in sample.upto.split(","))
+    assert review.upto == sample.upto and review.cut_rows == rows_then
+    with translation.override(detail.wsgi_request.LANGUAGE_CODE):
+        said = translation.gettext("(drawn from the log's first %(rows)s rows)")
+    assert said % {"rows": rows_then} in detail.content.decode()
 
     response = owner_ui.post(
         RECORD_URL,

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -123,7 +122,7 @@ def _counts_sql(parts: list[_Part]) -> tuple[list[str], list]:
     for part in parts:
         sql.append(
             "(SELECT COUNT(*) FROM (SELECT 1 FROM people_person"  # noqa: S608 - constants
-            f" WHERE clinic_id = %s AND {part.where} LIMIT {COUNT_CAP}) t)"
+            f" WHERE clinic_id = %s AND {part.where} LIMIT {COUNT_CAP}) t) AS n{len(sql)}"
         )
         params += [None, *part.params]
     return sql, params
@@ -150,51 +149,17 @@ def _run(clinic_id: int, parts: list[_Part], offsets: list[int], limit: int, *, 
     else:
         sql = union
     params = [clinic_id if p is None else p for p in params]
-    ncounts = len(parts) if counts else 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = [[] for _ in parts]
-    totals = [int(n) for n in rows[0][:ncounts]] if counts and rows else None
-    names = [f.attname for f in _FIELDS]
-    for row in rows:
-        if row[ncounts] is None:  # the counts row when no part matched anything
-            continue
-        values = list(row[ncounts + 1 :])
-        found[row[ncounts]].append(_person(names, values))
+    # A raw queryset makes the model instances (with the backend's converters, e.g. dates
+    # SQLite returns as text); the counts and ``part`` come along as attributes.
+    rows = list(Person.objects.raw(sql, params))
+    found: list[list[Person]] = [[] for _ in parts]
+    totals = [int(getattr(rows[0], f"n{i}")) for i in range(len(parts))] if counts else None
+    for person in rows:
+        if person.part is not None:  # None: the counts row when no part matched anything
+            found[person.part].append(person)
     for part, items in zip(parts, found, strict=True):
         items.sort(key=lambda p, keys=_ORDER[part.order]: tuple(getattr(p, k) for k in keys))
     return totals, found
-
-
-def _person(names: list[str], values: list) -> Person:
-    converters = _converters()
-    for i, convert in converters:
-        values[i] = convert(values[i])
-    return Person.from_db(connection.alias, names, values)
-
-
-_CONVERTERS: list | None = None
-
-
-def _converters() -> list:
-    """Column values as the ORM would give them (SQLite returns dates as text)."""
-    global _CONVERTERS
-    if _CONVERTERS is None:
-        found = []
-        for i, field in enumerate(_FIELDS):
-            expression = field.get_col(Person._meta.db_table)
-            fns = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-            if fns:
-                found.append((i, lambda v, fns=fns, e=expression: _apply(fns, v, e)))
-        _CONVERTERS = found
-    return _CONVERTERS
-
-
-def _apply(fns, value, expression):
-    for fn in fns:
-        value = fn(value, expression, connection)
-    return value
 
 
 def _search(clinic_id: int, parts: list[_Part], offset: int, limit: int) -> tuple[list, int]:

@@ -1177,13 +1177,20 @@ RULES = [
         _booking_ips_due,
         _forget_ip,
     ),
-    Rule("journals", "journal", "delete", _person_journals_due, _delete_person_journals, True),
     Rule(
-        "animal-journals", "journal", "delete", _animal_journals_due, _delete_animal_journals, True
+        "journals", "journal", "delete", _person_journals_due, _delete_person_journals, recheck=True
     ),
-    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients, True),
+    Rule(
+        "animal-journals",
+        "journal",
+        "delete",
+        _animal_journals_due,
+        _delete_animal_journals,
+        recheck=True,
+    ),
+    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients, recheck=True),
     Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
-    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients, True),
+    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients, recheck=True),
     Rule("sent-messages", "message", "delete", _messages_due, _delete),
     Rule(
         "answered-privacy-requests",

@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from praksis.audit.models import AccessLogEntry
 from praksis.audit.selectors import verify_clinic_chain
 from praksis.people import selectors, services
+from tests.audit.tamper import tamper
 
 
 def _rows(clinic):
@@ -75,19 +76,6 @@ def test_req21_database_refuses_update_and_delete(clinic, receptionist, make_per
 # --- Tampering by someone who gets round the triggers (e.g. a database superuser) -------
 
 
-def _raw(sql: str, params=()):
-    """Run SQL with the append-only triggers out of the way, as an attacker would."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")  # superuser: no triggers
-            cursor.execute(sql, params)
-            cursor.execute("SET session_replication_role = DEFAULT")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS audit_accesslogentry_append_only_update")
-            cursor.execute("DROP TRIGGER IF EXISTS audit_accesslogentry_append_only_delete")
-            cursor.execute(sql, params)
-
-
 @pytest.fixture
 def logged(clinic, receptionist, make_person):
     for i in range(6):
@@ -100,33 +88,33 @@ def _problems(clinic):
 
 
 def test_req21_an_edited_row_is_detected(clinic, logged):
-    _raw("UPDATE audit_accesslogentry SET actor = %s WHERE id = %s", ["x@y.test", logged[2].pk])
+    tamper("UPDATE audit_accesslogentry SET actor = %s WHERE id = %s", ["x@y.test", logged[2].pk])
     assert any("row 3" in p and "hash" in p for p in _problems(clinic))
     with pytest.raises(CommandError):
         call_command("verify-access-log")
 
 
 def test_req21_a_deleted_row_is_detected(clinic, logged):
-    _raw("DELETE FROM audit_accesslogentry WHERE id = %s", [logged[2].pk])
+    tamper("DELETE FROM audit_accesslogentry WHERE id = %s", [logged[2].pk])
     assert any("row 4" in p for p in _problems(clinic))
 
 
 def test_req21_reordered_rows_are_detected(clinic, logged):
     a, b = logged[1], logged[3]
-    _raw("UPDATE audit_accesslogentry SET seq = -1 WHERE id = %s", [a.pk])
-    _raw("UPDATE audit_accesslogentry SET seq = %s WHERE id = %s", [a.seq, b.pk])
-    _raw("UPDATE audit_accesslogentry SET seq = %s WHERE id = %s", [b.seq, a.pk])
+    tamper("UPDATE audit_accesslogentry SET seq = -1 WHERE id = %s", [a.pk])
+    tamper("UPDATE audit_accesslogentry SET seq = %s WHERE id = %s", [a.seq, b.pk])
+    tamper("UPDATE audit_accesslogentry SET seq = %s WHERE id = %s", [b.seq, a.pk])
     assert _problems(clinic)
 
 
 def test_req21_a_truncated_tail_is_detected(clinic, logged):
-    _raw("DELETE FROM audit_accesslogentry WHERE seq > 4 AND clinic_id = %s", [clinic.pk])
+    tamper("DELETE FROM audit_accesslogentry WHERE seq > 4 AND clinic_id = %s", [clinic.pk])
     problems = _problems(clinic)
     assert any("removed" in p for p in problems)
 
 
 def test_req21_a_truncated_tail_with_a_forged_head_is_detected(clinic, logged):
-    _raw("DELETE FROM audit_accesslogentry WHERE seq > 4 AND clinic_id = %s", [clinic.pk])
+    tamper("DELETE FROM audit_accesslogentry WHERE seq > 4 AND clinic_id = %s", [clinic.pk])
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_chainhead SET seq = 4, hash = %s WHERE clinic_id = %s",

@@ -15,6 +15,7 @@ from praksis.audit.models import LANE_SPAN, AccessLogEntry, ChainHead
 from praksis.audit.selectors import verify_clinic_chain
 from praksis.audit.services import Access, log_access
 from praksis.core.errors import ValidationFailed
+from tests.audit.tamper import tamper
 
 pg_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -72,14 +73,6 @@ def test_req21_an_append_takes_a_free_lane_instead_of_waiting(make_clinic, make_
     assert list(verify_clinic_chain(clinic)) == []
 
 
-def _raw(sql: str, params=()):
-    """Tamper as a database superuser would: with the append-only triggers out of the way."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
 @pytest.fixture
 def two_lanes(make_clinic, make_actor):
     clinic = make_clinic("optician")
@@ -98,7 +91,7 @@ def two_lanes(make_clinic, make_actor):
 @pytest.mark.django_db(transaction=True)
 def test_req21_a_row_deleted_from_another_lane_is_detected(two_lanes):
     clinic, _owner = two_lanes
-    _raw(
+    tamper(
         "DELETE FROM audit_accesslogentry WHERE clinic_id = %s AND seq = %s",
         [clinic.pk, LANE_SPAN + 2],
     )
@@ -110,7 +103,7 @@ def test_req21_a_row_deleted_from_another_lane_is_detected(two_lanes):
 @pytest.mark.django_db(transaction=True)
 def test_req21_an_edited_row_in_another_lane_is_detected(two_lanes):
     clinic, _owner = two_lanes
-    _raw(
+    tamper(
         "UPDATE audit_accesslogentry SET person_id = 99 WHERE clinic_id = %s AND seq = %s",
         [clinic.pk, LANE_SPAN + 1],
     )
@@ -123,13 +116,13 @@ def test_req21_an_edited_row_in_another_lane_is_detected(two_lanes):
 def test_req21_a_lane_cut_short_with_its_head_moved_back_is_detected(two_lanes):
     clinic, _owner = two_lanes
     last = AccessLogEntry.objects.get(clinic=clinic, seq=LANE_SPAN + 2)
-    _raw(
+    tamper(
         "DELETE FROM audit_accesslogentry WHERE clinic_id = %s AND seq = %s",
         [clinic.pk, LANE_SPAN + 3],
     )
     problems = [str(p) for p in verify_clinic_chain(clinic)]
     assert any("removed" in p and "lane 1" in p for p in problems), problems
-    _raw(
+    tamper(
         "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE clinic_id = %s AND lane = 1",
         [last.seq, last.hash, clinic.pk],
     )

@@ -102,3 +102,36 @@ def test_the_question_is_asked_in_the_users_language(clinic, make_staff):
     _age(client)
     body = client.post(SETTING, FORM).content.decode()
     assert "Bekräfta att det är du" in body and "Ange ditt lösenord" in body
+
+
+def test_other_roles_are_refused_before_any_question(clinic, make_staff):
+    """The role check comes first: a receptionist is not asked for a password."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_staff(clinic, "receptionist"))
+    _age(client)
+    response = client.post(SETTING, {**FORM, "_reauth_password": PASSWORD})
+    assert response.status_code == 403
+    assert "Confirm it is you" not in response.content.decode()
+    assert not RetentionSetting.objects.exists()
+
+
+def test_another_clinics_hold_stays_out_of_reach_after_confirming(
+    clinic, other_clinic, make_actor, make_person, make_staff
+):
+    """Tenancy: confirming the password gives no reach into another clinic — the answer
+    is the 404 a hold that does not exist gets, and the hold stays."""
+    from praksis.privacy.models import LegalHold
+    from praksis.privacy.retention import hold_place
+
+    theirs = make_actor(other_clinic, "owner")
+    hold = hold_place(actor=theirs, reason="Tvist", person=make_person(theirs))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_staff(clinic, "owner"))
+    _age(client)
+    url = f"/staff/retention/holds/{hold.pk}/release/"
+    asked = client.post(url, {})
+    missing = client.post("/staff/retention/holds/999999/release/", {})
+    assert asked.status_code == missing.status_code == 200  # the same question for both
+    confirmed = client.post(url, {"_reauth_password": PASSWORD})
+    assert confirmed.status_code == 404
+    assert LegalHold.objects.get(pk=hold.pk).released_at is None

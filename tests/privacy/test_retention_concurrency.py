@@ -81,7 +81,12 @@ def test_a_claimed_row_another_sweeper_finished_is_not_counted(
 
     handled = []
     rule = Rule(
-        "stale", "journal", "delete", due, lambda qs: handled.extend(qs) or len(handled), True
+        "stale",
+        "journal",
+        "delete",
+        due,
+        lambda qs: handled.extend(qs) or len(handled),
+        recheck=True,
     )
     outcomes = sweep(rules=[rule], batch_size=10)
     assert sum(o.count for o in outcomes) == 0 and handled == []

@@ -60,6 +60,12 @@ urlpatterns = [
         name="privacy-answer-csv",
     ),
     path("<slug:clinic>/optout/<str:token>/", privacy_views.public_optout, name="optout"),
+    path("<slug:clinic>/consents/", privacy_views.public_consents, name="consents"),
+    path(
+        "<slug:clinic>/consents/<str:token>/",
+        privacy_views.public_consents_manage,
+        name="consents-manage",
+    ),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
     path(
@@ -72,11 +78,6 @@ urlpatterns = [
     ),
     path(
         "<slug:clinic>/booking/<str:token>/move/", booking_public.booking_move, name="booking-move"
-    ),
-    path(
-        "<slug:clinic>/booking/<str:token>/consents/<int:consent_id>/withdraw/",
-        booking_public.booking_consent_withdraw,
-        name="booking-consent-withdraw",
     ),
     path(
         "<slug:clinic>/booking/<str:token>/calendar.ics",

@@ -242,6 +242,11 @@ class AppointmentOut(Schema):
     person: int
     person_name: str
     animal: int | None
+    identity_match: str
+
+
+class IdentityIn(Schema):
+    same_person: bool
 
 
 class AppointmentPage(Schema):
@@ -310,6 +315,7 @@ def _appointment_out(a: Appointment, zone) -> dict:
         "person": a.person_id,
         "person_name": a.person.full_name,
         "animal": a.animal_id,
+        "identity_match": a.identity_match,
     }
 
 
@@ -403,3 +409,13 @@ def decline_request(request, request_id: int, payload: CancelIn):
         actor=request.auth, request_id=request_id, reason=payload.reason
     )
     return declined
+
+
+@staff_router.post("appointments/{int:appointment_id}/identity", response=AppointmentOut)
+def confirm_identity(request, appointment_id: int, payload: IdentityIn):
+    """Settle an online booking that gave the identity number of a person on file: the
+    same person (the booking stays) or not (it is cancelled and the booker told)."""
+    services.appointment_identity_confirm(
+        actor=request.auth, appointment_id=appointment_id, same_person=payload.same_person
+    )
+    return read_appointment(request, appointment_id)

@@ -146,6 +146,14 @@ class Channel(models.TextChoices):
 
 
 class Appointment(models.Model):
+    class IdentityMatch(models.TextChoices):
+        # An online booking that gave an identity number already on file is linked to
+        # that person, but grants nothing over the record: staff confirm the match.
+        NONE = "", _("No match")
+        TO_CONFIRM = "to_confirm", _("To confirm")
+        SAME_CONTACT = "same_contact", _("Matched by the contact details on record")
+        CONFIRMED = "confirmed", _("Confirmed by staff")
+
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
         CANCELLED = "cancelled", _("Cancelled")
@@ -179,6 +187,18 @@ class Appointment(models.Model):
     created_by_user_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # What the client gave with an online booking. Messages about the booking go to these
+    # contact details, never to the record's (they may belong to someone else).
+    booked_first_name = models.CharField(max_length=100, blank=True)
+    booked_last_name = models.CharField(max_length=100, blank=True)
+    booked_email = models.EmailField(blank=True)
+    booked_phone = models.CharField(max_length=20, blank=True)
+    booked_animal = models.CharField(max_length=200, blank=True)
+    identity_match = models.CharField(
+        max_length=12, choices=IdentityMatch.choices, blank=True, default=""
+    )
+    identity_checked_by_user_id = models.BigIntegerField(null=True, blank=True)
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -192,10 +212,29 @@ class Appointment(models.Model):
             models.Index(fields=["practitioner", "start"], name="appointment_practitioner"),
             models.Index(fields=["clinic", "start"], name="appointment_clinic_start"),
             models.Index(fields=["clinic", "person"], name="appointment_person"),
+            models.Index(
+                fields=["clinic", "identity_match"],
+                name="appointment_match_open",
+                condition=Q(identity_match="to_confirm"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def contact_email(self) -> str:
+        """Where messages about this booking go: the details the booking was made with,
+        if it was made online (they may differ from the record's), else the record's."""
+        if self.booked_email or self.booked_phone:
+            return self.booked_email
+        return self.person.email
+
+    @property
+    def contact_phone(self) -> str:
+        if self.booked_email or self.booked_phone:
+            return self.booked_phone
+        return self.person.phone
 
 
 class BookingRequest(models.Model):

@@ -40,13 +40,14 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
         }
         dedupe = f"{kind}:{appointment.pk}:{appointment.sequence}" if kind == "reminder" else None
         related = ("appointment", appointment.pk)
-        if person.email:
+        email, phone = appointment.contact_email, appointment.contact_phone
+        if email:
             body = render_to_string("booking/email/appointment.txt", context)
             ics = appointment_ics(appointment, language=clinic.language)
             message = message_enqueue(
                 clinic=clinic,
                 channel="email",
-                to=person.email,
+                to=email,
                 subject=f"{SUBJECTS[kind]()} – {clinic.name}",
                 body=body,
                 kind=kind,
@@ -56,12 +57,12 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
                 related=related,
             )
             queued += message is not None
-        if person.phone and kind in ("reminder", "cancellation"):
+        if phone and kind in ("reminder", "cancellation"):
             body = render_to_string("booking/sms/appointment.txt", context).strip()
             message = message_enqueue(
                 clinic=clinic,
                 channel="sms",
-                to=person.phone,
+                to=phone,
                 subject="",
                 body=body,
                 kind=kind,

@@ -28,8 +28,7 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.people.models import Species
 from praksis.privacy.cookies import read_choice
-from praksis.privacy.models import Consent, Purpose
-from praksis.privacy.services import consent_withdraw_by_person, notice_current
+from praksis.privacy.services import notice_current
 
 LANGS = ("sv", "nb", "en")
 
@@ -239,12 +238,8 @@ def booking_manage(request, clinic: Clinic, token: str):
 
 
 def _manage_context(request, appointment, token, **extra):
+    """Only this booking: the link grants nothing over the record it is linked to."""
     clinic = appointment.clinic
-    consents = list(
-        Consent.objects.filter(
-            clinic=clinic, person_id=appointment.person_id, withdrawn_at__isnull=True
-        ).exclude(purpose=Purpose.PRIVACY_NOTICE)
-    )
     policy = policy_for(clinic)
     cutoff = appointment.start - timedelta(hours=policy.cancel_cutoff_hours)
     return _ctx(
@@ -256,20 +251,8 @@ def _manage_context(request, appointment, token, **extra):
         changeable=appointment.status == "booked" and timezone.now() < cutoff,
         cutoff_hours=policy.cancel_cutoff_hours,
         new=request.GET.get("new") == "1",
-        consents=consents,
         **extra,
     )
-
-
-@public_page
-@require_POST
-def booking_consent_withdraw(request, clinic: Clinic, token: str, consent_id: int):
-    """One click from the manage link withdraws a consent (REQ-29), effective at once."""
-    appointment = services.appointment_by_token(clinic=clinic, token=token)
-    consent_withdraw_by_person(
-        clinic=clinic, person_id=appointment.person_id, consent_id=consent_id
-    )
-    return redirect(f"/{clinic.slug}/booking/{token}/?{urlencode({'lang': request.lang})}")
 
 
 @public_page

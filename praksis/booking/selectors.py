@@ -102,3 +102,23 @@ def open_requests(*, actor: Actor) -> list[BookingRequest]:
         Access(Action.LIST, "booking_request", purpose="requests", detail=f"results={len(items)}"),
     )
     return items
+
+
+def identity_matches_open(*, actor: Actor) -> list[Appointment]:
+    """Online bookings that gave the identity number of a person on file with other
+    contact details: staff confirm them (the booking grants nothing until then)."""
+    require(actor, "person.read")
+    items = list(
+        Appointment.objects.filter(
+            clinic=actor.clinic, identity_match=Appointment.IdentityMatch.TO_CONFIRM
+        )
+        .select_related("service", "person", "practitioner")
+        .order_by("start")[:200]
+    )
+    log_access(
+        actor,
+        Access(
+            Action.LIST, "appointment", purpose="identity matches", detail=f"results={len(items)}"
+        ),
+    )
+    return items

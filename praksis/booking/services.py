@@ -30,7 +30,7 @@ from praksis.clinics.models import Clinic
 from praksis.core.crypto import sha256_hex, subkey
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.people.models import Animal, AnimalOwner, Person, Species
-from praksis.people.validation import clean_person
+from praksis.people.validation import NameInvalid, clean_name, clean_person
 from praksis.privacy.models import Purpose
 from praksis.privacy.services import consent_record, notice_current
 
@@ -183,10 +183,14 @@ def booking_public_create(
         ]
     animal = None
     if clinic.has_animals:
-        animal_name = " ".join(str(data.get("animal_name") or "").split())
         species = str(data.get("animal_species") or "")
-        if not animal_name:
-            errors["animal_name"] = [str(_("Enter the animal's name."))]
+        try:
+            animal_name = clean_name(
+                data.get("animal_name"), required_message=_("Enter the animal's name.")
+            )
+        except NameInvalid as exc:
+            animal_name = ""
+            errors["animal_name"] = [str(exc.message)]
         if species not in Species.values:
             errors["animal_species"] = [str(_("Choose a species."))]
         animal = (animal_name, species)
@@ -218,8 +222,10 @@ def booking_public_create(
             practitioner_id=practitioner_id,
             public=True,
         )
-        person = _find_or_create_person(actor, clinic, person_values)
-        animal_obj = _create_animal(actor, clinic, person, animal) if animal else None
+        person, match = _person_for_online_booking(actor, clinic, person_values)
+        animal_obj = None
+        if animal:
+            animal_obj = _animal_for_online_booking(actor, clinic, person, animal, match)
         policy = policy_for(clinic)
         appointment = _finish(
             _new_appointment(
@@ -233,33 +239,44 @@ def booking_public_create(
                 notice_version=notice.version,
                 ip_address=ip_address,
                 ip_expires_at=timezone.now() + timedelta(days=policy.ip_retention_days),
+                identity_match=match,
+                booked_first_name=person_values.get("first_name", ""),
+                booked_last_name=person_values.get("last_name", ""),
+                booked_email=person_values.get("email", ""),
+                booked_phone=person_values.get("phone", ""),
+                booked_animal=" ".join(animal) if animal and animal_obj is None else "",
             )
         )
         _insert(appointment)
-        consent_record(
-            actor=actor,
-            person=person,
-            purpose=Purpose.PRIVACY_NOTICE,
-            channel="online",
-            text_version=f"notice-v{notice.version}",
-            text_shown=str(_("I have read the privacy notice.")),
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-        if data.get("marketing_opt_in") is True:
-            consent_record(
-                actor=actor,
-                person=person,
-                purpose=Purpose.MARKETING_EMAIL,
-                channel="online",
-                text_version="marketing-email-v1",
-                text_shown=str(_("Send me news and offers by e-mail.")),
-                ip_address=ip_address,
-                user_agent=user_agent,
-            )
+        if not match:
+            # Only a person this booking registered gives their consents with it. A booking
+            # that matched a record on file never changes that person's consents: the
+            # acknowledged notice version stays on the booking itself.
+            _record_online_consents(actor, person, notice, data, ip_address, user_agent)
         _log_appointment(actor, appointment, Action.CREATE, purpose="online booking")
         notify_appointment(appointment, "confirmation", token=manage_token(appointment))
     return appointment
+
+
+def _record_online_consents(actor, person, notice, data, ip_address, user_agent) -> None:
+    proof = dict(channel="online", ip_address=ip_address, user_agent=user_agent)
+    consent_record(
+        actor=actor,
+        person=person,
+        purpose=Purpose.PRIVACY_NOTICE,
+        text_version=f"notice-v{notice.version}",
+        text_shown=str(_("I have read the privacy notice.")),
+        **proof,
+    )
+    if data.get("marketing_opt_in") is True:
+        consent_record(
+            actor=actor,
+            person=person,
+            purpose=Purpose.MARKETING_EMAIL,
+            text_version="marketing-email-v1",
+            text_shown=str(_("Send me news and offers by e-mail.")),
+            **proof,
+        )
 
 
 def _log_appointment(actor: Actor, appointment: Appointment, action: str, **details) -> None:
@@ -269,41 +286,106 @@ def _log_appointment(actor: Actor, appointment: Appointment, action: str, **deta
     )
 
 
-def _find_or_create_person(actor: Actor, clinic: Clinic, values: dict) -> Person:
-    """The registered person with this identity number, or a new one.
+def _person_for_online_booking(actor: Actor, clinic: Clinic, values: dict) -> tuple[Person, str]:
+    """The person an online booking is for, and how they were matched.
 
-    An online booking never changes what the clinic has on file: a matching person is
-    linked as they are, and staff see the details given with the booking.
+    A new client is registered from what they gave. An identity number already on file
+    links the booking to that person and nothing more: their record, consents and contact
+    details stay as they are, the booking keeps the details it was given, and staff see
+    the match to confirm unless the booking came from the e-mail or phone on record.
+    Knowing somebody's identity number therefore grants nothing over their record.
     """
     number = values.get("identity_number")
+    existing = None
     if number:
         existing = Person.objects.filter(clinic=clinic, identity_number=number).first()
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(clinic=clinic, **values)
-    except IntegrityError:
-        # The same person booking twice at once: the other request registered them.
-        return Person.objects.get(clinic=clinic, identity_number=number)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                person = Person.objects.create(clinic=clinic, **values)
+        except IntegrityError:
+            # The same number booked twice at once: the other request registered it.
+            existing = Person.objects.get(clinic=clinic, identity_number=number)
+        else:
+            log_access(
+                actor,
+                Access(
+                    Action.CREATE,
+                    "person",
+                    person.pk,
+                    person_id=person.pk,
+                    purpose="online booking",
+                ),
+            )
+            return person, Appointment.IdentityMatch.NONE
     log_access(
         actor,
-        Access(Action.CREATE, "person", person.pk, person_id=person.pk, purpose="online booking"),
+        Access(
+            Action.READ,
+            "person",
+            existing.pk,
+            person_id=existing.pk,
+            purpose="online booking",
+            detail="identity number matched",
+        ),
     )
-    return person
+    same_email = (
+        bool(existing.email) and existing.email.casefold() == (values.get("email") or "").casefold()
+    )
+    same_phone = bool(existing.phone) and existing.phone == values.get("phone")
+    if same_email or same_phone:
+        return existing, Appointment.IdentityMatch.SAME_CONTACT
+    return existing, Appointment.IdentityMatch.TO_CONFIRM
 
 
-def _create_animal(actor: Actor, clinic: Clinic, person: Person, animal) -> Animal:
+def _animal_for_online_booking(
+    actor: Actor, clinic: Clinic, person: Person, animal, match: str
+) -> Animal | None:
+    """The owner's animal of that name and species; a new one only for a new client.
+
+    For a matched record the booking names the animal in its own details instead: an
+    online booking adds nothing to somebody else's record.
+    """
     name, species = animal
     existing = Animal.objects.filter(
         clinic=clinic, ownerships__person=person, name__iexact=name, species=species
     ).first()
-    if existing:
+    if existing or match:
         return existing
     created = Animal.objects.create(clinic=clinic, name=name, species=species)
     AnimalOwner.objects.create(clinic=clinic, animal=created, person=person, is_primary=True)
     log_access(actor, Access(Action.CREATE, "animal", created.pk, person_id=person.pk))
     return created
+
+
+def appointment_identity_confirm(*, actor: Actor, appointment_id: int, same_person: bool):
+    """Staff settle a booking that gave the identity number of a person on file.
+
+    The same person: the booking stays (contact details on the record are changed, if at
+    all, on the person's page). Not the same person: the booking is cancelled and the
+    booker is told at the contact details they gave.
+    """
+    require(actor, "person.write")
+    with transaction.atomic():
+        appointment = _locked(actor.clinic, appointment_id)
+        if appointment.identity_match != Appointment.IdentityMatch.TO_CONFIRM:
+            raise Conflict(_("This booking has no identity match to confirm."))
+        appointment.identity_checked_by_user_id = actor.user_id
+        appointment.identity_checked_at = timezone.now()
+        if same_person:
+            appointment.identity_match = Appointment.IdentityMatch.CONFIRMED
+            appointment.save(
+                update_fields=["identity_match", "identity_checked_by_user_id",
+                               "identity_checked_at"]
+            )  # fmt: skip
+            _log_appointment(actor, appointment, Action.UPDATE, detail="identity match confirmed")
+            return appointment
+        appointment.identity_match = Appointment.IdentityMatch.NONE
+        appointment.save(update_fields=["identity_match", "identity_checked_by_user_id",
+                                        "identity_checked_at"])  # fmt: skip
+        _cancel(actor, appointment, str(_("The identity number given does not match ours.")))
+        _log_appointment(actor, appointment, Action.UPDATE, detail="identity match rejected")
+    return appointment
 
 
 # --- Staff booking ----------------------------------------------------------------------

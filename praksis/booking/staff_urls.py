@@ -27,6 +27,11 @@ urlpatterns = [
         booking_views.appointment_no_show,
         name="appointment-no-show",
     ),
+    path(
+        "appointments/<int:appointment_id>/identity/",
+        booking_views.appointment_identity,
+        name="appointment-identity",
+    ),
     path("requests/", booking_views.requests_list, name="requests"),
     path(
         "requests/<int:request_id>/register/",

@@ -242,7 +242,23 @@ def appointment_no_show(request, appointment_id: int):
 @staff_view("person.read")
 def requests_list(request):
     items = selectors.open_requests(actor=request.actor)
-    return render(request, "booking/requests.html", {"items": items})
+    matches = selectors.identity_matches_open(actor=request.actor)
+    return render(request, "booking/requests.html", {"items": items, "matches": matches})
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_identity(request, appointment_id: int):
+    """Staff settle an online booking that gave the identity number of a person on file."""
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_identity_confirm(
+            actor=request.actor,
+            appointment_id=appointment_id,
+            same_person=request.POST.get("same_person") == "1",
+        ),
+    )
 
 
 @require_POST

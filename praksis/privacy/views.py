@@ -21,8 +21,15 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.disclosures.selectors import recipients_of_many
 from praksis.messaging.marketing import consent_for_token
+from praksis.privacy.consent_links import (
+    SELF_SERVICE,
+    consent_give_by_person,
+    consent_link_person,
+    consent_link_send,
+    consents_for_link,
+)
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
-from praksis.privacy.models import RequestKind
+from praksis.privacy.models import Purpose, RequestKind
 from praksis.privacy.requests import (
     DELIVERIES,
     access_report_pdf,
@@ -40,6 +47,7 @@ from praksis.privacy.requests import (
     requester_download,
 )
 from praksis.privacy.services import (
+    DESK_TEXTS,
     consent_give_at_desk,
     consent_withdraw,
     consent_withdraw_by_person,
@@ -314,3 +322,71 @@ def restriction_view(request, person_id: int):
 def takedown_done_view(request, takedown_id: int):
     takedown_done(actor=request.actor, takedown_id=takedown_id, note=request.POST.get("note", ""))
     return redirect("staff:privacy-requests")
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def public_consents(request, clinic):
+    """Ask for a consents link: it goes only to the contact details on record."""
+    values = {"contact": request.POST.get("contact", "")}
+    if request.method == "GET":
+        return render(request, "privacy/consents_ask.html", _ctx(request, values=values))
+    if not ratelimit.allow(
+        scope="consents", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
+    ):
+        return HttpResponse(status=429)
+    try:
+        consent_link_send(clinic=clinic, contact=values["contact"], language=request.lang)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "privacy/consents_ask.html",
+            _ctx(request, values=values, errors=exc.errors),
+            status=422,
+        )
+    return render(request, "privacy/consents_sent.html", _ctx(request))
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def public_consents_manage(request, clinic, token: str):
+    """The person's own consents, from the link sent to their contact on record."""
+    person = consent_link_person(clinic=clinic, token=token)
+    error = None
+    if request.method == "POST":
+        consent_id = request.POST.get("withdraw", "")
+        try:
+            if consent_id:
+                if not consent_id.isdigit() or len(consent_id) > 18:
+                    raise Http404
+                consent_withdraw_by_person(
+                    clinic=clinic, person_id=person.pk, consent_id=int(consent_id)
+                )
+            else:
+                consent_give_by_person(
+                    clinic=clinic,
+                    person=person,
+                    purpose=request.POST.get("give", ""),
+                    ip_address=client_ip(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+        except ValidationFailed as exc:
+            error = exc.message
+        else:
+            return redirect(f"{request.path}?{urlencode({'lang': request.lang, 'saved': 1})}")
+    consents = consents_for_link(clinic=clinic, person=person)
+    active = {c.purpose for c in consents}
+    offers = [(p, Purpose(p).label, DESK_TEXTS[p]) for p in SELF_SERVICE if p not in active]
+    return render(
+        request,
+        "privacy/consents_manage.html",
+        _ctx(
+            request,
+            person=person,
+            consents=consents,
+            offers=offers,
+            saved=request.GET.get("saved") == "1",
+            error=error,
+        ),
+        status=422 if error else 200,
+    )

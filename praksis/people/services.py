@@ -13,7 +13,13 @@ from praksis.clinics.access import Actor, require
 from praksis.core.errors import ValidationFailed
 from praksis.people.models import Animal, AnimalOwner, Person, Species
 from praksis.people.selectors import person_get_for_update
-from praksis.people.validation import clean_person
+from praksis.people.validation import (
+    CHARACTERS_NOT_ALLOWED,
+    NameInvalid,
+    clean_name,
+    clean_person,
+    has_forbidden_characters,
+)
 
 _DUPLICATE_IDENTITY = _("A person with this identity number is already registered.")
 
@@ -116,11 +122,17 @@ def animal_create(
     require(actor, "person.write")
     clinic = actor.clinic
     errors: dict[str, list] = {}
-    name = " ".join((name or "").split())
-    if not name:
-        errors["name"] = [_("Enter the animal's name.")]
+    try:
+        name = clean_name(name, required_message=_("Enter the animal's name."))
+    except NameInvalid as exc:
+        errors["name"] = [exc.message]
     if species not in Species.values:
         errors["species"] = [_("Choose a species.")]
+    breed = " ".join(str(breed or "").split())
+    if has_forbidden_characters(breed):
+        errors["breed"] = [CHARACTERS_NOT_ALLOWED]
+    elif len(breed) > 100:
+        errors["breed"] = [_("Use at most 100 characters.")]
     chip = (chip_id or "").replace(" ", "") or None
     if chip is not None and (len(chip) != 15 or not chip.isdigit()):
         errors["chip_id"] = [_("A chip number has 15 digits (ISO 11784).")]
@@ -138,7 +150,7 @@ def animal_create(
             clinic=clinic,
             name=name,
             species=species,
-            breed=breed.strip(),
+            breed=breed,
             birth_date=birth_date,
             chip_id=chip,
         )

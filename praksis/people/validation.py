@@ -6,6 +6,7 @@ travel back into logs or error reports).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from datetime import date
 
@@ -33,6 +34,56 @@ _IDENTITY_MESSAGES = {
     "SE": _("Enter a valid Swedish personal or coordination number (YYYYMMDD-NNNN)."),
     "NO": _("Enter a valid Norwegian national identity number or D-number (11 digits)."),
 }
+
+
+# Unicode categories never allowed in a name or an address: controls (NUL, tab, newline),
+# format characters (bidi overrides and isolates, zero-width spaces and joiners, the BOM),
+# private use, lone surrogates and line/paragraph separators. They let a name display as
+# something else than what it is (on a page, in a PDF) or break what reads it.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_MULTILINE_ALLOWED = frozenset("\n\r\t")
+CHARACTERS_NOT_ALLOWED = _("This contains characters that are not allowed.")
+
+
+def has_forbidden_characters(value: str, *, multiline: bool = False) -> bool:
+    """Whether ``value`` holds a character of FORBIDDEN_CATEGORIES (line breaks and tabs
+    are allowed in ``multiline`` text, e.g. an address)."""
+    return any(
+        unicodedata.category(ch) in FORBIDDEN_CATEGORIES
+        and not (multiline and ch in _MULTILINE_ALLOWED)
+        for ch in value
+    )
+
+
+class NameInvalid(ValueError):
+    """A name that cannot be stored; ``message`` says why without repeating it."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+NAME_MAX_LENGTH = 100
+
+
+def clean_name(value, *, required_message) -> str:
+    """A name as stored: NFC, single-spaced, with letters, of every script.
+
+    Spaces, hyphens and apostrophes are fine (Ærlig-Ødegård, O'Neil); controls, bidi
+    overrides, zero-width and other invisible characters are refused, never dropped
+    silently. Raises NameInvalid; the caller files the message under its field.
+    """
+    raw = unicodedata.normalize("NFC", "" if value is None else str(value))
+    if has_forbidden_characters(raw):
+        raise NameInvalid(CHARACTERS_NOT_ALLOWED)
+    name = " ".join(raw.split())
+    if not name:
+        raise NameInvalid(required_message)
+    if len(name) > NAME_MAX_LENGTH:
+        raise NameInvalid(_("Use at most 100 characters."))
+    if not any(ch.isalpha() for ch in name):
+        raise NameInvalid(_("A name must contain letters."))
+    return name
 
 
 def name_key(value: str) -> str:
@@ -79,13 +130,10 @@ def clean_person(clinic: Clinic, data: dict, *, partial: bool = False) -> dict:
     for name, required_message in required_messages.items():
         if partial and name not in present:
             continue
-        value = " ".join(text(name).split())
-        if not value:
-            errors[name].append(required_message)
-        elif len(value) > 100:
-            errors[name].append(_("Use at most 100 characters."))
-        elif not any(ch.isalpha() for ch in value):
-            errors[name].append(_("A name must contain letters."))
+        try:
+            value = clean_name(present.get(name), required_message=required_message)
+        except NameInvalid as exc:
+            errors[name].append(exc.message)
         else:
             out[name] = value
             out[f"{name}_key"] = name_key(value)
@@ -165,8 +213,10 @@ def clean_person(clinic: Clinic, data: dict, *, partial: bool = False) -> dict:
             out["phone"] = ""
 
     if "address" in present or not partial:
-        raw = text("address")
-        if len(raw) > 500:
+        raw = unicodedata.normalize("NFC", text("address"))
+        if has_forbidden_characters(raw, multiline=True):
+            errors["address"].append(CHARACTERS_NOT_ALLOWED)
+        elif len(raw) > 500:
             errors["address"].append(_("Use at most 500 characters."))
         else:
             out["address"] = raw

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import calendar
-import csv
 import io
 import json
 import secrets
@@ -27,6 +26,7 @@ from weasyprint import HTML
 from praksis.audit.models import AccessLogEntry, Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require, system_actor
+from praksis.core import csvsafe
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.messaging.services import message_enqueue
@@ -430,7 +430,7 @@ def export_csv(*, actor: Actor, request_id: int) -> str:
 
 def _as_csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["section", "item", "field", "value"])
     for section, value in data.items():
         if isinstance(value, dict):

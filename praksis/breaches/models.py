@@ -9,7 +9,7 @@ they were told (Art. 34) or the Art. 34(3) ground for not telling them.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 NOTIFY_WITHIN = timedelta(hours=72)
+# No moment in the register lies before this (services and the database both check it).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def notify_deadline(discovered_at):
@@ -76,6 +78,15 @@ class Breach(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(risk__in=Risk.values), name="breach_risk_valid"),
+            # A breach is not "discovered" in year 1, nor told before it was discovered.
+            models.CheckConstraint(
+                condition=Q(discovered_at__gte=EARLIEST), name="breach_discovered_since_2000"
+            ),
+            models.CheckConstraint(
+                condition=Q(authority_notified_at__isnull=True)
+                | Q(authority_notified_at__gte=models.F("discovered_at")),
+                name="breach_notified_after_discovery",
+            ),
             models.CheckConstraint(
                 condition=~Q(risk=Risk.NONE) | ~Q(no_notification_reason=""),
                 name="breach_unlikely_risk_has_reason",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from praksis.audit.models import AccessLogEntry, Action
 from praksis.audit.services import Access, log_access, log_accesses
 from praksis.breaches.models import (
+    EARLIEST,
     AffectedPerson,
     Breach,
     BreachUpdate,
@@ -35,6 +36,11 @@ from praksis.people.models import Person
 CAPABILITY = "privacy.manage"
 # Clocks may differ a little between the browser and the server.
 FUTURE_SLACK = timedelta(minutes=5)
+_NOT_IN_FUTURE = _("This time cannot be in the future.")
+FUTURE_MESSAGES = {
+    "discovered_at": _("The time you became aware cannot be in the future."),
+    "notified_at": _("The notification cannot be in the future."),
+}
 TEXT_FIELDS = (
     "description",
     "nature",
@@ -82,8 +88,25 @@ def clock(breach: Breach, now: datetime | None = None) -> dict:
 # --- Parsing ------------------------------------------------------------------------------
 
 
-def parse_moment(value, clinic: Clinic, field: str, *, required: bool = True) -> datetime | None:
-    """An aware datetime; a naive one (a form's ``datetime-local``) is on the clinic's clock."""
+def _as_number(value, *, below: int = 2**63) -> int | None:
+    """A whole number written in ASCII digits that fits the column (``"²"`` is a digit to
+    ``str.isdigit`` but not to ``int``), else None."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number < below else None
+
+
+def parse_moment(
+    value, clinic: Clinic, field: str, *, required: bool = True, latest: datetime | None = None
+) -> datetime | None:
+    """An aware datetime; a naive one (a form's ``datetime-local``) is on the clinic's clock.
+
+    Every moment in the register lies between EARLIEST and ``latest`` (default: now, give
+    or take the clocks' slack): a breach "discovered" in year 1 or 9999 is a typing error,
+    answered with a field error instead of a register that cannot be read.
+    """
     if isinstance(value, datetime):
         parsed = value
     else:
@@ -100,6 +123,10 @@ def parse_moment(value, clinic: Clinic, field: str, *, required: bool = True) ->
             raise ValidationFailed({field: [_("Enter a date and time (YYYY-MM-DD HH:MM).")]})
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, clinic.zone)
+    if parsed < EARLIEST:
+        raise ValidationFailed({field: [_("Enter a time from the year 2000 on.")]})
+    if parsed > (latest or timezone.now() + FUTURE_SLACK):
+        raise ValidationFailed({field: [FUTURE_MESSAGES.get(field, _NOT_IN_FUTURE)]})
     return parsed
 
 
@@ -114,7 +141,7 @@ def _clean(clinic: Clinic, data: dict, *, partial: bool) -> dict:
             raw = str(data[name] if data[name] is not None else "").strip()
             if not raw:
                 cleaned[name] = None
-            elif raw.isdigit() and int(raw) < 2**31:
+            elif _as_number(raw, below=2**31) is not None:
                 cleaned[name] = int(raw)
             else:
                 errors[name] = [_("Enter a whole number (an estimate is fine).")]
@@ -128,10 +155,9 @@ def _clean(clinic: Clinic, data: dict, *, partial: bool) -> dict:
             errors["description"] = [_("Describe what happened.")]
     if not partial or "discovered_at" in data:
         try:
-            discovered = parse_moment(data.get("discovered_at"), clinic, "discovered_at")
-            if discovered > timezone.now() + FUTURE_SLACK:
-                errors["discovered_at"] = [_("The time you became aware cannot be in the future.")]
-            cleaned["discovered_at"] = discovered
+            cleaned["discovered_at"] = parse_moment(
+                data.get("discovered_at"), clinic, "discovered_at"
+            )
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if cleaned.get("risk") == Risk.NONE and not cleaned.get("no_notification_reason"):
@@ -149,9 +175,10 @@ def _clean(clinic: Clinic, data: dict, *, partial: bool) -> dict:
 
 
 def _get(actor: Actor, breach_id, *, lock: bool = False) -> Breach:
-    if not str(breach_id).isdigit():
+    pk = _as_number(breach_id)
+    if pk is None:
         raise Http404
-    qs = Breach.objects.filter(clinic=actor.clinic, pk=int(breach_id))
+    qs = Breach.objects.filter(clinic=actor.clinic, pk=pk)
     if lock:
         qs = qs.select_for_update()
     breach = qs.first()
@@ -302,9 +329,7 @@ def breach_mark_notified(
     with transaction.atomic():
         breach = _get(actor, breach_id, lock=True)
         errors: dict[str, list] = {}
-        if at > timezone.now() + FUTURE_SLACK:
-            errors["notified_at"] = [_("The notification cannot be in the future.")]
-        elif at < breach.discovered_at:
+        if at < breach.discovered_at:
             errors["notified_at"] = [_("The notification cannot precede the discovery.")]
         elif at > breach.notify_authority_by and not late_reason:
             errors["late_reason"] = [
@@ -325,7 +350,7 @@ def breach_mark_notified(
 
 
 def _affected_ids(actor: Actor, breach: Breach, ids) -> list[AffectedPerson]:
-    wanted = {int(i) for i in ids or () if str(i).isdigit()}
+    wanted = {_as_number(i) for i in ids or ()} - {None}
     if not wanted:
         raise ValidationFailed({"affected": [_("Choose at least one person.")]})
     return list(
@@ -348,14 +373,16 @@ def affected_from_access_log(
     clinic = actor.clinic
     errors: dict[str, list] = {}
     member = None
-    if str(user_id or "").isdigit():
-        member = Membership.objects.filter(clinic=clinic, user_id=int(user_id)).first()
+    if _as_number(user_id) is not None:
+        member = Membership.objects.filter(clinic=clinic, user_id=_as_number(user_id)).first()
     if member is None:
         errors["user"] = [_("Choose a member of staff of this clinic.")]
     moments = {}
+    # The window may end later today; a search of what has not happened yet finds nothing.
+    latest = timezone.now() + timedelta(days=1)
     for field, value in (("start", start), ("end", end)):
         try:
-            moments[field] = parse_moment(value, clinic, field)
+            moments[field] = parse_moment(value, clinic, field, latest=latest)
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if "start" in moments and "end" in moments and moments["end"] <= moments["start"]:

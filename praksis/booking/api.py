@@ -262,6 +262,8 @@ class AppointmentIn(Schema):
     channel: str = "phone"
     animal: int | None = None
     note: str = ""
+    # A start that has passed: true records a visit that has already taken place.
+    allow_past: bool = False
 
 
 class CancelIn(Schema):
@@ -347,6 +349,7 @@ def create_appointment(request, payload: AppointmentIn):
         practitioner_id=payload.practitioner,
         animal_id=payload.animal,
         note=payload.note,
+        allow_past=payload.allow_past,
     )
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment.pk)
     return Status(201, _appointment_out(appointment, actor.clinic.zone))

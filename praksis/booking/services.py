@@ -35,6 +35,9 @@ from praksis.privacy.models import Purpose
 from praksis.privacy.services import consent_record, notice_current
 
 SLOT_TAKEN = _("That time has just been taken. Please choose another time.")
+PAST_NOT_MARKED = _(
+    "This time has passed. To record a visit that has already taken place, mark it as such."
+)
 NOT_BOOKABLE = _("That is not a bookable time for this service.")
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -401,8 +404,14 @@ def appointment_book(
     practitioner_id: int | None = None,
     animal_id: int | None = None,
     note: str = "",
+    allow_past: bool = False,
 ) -> Appointment:
-    """Staff book a registered person (phone, desk), within the practitioners' hours."""
+    """Staff book a registered person (phone, desk), within the practitioners' hours.
+
+    A start that has passed is refused unless ``allow_past`` says that a visit which has
+    already taken place is being recorded; then no confirmation is sent and the access
+    log says so.
+    """
     require(actor, "person.write")
     clinic = actor.clinic
     errors: dict[str, list] = {}
@@ -422,10 +431,15 @@ def appointment_book(
         service = _service(clinic, service_id, public=False)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    past = False
     try:
         start = parse_start(start, clinic)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    else:
+        past = start < timezone.now()
+        if past and not allow_past:
+            errors["start"] = [PAST_NOT_MARKED]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -450,13 +464,10 @@ def appointment_book(
             )
         )
         _insert(appointment)
-        log_access(
-            actor,
-            Access(
-                Action.CREATE, "appointment", appointment.pk, person_id=person.pk, purpose="booking"
-            ),
-        )
-        notify_appointment(appointment, "confirmation", token=manage_token(appointment))
+        detail = "past visit recorded" if past else ""
+        _log_appointment(actor, appointment, Action.CREATE, purpose="booking", detail=detail)
+        if not past:
+            notify_appointment(appointment, "confirmation", token=manage_token(appointment))
     return appointment
 
 
@@ -523,6 +534,10 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
     if appointment.status != Appointment.Status.BOOKED:
         raise Conflict(_("This booking is no longer active."), code="not_active")
     start = parse_start(start, appointment.clinic)
+    if start < timezone.now():
+        raise ValidationFailed(
+            {"start": [_("A booking cannot be moved to a time that has passed.")]}
+        )
     chosen = _choose_practitioner(
         clinic=appointment.clinic,
         service=appointment.service,

@@ -75,9 +75,11 @@ def calendar(request):
     )
 
 
-def _slot_choices(clinic, service, day, exclude=None):
+def _slot_choices(clinic, service, day, exclude=None, *, past: bool = False):
+    """The free times of ``day``; those that have passed only when recording a past visit."""
     if service is None:
         return []
+    now = timezone.now()
     names = dict(selectors.practitioners(clinic=clinic).values_list("pk", "name"))
     zone = clinic.zone
     return [
@@ -89,7 +91,7 @@ def _slot_choices(clinic, service, day, exclude=None):
         for s in free_slots(
             clinic=clinic, service=service, date_from=day, date_to=day, respect_notice=False
         )
-        if s.start > timezone.now()
+        if past or s.start > now
     ]
 
 
@@ -113,6 +115,8 @@ def appointment_new(request):
     service_list = list(Service.objects.filter(clinic=clinic, active=True).order_by("name"))
     service = next((s for s in service_list if str(s.pk) == source.get("service")), None)
     day = _day(source.get("date"), clinic)
+    # "Record a visit that has already taken place": times that have passed are offered.
+    past = source.get("past") == "1"
     errors: dict = {}
     if request.method == "POST":
         start, practitioner_id = _split_slot(request.POST.get("slot", ""))
@@ -136,6 +140,7 @@ def appointment_new(request):
                     practitioner_id=practitioner_id,
                     channel=request.POST.get("channel", Channel.PHONE),
                     note=request.POST.get("note", ""),
+                    allow_past=past,
                 )
         except ValidationFailed as exc:
             errors = exc.errors
@@ -151,7 +156,8 @@ def appointment_new(request):
             "services": service_list,
             "service": service,
             "day": day,
-            "slots": _slot_choices(clinic, service, day),
+            "slots": _slot_choices(clinic, service, day, past=past),
+            "past": past,
             "channels": Channel.choices,
             "errors": errors,
             "values": source,

@@ -337,3 +337,108 @@ def test_register_and_book_reuses_a_known_client(dental, make_actor, make_person
 
     ola = Person.objects.get(clinic=clinic, last_name="Nilsen")
     assert f"person={ola.pk}" in response["Location"]
+
+
+# --- Bookings in the past ---------------------------------------------------------------
+
+
+def _yesterday(clinic, hour: int = 10):
+    return next_local(clinic, days=-1, hour=hour)
+
+
+def test_the_api_refuses_a_start_that_has_passed_unless_told_it_is_a_past_visit(clinic, desk):
+    api, service, _staff, person = desk
+    booking = {"person": person.pk, "service": service.pk, "start": _yesterday(clinic).isoformat()}
+    refused = api.post("appointments", booking)
+    assert refused.status_code == 422
+    assert list(refused.json()["errors"]) == ["start"]
+    assert "already taken place" in refused.json()["errors"]["start"][0]
+    assert not Appointment.objects.exists()
+    recorded = api.post("appointments", {**booking, "allow_past": True})
+    assert recorded.status_code == 201, recorded.content
+    appointment = Appointment.objects.get()
+    assert appointment.start == _yesterday(clinic)
+    logged = AccessLogEntry.objects.get(
+        object_type="appointment", object_id=str(appointment.pk), action="create"
+    )
+    assert logged.detail == "past visit recorded"
+    # Nobody is told "your booking is confirmed" for a visit that is over.
+    assert not OutboxMessage.objects.filter(related_type="appointment").exists()
+
+
+def test_a_booking_ahead_is_not_marked_as_a_past_visit(clinic, desk):
+    api, service, _staff, person = desk
+    start = next_local(clinic, days=2, hour=10)
+    response = api.post(
+        "appointments",
+        {
+            "person": person.pk,
+            "service": service.pk,
+            "start": start.isoformat(),
+            "allow_past": True,
+        },
+    )
+    assert response.status_code == 201
+    logged = AccessLogEntry.objects.get(
+        object_type="appointment", object_id=str(response.json()["id"]), action="create"
+    )
+    assert logged.detail == ""
+    assert OutboxMessage.objects.filter(related_type="appointment", kind="confirmation").exists()
+
+
+def test_the_calendar_form_books_the_past_only_with_the_box_ticked(clinic, desk, make_staff):
+    _api, service, (p1, _p2), person = desk
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(make_staff(clinic, "receptionist"))
+    day = _yesterday(clinic).date().isoformat()
+    slot = f"{_yesterday(clinic).isoformat()}|{p1.pk}"
+    query = {"person": person.pk, "service": service.pk, "date": day}
+    assert slot not in client.get("/staff/appointments/new/", query).content.decode()
+    offered = client.get("/staff/appointments/new/", {**query, "past": "1"}).content.decode()
+    assert slot in offered and 'id="past-visit"' in offered
+    refused = client.post("/staff/appointments/new/", {**query, "slot": slot, "note": "walk-in"})
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert "To record a visit that has already taken place, mark it as such." in page
+    assert 'value="walk-in"' in page  # what was typed is kept
+    assert not Appointment.objects.exists()
+    booked = client.post("/staff/appointments/new/", {**query, "slot": slot, "past": "1"})
+    appointment = Appointment.objects.get()
+    assert booked["Location"] == f"/staff/appointments/{appointment.pk}/"
+    logged = AccessLogEntry.objects.get(
+        object_type="appointment", object_id=str(appointment.pk), action="create"
+    )
+    assert logged.detail == "past visit recorded"
+
+
+def test_a_booking_cannot_be_moved_to_a_time_that_has_passed(clinic, desk, owner):
+    api, service, _staff, person = desk
+    appointment = appointment_book(
+        actor=owner, service_id=service.pk, person_id=person.pk, start=next_local(clinic, 2, 9)
+    )
+    moved = api.post(
+        f"appointments/{appointment.pk}/move", {"start": _yesterday(clinic, 11).isoformat()}
+    )
+    assert moved.status_code == 422 and list(moved.json()["errors"]) == ["start"]
+    appointment.refresh_from_db()
+    assert appointment.start == next_local(clinic, 2, 9)
+
+
+def test_a_booking_request_is_not_converted_into_the_past(dental, make_actor, make_person):
+    clinic, service, _staff, api = dental
+    created = booking_request_create(
+        clinic=clinic,
+        data={
+            "first_name": "Ola",
+            "last_name": "N",
+            "phone": "41234567",
+            "accept_privacy_notice": True,
+        },
+    )
+    person = make_person(make_actor(clinic, "owner"), first_name="Ola", last_name="N")
+    converted = api.post(
+        f"booking-requests/{created.pk}/convert",
+        {"person": person.pk, "start": _yesterday(clinic).isoformat(), "service": service.pk},
+    )
+    assert converted.status_code == 422
+    assert BookingRequest.objects.get().status == "open"

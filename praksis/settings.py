@@ -117,8 +117,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "praksis.core.input.ImpossibleInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "praksis.core.sessions.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -195,6 +197,10 @@ LOGIN_REDIRECT_URL = "staff:home"
 
 # Idle timeout: the session ends after this many seconds without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Absolute lifetime: a staff session ends this many hours after sign-in, however busy.
+PRAKSIS_SESSION_MAX_HOURS = env_int("PRAKSIS_SESSION_MAX_HOURS", 12)
+if PRAKSIS_SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured("PRAKSIS_SESSION_MAX_HOURS must be at least 1")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from praksis.core import db  # noqa: F401  (registers the SQLite trigger helper)
+        from praksis.core import (
+            db,  # noqa: F401  (registers the SQLite trigger helper)
+            sessions,  # noqa: F401  (stamps each sign-in)
+        )

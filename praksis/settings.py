@@ -20,7 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from praksis.core.env import env_bool, env_choice, env_int, env_list, env_str
+from praksis.core.env import env_bool, env_choice, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PRAKSIS_VAR_DIR") or BASE_DIR / "var")
@@ -111,6 +111,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "praksis.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "praksis.core.middleware.RequestIdMiddleware",
@@ -210,9 +211,21 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Proxies (addresses or CIDR networks) in front of this server. Only from these are
+# X-Forwarded-For (the client's address: rate limits, lock-outs, logs) and
+# X-Forwarded-Proto (HTTPS or not) believed; from anyone else they are ignored.
+PRAKSIS_TRUSTED_PROXIES = env_networks("PRAKSIS_TRUSTED_PROXIES")
 if PRODUCTION:
+    # HTTP is redirected to HTTPS, except /healthz (load balancers probe over HTTP).
+    # Behind a proxy that ends TLS: list it in PRAKSIS_TRUSTED_PROXIES (its
+    # X-Forwarded-Proto then tells), or let the proxy redirect (PRAKSIS_SSL_REDIRECT=0).
+    SECURE_SSL_REDIRECT = env_bool("PRAKSIS_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    LANGUAGE_COOKIE_SECURE = True
 
 # Two-factor login (REQ-34): owners and practitioners must use TOTP outside demo mode.
 PRAKSIS_REQUIRE_2FA = env_bool("PRAKSIS_REQUIRE_2FA", default=not PRAKSIS_DEMO)
@@ -237,6 +250,8 @@ AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
+# The same client address as everywhere else (through PRAKSIS_TRUSTED_PROXIES only).
+AXES_CLIENT_IP_CALLABLE = "praksis.core.middleware.client_ip"
 
 # --- Content security: no third-party requests from any page --------------------------
 CONTENT_SECURITY_POLICY = {
@@ -334,7 +349,8 @@ PRAKSIS_ATTACHMENT_MAX_BYTES = env_int("PRAKSIS_ATTACHMENT_MAX_BYTES", 10 * 2**2
 # --- Booking ----------------------------------------------------------------------------
 # Absolute address of this deployment, for links in e-mails (manage links).
 PRAKSIS_BASE_URL = (env_str("PRAKSIS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
-# Public endpoints: requests per minute per client IP (per server process).
+# Public endpoints and forms: requests per minute per client address, counted in the
+# database for all workers and machines together (praksis/core/ratelimit.py); 0: no limit.
 PUBLIC_RATE_LIMIT_BOOKINGS = env_int("PUBLIC_RATE_LIMIT_BOOKINGS", 60)
 PUBLIC_RATE_LIMIT_READS = env_int("PUBLIC_RATE_LIMIT_READS", 600)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -197,10 +197,12 @@ def booking_details(request, clinic: Clinic):
             "booking/public_details.html",
             _details_context(request, clinic, service, start_iso, values, {}),
         )
-    if not ratelimit.allow(
-        scope="book", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
-    ):
-        return HttpResponse(status=429)
+    wait = ratelimit.check(request, scope="book", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS)
+    if wait:  # the form again, as typed, with the reason and Retry-After
+        context = _details_context(
+            request, clinic, service, start_iso, values, {}, rate_limited=True
+        )
+        return ratelimit.refuse(render(request, "booking/public_details.html", context), wait)
     data = {**values, "service": service.pk, "start": start_iso}
     try:
         appointment = services.booking_public_create(
@@ -316,7 +318,7 @@ def booking_ics(request, clinic: Clinic, token: str):
     return response
 
 
-def _request_form(request, clinic, *, values, errors, status=200):
+def _request_form(request, clinic, *, values, errors, status=200, **extra):
     context = _ctx(
         request,
         services=list(selectors.services_public(clinic=clinic)),
@@ -325,6 +327,7 @@ def _request_form(request, clinic, *, values, errors, status=200):
         weekdays=[(i, date(2024, 1, 1 + i)) for i in range(5)],
         times=BookingRequest.TimeOfDay.choices,
         notice=notice_current(clinic=clinic),
+        **extra,
     )
     return render(request, "booking/public_request.html", context, status=status)
 
@@ -332,10 +335,6 @@ def _request_form(request, clinic, *, values, errors, status=200):
 @public_page
 @require_POST
 def booking_request(request, clinic: Clinic):
-    if not ratelimit.allow(
-        scope="book", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
-    ):
-        return HttpResponse(status=429)
     post = request.POST
     values = {
         k: post.get(k, "")
@@ -353,6 +352,10 @@ def booking_request(request, clinic: Clinic):
     values["preferred_weekdays"] = post.getlist("preferred_weekdays")
     data = {**values, "accept_privacy_notice": post.get("accept_privacy_notice") == "1"}
     values["accept_privacy_notice"] = data["accept_privacy_notice"]
+    wait = ratelimit.check(request, scope="book", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS)
+    if wait:
+        form = _request_form(request, clinic, values=values, errors={}, rate_limited=True)
+        return ratelimit.refuse(form, wait)
     try:
         services.booking_request_create(clinic=clinic, data=data, ip_address=client_ip(request))
     except ValidationFailed as exc:

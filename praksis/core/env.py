@@ -9,6 +9,7 @@ parsed, instead of silently falling back.
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -61,3 +62,16 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def env_networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR), e.g. ``10.0.0.5,10.1.0.0/16``."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (CIDR), got {item!r}"
+            ) from exc
+    return tuple(networks)

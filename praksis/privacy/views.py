@@ -59,7 +59,7 @@ from praksis.privacy.services import (
 from praksis.processing.selectors import notice_context
 
 
-def _notice_context(request, clinic, *, values=None, errors=None, version=None) -> dict:
+def _notice_context(request, clinic, *, values=None, errors=None, version=None, **extra) -> dict:
     """The published notice, generated from the record of processing (REQ-30, REQ-45)."""
     return _ctx(
         request,
@@ -67,6 +67,7 @@ def _notice_context(request, clinic, *, values=None, errors=None, version=None) 
         kinds=RequestKind.choices,
         values=values or {},
         errors=errors or {},
+        **extra,
     )
 
 
@@ -239,11 +240,11 @@ def request_done(request, privacy_request_id: int):
 @require_POST
 def public_request(request, clinic):
     """The public request form: the answer is the same whether or not we know the address."""
-    if not ratelimit.allow(
-        scope="privacy", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
-    ):
-        return HttpResponse(status=429)
     values = {k: request.POST.get(k, "") for k in ("contact", "kind", "details")}
+    wait = ratelimit.check(request, scope="privacy", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS)
+    if wait:
+        context = _notice_context(request, clinic, values=values, rate_limited=True)
+        return ratelimit.refuse(render(request, "privacy/notice.html", context), wait)
     try:
         request_public_create(clinic=clinic, language=request.lang, **values)
     except ValidationFailed as exc:
@@ -331,10 +332,10 @@ def public_consents(request, clinic):
     values = {"contact": request.POST.get("contact", "")}
     if request.method == "GET":
         return render(request, "privacy/consents_ask.html", _ctx(request, values=values))
-    if not ratelimit.allow(
-        scope="consents", key=client_ip(request) or "-", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS
-    ):
-        return HttpResponse(status=429)
+    wait = ratelimit.check(request, scope="consents", limit=settings.PUBLIC_RATE_LIMIT_BOOKINGS)
+    if wait:
+        context = _ctx(request, values=values, rate_limited=True)
+        return ratelimit.refuse(render(request, "privacy/consents_ask.html", context), wait)
     try:
         consent_link_send(clinic=clinic, contact=values["contact"], language=request.lang)
     except ValidationFailed as exc:

@@ -7,16 +7,22 @@ or bad token, 403 for a role that may not, 404 for anything outside the caller's
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from praksis.clinics.services import actor_for_token
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.input import BODY_FIELD, check_value
 from praksis.core.middleware import client_ip
 
 
@@ -27,12 +33,92 @@ class BearerToken(HttpBearer):
         )
 
 
-api = NinjaAPI(
+class StrictJsonParser(Parser):
+    """Request bodies are JSON objects whose values a database can hold.
+
+    Anything else (invalid JSON, an array or a bare value where an object is expected, a
+    NUL character, an integer outside 64 bits) is a 422 in the error shape before any
+    endpoint runs, so no action runs on a body it did not ask for.
+    """
+
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationFailed(
+                {BODY_FIELD: [_("The request body is not valid JSON.")]}
+            ) from None
+        if not isinstance(data, dict):
+            raise ValidationFailed({BODY_FIELD: [_("The request body must be a JSON object.")]})
+        check_value(data)
+        return data
+
+
+class PraksisAPI(NinjaAPI):
+    """The API, whose OpenAPI document also lists the errors every operation can answer."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status in _error_statuses(method, operation):
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": ERROR_DESCRIPTIONS[status],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail"],
+}
+ERROR_DESCRIPTIONS = {
+    "401": "A valid bearer token is required.",
+    "403": "The caller's role (or token scope) does not allow this.",
+    "404": "Not found, or outside the caller's clinic.",
+    "409": "The request is valid but the current state does not allow it.",
+    "422": "Bad input: a message per field, in the caller's language.",
+    "429": "Too many requests from this address; try again later.",
+}
+
+
+def _error_statuses(method: str, operation: dict) -> list[str]:
+    public = not operation.get("security")
+    statuses = ["404", "422"]
+    if public:
+        statuses.append("429")
+    else:
+        statuses += ["401", "403"]
+    if method in ("post", "put", "patch", "delete"):
+        statuses.append("409")
+    return statuses
+
+
+api = PraksisAPI(
     title="Praksis API",
     version="1",
     urls_namespace="api",
     auth=BearerToken(),
     docs_url="/docs",
+    parser=StrictJsonParser(),
 )
 
 
@@ -87,7 +173,32 @@ def _unauthorised(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ValidationFailed):  # from StrictJsonParser, via ninja
+        return _validation_failed(request, exc.__cause__)
+    if exc.status_code == 400:  # ninja's own "Cannot parse request body"
+        return _error(
+            request,
+            422,
+            _("Please correct the fields marked."),
+            {BODY_FIELD: [_("The request body is not valid JSON.")]},
+        )
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request, exc):
+    """The last line: a value the database cannot hold is bad input, never a 500.
+
+    Inputs are checked where they enter (the body parser, typed ids, date ranges); this
+    catches what a check has missed rather than letting it become a server error.
+    """
+    return _error(
+        request,
+        422,
+        _("Please correct the fields marked."),
+        {BODY_FIELD: [_("A value is out of range or holds characters that are not allowed.")]},
+    )
 
 
 def _register_routers() -> None:
@@ -121,3 +232,9 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+@csrf_exempt  # a bearer-token API answers 404 here, not a CSRF page
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: the same 404 in the error shape, in JSON."""
+    return _error(request, 404, _("Not found."))

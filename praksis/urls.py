@@ -1,9 +1,9 @@
 """URL map: the API, the staff pages (one module per app, in the "staff" namespace), the
 health check, and each clinic's public pages (slugs of the other prefixes are reserved)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from praksis.api import api
+from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
@@ -27,6 +27,7 @@ urlpatterns = [
     path("", core_views.root),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    re_path(r"^api/", not_found),
     path("staff/", include((staff_patterns, "staff"))),
     path("i18n/", include("django.conf.urls.i18n")),
     # Public pages of each clinic.

@@ -18,6 +18,7 @@ from praksis.clinics.models import Clinic
 from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
 from praksis.core.errors import ValidationFailed
+from praksis.core.input import check_date
 from praksis.core.middleware import client_ip
 
 public_router = Router(tags=["public booking"], auth=None)
@@ -40,9 +41,11 @@ def _limit(request, scope: str, limit: int) -> None:
 
 def _date(value: str | None, field: str) -> date:
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         raise ValidationFailed({field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    check_date(day, field)
+    return day
 
 
 class ServiceOut(Schema):

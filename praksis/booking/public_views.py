@@ -25,6 +25,7 @@ from praksis.clinics.models import Clinic, IdentityPolicy
 from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.input import clamp_date
 from praksis.core.middleware import client_ip
 from praksis.people.models import Species
 from praksis.privacy.cookies import read_choice
@@ -71,7 +72,7 @@ def _ctx(request, **extra) -> dict:
 
 def _week(value: str | None, today: date) -> date:
     try:
-        day = date.fromisoformat(value or "")
+        day = clamp_date(date.fromisoformat(value or ""))
     except ValueError:
         day = today
     return services.week_start(max(day, today))

@@ -29,6 +29,7 @@ from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.crypto import sha256_hex, subkey
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.input import check_date, has_nul
 from praksis.people.models import Animal, AnimalOwner, Person, Species
 from praksis.people.validation import NameInvalid, clean_name, clean_person
 from praksis.privacy.models import Purpose
@@ -65,11 +66,22 @@ def _new_reference() -> str:
 
 def parse_start(value, clinic: Clinic) -> datetime:
     """An aware start time; a naive one is read on the clinic's wall clock."""
-    parsed = value if isinstance(value, datetime) else parse_datetime(str(value or "").strip())
+    invalid = ValidationFailed({"start": [_("Enter the start as an ISO 8601 date and time.")]})
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value or "").strip()
+        if has_nul(text) or len(text) > 40:
+            raise invalid
+        try:
+            parsed = parse_datetime(text)  # ValueError for 2027-02-30, T25:00, +99:00
+        except ValueError:
+            raise invalid from None
     if parsed is None:
-        raise ValidationFailed({"start": [_("Enter the start as an ISO 8601 date and time.")]})
+        raise invalid
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=clinic.zone)
+    check_date(parsed, "start")
     return parsed
 
 

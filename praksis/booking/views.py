@@ -16,6 +16,7 @@ from praksis.booking.availability import free_slots
 from praksis.booking.models import Appointment, Channel, Service
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.input import clamp_date
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.selectors import mask_recipient
 from praksis.people import selectors as people_selectors
@@ -24,7 +25,7 @@ from praksis.people import services as people_services
 
 def _day(value: str | None, clinic) -> date:
     try:
-        return date.fromisoformat(value or "")
+        return clamp_date(date.fromisoformat(value or ""))
     except ValueError:
         return timezone.now().astimezone(clinic.zone).date()
 

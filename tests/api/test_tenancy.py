@@ -34,6 +34,7 @@ UNSCOPED = {
     "healthz",
     "api/v1/openapi.json",
     "api/v1/docs",
+    "^api/",
     "staff/login/",
     "staff/login/otp/",
     "staff/logout/",

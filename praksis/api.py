@@ -12,8 +12,8 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404
-from django.views.decorators.csrf import csrf_exempt
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 
 from praksis.clinics.services import actor_for_token
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.core.input import BODY_FIELD, check_value
+from praksis.core.input import BODY_FIELD, check_value, field_name
 from praksis.core.middleware import client_ip
 
 
@@ -145,7 +145,8 @@ def _schema_invalid(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload")]
-        field = ".".join(loc[-1:]) or "__all__"
+        names = [field_name(part) for part in reversed(loc)]
+        field = next((n for n in names if n != BODY_FIELD), BODY_FIELD)
         message = _PYDANTIC_MESSAGES.get(err.get("type"), lambda: _("Enter a valid value."))()
         errors.setdefault(field, []).append(message)  # never echo the input back
     return _error(request, 422, _("Please correct the fields marked."), errors)

@@ -28,6 +28,18 @@ _INT = _("Enter a smaller number.")
 _DATE = _("Enter a date between 1850 and 2199.")
 
 
+_FIELD_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def field_name(key) -> str:
+    """A field name for an error, from a key the caller sent: our own names pass, any
+    other key becomes the body as a whole (an error never repeats what was typed)."""
+    text = str(key)
+    if 0 < len(text) <= 40 and text[0].isalpha() and set(text) <= _FIELD_CHARS:
+        return text
+    return BODY_FIELD
+
+
 def check_value(value, field: str = BODY_FIELD) -> None:
     """Refuse NUL characters and out-of-range integers anywhere inside ``value``."""
     if isinstance(value, str):
@@ -41,7 +53,7 @@ def check_value(value, field: str = BODY_FIELD) -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             check_value(key, field)
-            check_value(item, key if field == BODY_FIELD else field)
+            check_value(item, field_name(key) if field == BODY_FIELD else field)
     elif isinstance(value, list | tuple):
         for item in value:
             check_value(item, field)
@@ -101,7 +113,7 @@ def request_errors(request) -> dict[str, list[str]]:
             for value in [key, *values]:
                 message = _bad_value(value)
                 if message:
-                    errors.setdefault(key.replace("\x00", ""), []).append(message)
+                    errors.setdefault(field_name(key), []).append(message)
     return errors
 
 

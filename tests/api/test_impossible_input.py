@@ -142,6 +142,15 @@ def test_errors_never_echo_what_was_typed(clinic, make_api):
     assert "<script>" not in response.content.decode()
 
 
+def test_error_field_names_never_repeat_a_key_that_was_typed(clinic, make_api):
+    response = make_api(clinic, "owner").post(
+        "privacy-requests", {"person": 1, "kind": "access", "<b>x</b>": "a\x00b"}
+    )
+    body = _shape(response)
+    assert set(body["errors"]) == {"__all__"}
+    assert "<b>" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -120,6 +120,8 @@ def test_the_manage_page_offers_no_consents_only_the_way_to_a_link_on_record(cli
     page = client.get(url + "?lang=en").content.decode()
     marketing = Consent.objects.get(purpose="marketing_email")
     assert "withdraw" not in page.lower()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == f"Your booking · {clinic.name}"  # the title holds nothing else
     assert f"/{clinic.slug}/consents/" in page
     assert client.post(url + f"consents/{marketing.pk}/withdraw/").status_code == 404
     marketing.refresh_from_db()

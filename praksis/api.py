@@ -20,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from praksis.clinics.access import ScopeMissing
 from praksis.clinics.services import actor_for_token
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import BODY_FIELD, check_value, field_name
@@ -27,6 +28,8 @@ from praksis.core.middleware import client_ip
 
 
 class BearerToken(HttpBearer):
+    """A staff token, looked up on every request (revoked, expired or deactivated: 401)."""
+
     def authenticate(self, request, token):
         return actor_for_token(
             token, request_id=getattr(request, "request_id", ""), ip=client_ip(request)
@@ -160,6 +163,16 @@ def _not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return _error(request, 403, _("Your role does not allow this."))
+
+
+@api.exception_handler(ScopeMissing)
+def _scope_missing(request, exc: ScopeMissing):
+    return _error(
+        request,
+        403,
+        _('This token lacks the "%(scope)s" scope: issue one with it for this action.')
+        % {"scope": exc.scope},
+    )
 
 
 @api.exception_handler(Conflict)

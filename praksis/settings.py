@@ -238,6 +238,11 @@ PRAKSIS_OPERATOR_CONTACT = env_str("PRAKSIS_OPERATOR_CONTACT", "") or ""
 # Irreversible or data-releasing actions (erasure, answering a privacy request, ...) need
 # the password (and code) given within this many seconds; older sign-ins are asked again.
 PRAKSIS_REAUTH_SECONDS = env_int("PRAKSIS_REAUTH_SECONDS", 10 * 60)
+# API bearer tokens stop working this many days after they are issued (unless a shorter
+# period is asked for when issuing one).
+PRAKSIS_API_TOKEN_DAYS = env_int("PRAKSIS_API_TOKEN_DAYS", 90)
+if PRAKSIS_API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("PRAKSIS_API_TOKEN_DAYS must be at least 1")
 OTP_TOTP_ISSUER = "Praksis"
 
 # Lock-out after repeated failed logins (django-axes).

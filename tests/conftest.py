@@ -152,9 +152,10 @@ class ApiClient:
 def make_api(make_staff):
     from praksis.clinics.services import token_issue
 
-    def make(clinic, role: str = "owner", language: str = "en") -> ApiClient:
+    def make(clinic, role: str = "owner", language: str = "en", scopes: str = "") -> ApiClient:
+        """``scopes="sensitive"`` for actions staff re-authenticate for (erasure, ...)."""
         user = make_staff(clinic, role)
-        return ApiClient(token_issue(user=user, clinic=clinic), language=language)
+        return ApiClient(token_issue(user=user, clinic=clinic, scopes=scopes), language=language)
 
     return make
 
@@ -238,12 +239,9 @@ def next_local(clinic, days: int = 2, hour: int = 10, minute: int = 0):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Each test starts without the per-process caches of clinics and verified tokens."""
+    """Each test starts without the per-process cache of clinics."""
     from praksis.clinics import selectors as clinic_selectors
-    from praksis.clinics import services as clinic_services
 
     clinic_selectors._clinics.clear()
-    clinic_services._verified.clear()
     yield
     clinic_selectors._clinics.clear()
-    clinic_services._verified.clear()

@@ -23,6 +23,8 @@ class Actor:
     request_id: str = ""
     ip: str | None = None
     channel: str = "ui"  # ui | api | cli | public | system
+    # A bearer token's scopes (channel "api" only); see ``require_scope``.
+    scopes: frozenset[str] = frozenset()
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -48,6 +50,7 @@ CAPABILITIES: dict[str, set[str]] = {
     "journal.write": {Role.OWNER, Role.PRACTITIONER},
     "access_log.read": {Role.OWNER},
     "privacy.manage": {Role.OWNER},
+    "staff.manage": {Role.OWNER},
     "system": set(),
 }
 
@@ -61,3 +64,23 @@ def can(actor: Actor, capability: str) -> bool:
 def require(actor: Actor, capability: str) -> None:
     if not can(actor, capability):
         raise PermissionDenied(capability)
+
+
+# The scope a bearer token needs for what a signed-in user must re-authenticate for
+# (praksis/clinics/reauth.py): erasure, answering a privacy request, and the like.
+SENSITIVE = "sensitive"
+
+
+class ScopeMissing(PermissionDenied):
+    """A bearer token was not issued with the scope the action needs (403)."""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__(scope)
+
+
+def require_scope(actor: Actor, scope: str) -> None:
+    """Refuse a token without ``scope``. Signed-in staff are not token actors: their pages
+    ask for the password again instead (``recent_auth``)."""
+    if actor.channel == "api" and scope not in actor.scopes:
+        raise ScopeMissing(scope)

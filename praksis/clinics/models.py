@@ -146,17 +146,52 @@ class Membership(models.Model):
         return f"{self.user} @ {self.clinic.slug} ({self.role})"
 
 
+class TokenScope(models.TextChoices):
+    """What a bearer token may do beyond its holder's role.
+
+    Actions that ask a signed-in user for the password again (erasure, answering a
+    privacy request, ...) are open to a token only when it was issued with ``sensitive``.
+    """
+
+    PLAIN = "", _("Everyday work")
+    SENSITIVE = "sensitive", _("Also sensitive actions")
+
+
 class ApiToken(models.Model):
-    """A bearer token for one staff user in one clinic. Only its SHA-256 is stored."""
+    """A bearer token for one staff user in one clinic. Only its SHA-256 is stored.
+
+    It works until ``expires_at``, until it is revoked, or until its user or their role in
+    the clinic is deactivated — whichever comes first, checked on every request.
+    """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="api_tokens")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    scopes = models.CharField(
+        max_length=20, blank=True, default=TokenScope.PLAIN, choices=TokenScope.choices
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scopes__in=TokenScope.values), name="api_token_scopes"
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def status(self) -> str:
+        """active, revoked or expired (for the tokens page)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -1,10 +1,13 @@
-"""Reads of clinics for the public pages (no personal data)."""
+"""Reads of clinics for the public pages, and of staff credentials (no personal data)."""
 
 from __future__ import annotations
 
 import time
 
-from praksis.clinics.models import Clinic
+from django.db.models import QuerySet
+
+from praksis.clinics.access import Actor, can
+from praksis.clinics.models import ApiToken, Clinic
 
 # Public pages look the clinic up on every request; its settings change rarely, so each
 # process keeps what it read for a few seconds (with the booking policy cached on it).
@@ -26,3 +29,23 @@ def clinic_by_slug(slug: str) -> Clinic | None:
 
 def forget_clinic(slug: str) -> None:
     _clinics.pop(slug, None)
+
+
+MAX_ID = 2**63 - 1  # larger ids from a URL exist nowhere (and overflow the database)
+
+
+def tokens_visible(actor: Actor) -> QuerySet[ApiToken]:
+    """The API tokens the actor may see and revoke: their own in this clinic; an owner,
+    every one of the clinic's staff. Anything else is not found."""
+    tokens = ApiToken.objects.filter(clinic=actor.clinic)
+    if not can(actor, "staff.manage"):
+        tokens = tokens.filter(user_id=actor.user_id)
+    return tokens
+
+
+def tokens_page(actor: Actor) -> tuple[list[ApiToken], list[ApiToken]]:
+    """The actor's own tokens, and (for an owner) the other staff's, newest first.
+    Never the secret: only its hash is stored."""
+    tokens = list(tokens_visible(actor).select_related("user").order_by("-created_at", "-pk")[:500])
+    own = [t for t in tokens if t.user_id == actor.user_id]
+    return own, [t for t in tokens if t.user_id != actor.user_id]

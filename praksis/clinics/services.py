@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from praksis.audit.services import heads_create
+from praksis.audit.models import Action
+from praksis.audit.services import Access, heads_create, log_access
 from praksis.booking.models import BookingPolicy
-from praksis.clinics.access import Actor
-from praksis.clinics.models import ApiToken, Clinic, Membership, User
+from praksis.clinics.access import Actor, require
+from praksis.clinics.models import ApiToken, Clinic, Membership, Role, TokenScope, User
+from praksis.clinics.selectors import MAX_ID, tokens_visible
 from praksis.core.crypto import sha256_hex
+from praksis.core.errors import Conflict, ValidationFailed
 from praksis.privacy.models import PrivacyNotice
 from praksis.processing.services import record_setup
 
 TOKEN_PREFIX = "prk_"
+MAX_TOKEN_DAYS = 3650
+LAST_USED_EVERY = timedelta(minutes=1)  # a token's last use is written at most this often
+SECURITY = "security"  # the purpose of the log rows of credentials and roles
 # Clinic slugs share the URL space with these prefixes.
 RESERVED_SLUGS = {"staff", "api", "i18n", "static", "healthz", "admin", "media"}
 
@@ -52,64 +62,147 @@ def staff_add(
     return user
 
 
-def token_issue(*, user: User, clinic: Clinic, name: str = "") -> str:
-    """Create a bearer token; only its hash is kept, so the plain value is shown once."""
-    if not Membership.objects.filter(user=user, clinic=clinic, is_active=True).exists():
+def _token_fields(*, name: str, scopes: str, days: int | None) -> dict:
+    """Check what a new token is given; messages name the field, never echo the input."""
+    errors: dict[str, list] = {}
+    name = (name or "").strip()
+    if len(name) > 100 or not name.isprintable():
+        errors["name"] = [_("Use at most 100 letters, digits and punctuation.")]
+    if scopes not in TokenScope.values:
+        errors["scopes"] = [_("Choose one of the offered scopes.")]
+    if days is None:
+        days = settings.PRAKSIS_API_TOKEN_DAYS
+    if not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["days"] = [_("Enter a number of days from 1 to %(max)d.") % {"max": MAX_TOKEN_DAYS}]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"name": name, "scopes": scopes, "expires_at": timezone.now() + timedelta(days=days)}
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    user: User,
+    clinic: Clinic,
+    name: str = "",
+    scopes: str = TokenScope.PLAIN,
+    days: int | None = None,
+    actor: Actor | None = None,
+) -> str:
+    """Create a bearer token; only its hash is kept, so the plain value is shown once.
+
+    It expires after ``days`` (default ``PRAKSIS_API_TOKEN_DAYS``). ``actor`` is who asks
+    (the user on the tokens page); without one, the command line on the user's behalf.
+    """
+    membership = Membership.objects.filter(user=user, clinic=clinic, is_active=True).first()
+    if membership is None or not user.is_active:
         raise ValueError("the user has no active role in this clinic")
+    fields = _token_fields(name=name, scopes=scopes, days=days)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(
-        user=user, clinic=clinic, name=name, token_hash=sha256_hex(token), prefix=token[:12]
+    created = ApiToken.objects.create(
+        user=user, clinic=clinic, token_hash=sha256_hex(token), prefix=token[:12], **fields
+    )
+    actor = actor or Actor(clinic=clinic, user=user, role=membership.role, channel="cli")
+    detail = f"scope={created.scopes or 'plain'}; expires={created.expires_at:%Y-%m-%d}"
+    log_access(
+        actor, Access(Action.CREATE, "api_token", created.pk, purpose=SECURITY, detail=detail)
     )
     return token
 
 
-def token_revoke(*, token_id: int, user: User) -> None:
-    tokens = ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None)
-    for digest in tokens.values_list("token_hash", flat=True):
-        _verified.pop(digest, None)
-    tokens.update(revoked_at=timezone.now())
+@transaction.atomic
+def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of the actor's own tokens (an owner: any of the clinic's). It stops
+    working at once: every request looks its token up. Revoking twice changes nothing."""
+    token = None
+    if 0 < token_id <= MAX_ID:
+        token = tokens_visible(actor).select_for_update().filter(pk=token_id).first()
+    if token is None:
+        raise Http404("token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_access(
+            actor, Access(Action.UPDATE, "api_token", token.pk, purpose=SECURITY, detail="revoked")
+        )
+    return token
 
 
-# Recently verified tokens, per process: (valid until, clinic, user, role). A revoked
-# token or removed role takes effect here within TOKEN_CACHE_SECONDS at most.
-TOKEN_CACHE_SECONDS = 10
-_verified: dict[str, tuple[float, Clinic, User, str]] = {}
+@transaction.atomic
+def staff_deactivate(*, actor: Actor, membership_id: int) -> Membership:
+    """End a member of staff's role in the clinic (owner only): their tokens for it are
+    revoked and their sessions ended, so nothing they held works a moment longer."""
+    require(actor, "staff.manage")
+    membership = None
+    if 0 < membership_id <= MAX_ID:
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(pk=membership_id, clinic=actor.clinic)
+            .first()
+        )
+    if membership is None:
+        raise Http404("membership")
+    if membership.role == Role.OWNER and not (
+        Membership.objects.filter(clinic=actor.clinic, role=Role.OWNER, is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise Conflict(_("The clinic needs at least one active owner."))
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    revoked = ApiToken.objects.filter(
+        user=membership.user, clinic=actor.clinic, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    ended = _sessions_end(membership.user_id)
+    detail = f"deactivated; tokens revoked={revoked}; sessions ended={ended}"
+    log_access(
+        actor, Access(Action.UPDATE, "membership", membership.pk, purpose=SECURITY, detail=detail)
+    )
+    return membership
+
+
+def _sessions_end(user_id: int) -> int:
+    """Delete the user's sessions (database sessions; the live ones are few: staff only,
+    ended after SESSION_IDLE_TIMEOUT)."""
+    ids = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 def actor_for_token(token: str, *, request_id: str = "", ip: str | None = None) -> Actor | None:
-    """The actor behind a bearer token, or None when unknown, revoked or without a role."""
+    """The actor behind a bearer token, or None when unknown, revoked, expired, or when
+    its user or their role in the clinic is deactivated.
+
+    One indexed lookup per request and no cache, so each of those takes effect at once.
+    The last use is written at most once a minute per token.
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    digest = sha256_hex(token)
-    cached = _verified.get(digest)
-    if cached is not None and cached[0] > time.monotonic():
-        _until, clinic, user, role = cached
-        return Actor(
-            clinic=clinic, user=user, role=role, request_id=request_id, ip=ip, channel="api"
-        )
-    role = Membership.objects.filter(
-        user=OuterRef("user_id"), clinic=OuterRef("clinic_id"), is_active=True
-    ).values("role")[:1]
+    now = timezone.now()
     found = (
         ApiToken.objects.select_related("user", "clinic")
-        .annotate(role=Subquery(role))
-        .filter(token_hash=digest, revoked_at=None, user__is_active=True)
+        .filter(
+            token_hash=sha256_hex(token),
+            revoked_at=None,
+            expires_at__gt=now,
+            user__is_active=True,
+            user__memberships__clinic_id=F("clinic_id"),
+            user__memberships__is_active=True,
+        )
+        .annotate(role=F("user__memberships__role"))
         .first()
     )
-    if found is None or not found.role:
-        _verified.pop(digest, None)
+    if found is None:
         return None
-    if len(_verified) > 10_000:
-        _verified.clear()
-    _verified[digest] = (
-        time.monotonic() + TOKEN_CACHE_SECONDS,
-        found.clinic,
-        found.user,
-        found.role,
-    )
-    now = timezone.now()
-    if found.last_used_at is None or now - found.last_used_at > timedelta(hours=1):
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    stale = now - LAST_USED_EVERY
+    if found.last_used_at is None or found.last_used_at < stale:
+        ApiToken.objects.filter(
+            Q(last_used_at=None) | Q(last_used_at__lt=stale), pk=found.pk
+        ).update(last_used_at=now)
     return Actor(
         clinic=found.clinic,
         user=found.user,
@@ -117,4 +210,5 @@ def actor_for_token(token: str, *, request_id: str = "", ip: str | None = None) 
         request_id=request_id,
         ip=ip,
         channel="api",
+        scopes=frozenset(found.scopes.split()),
     )

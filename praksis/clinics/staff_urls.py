@@ -1,4 +1,4 @@
-"""Staff sign-in, sign-out and clinic switching (under /staff/)."""
+"""Staff sign-in, sign-out, clinic switching and API tokens (under /staff/)."""
 
 from django.urls import path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("login/otp/", clinic_views.otp_view, name="otp"),
     path("logout/", clinic_views.logout_view, name="logout"),
     path("clinic/<slug:slug>/", clinic_views.switch_clinic, name="switch-clinic"),
+    path("tokens/", clinic_views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", clinic_views.token_revoke_view, name="token-revoke"),
 ]

@@ -1,4 +1,5 @@
-"""Staff sign-in (password, then TOTP where required), sign-out and clinic switching."""
+"""Staff sign-in (password, then TOTP where required), sign-out, clinic switching, and each
+member of staff's API tokens."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,8 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from praksis.clinics.access import can
 from praksis.clinics.auth import SESSION_CLINIC, requires_two_factor, staff_view
-from praksis.clinics.models import Membership, User
+from praksis.clinics.models import Membership, TokenScope, User
+from praksis.clinics.reauth import recent_auth
+from praksis.clinics.selectors import tokens_page
+from praksis.clinics.services import token_issue, token_revoke
+from praksis.core.errors import ValidationFailed
 
 PENDING_USER = "praksis_pending_user"
 PENDING_NEXT = "praksis_pending_next"
@@ -119,3 +126,52 @@ def switch_clinic(request, slug: str):
     membership = get_object_or_404(Membership, user=request.user, clinic__slug=slug, is_active=True)
     request.session[SESSION_CLINIC] = membership.clinic_id
     return redirect("staff:persons")
+
+
+def _tokens_page(request, status: int = 200, **context):
+    own, others = tokens_page(request.actor)
+    context = {
+        "own": own,
+        "others": others,
+        "sees_all": can(request.actor, "staff.manage"),
+        "offers_sensitive": can(request.actor, "privacy.manage"),
+        "days": settings.PRAKSIS_API_TOKEN_DAYS,
+        "values": {},
+        **context,
+    }
+    response = render(request, "staff/tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # a new token's secret is on the page once
+    return response
+
+
+def _token_create(request):
+    actor = request.actor
+    values = {"name": request.POST.get("name", ""), "scopes": request.POST.get("scopes", "")}
+    try:
+        secret = token_issue(user=actor.user, clinic=actor.clinic, actor=actor, **values)
+    except ValidationFailed as exc:
+        return _tokens_page(request, status=422, values=values, errors=exc.errors)
+    return _tokens_page(request, new_token=secret)
+
+
+# A token that may do what asks signed-in staff for their password again is only given to
+# someone who has just given it.
+_token_create_confirmed = recent_auth(_token_create)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def tokens(request):
+    """The API tokens of the signed-in member of staff (an owner: all of the clinic's)."""
+    if request.method == "GET":
+        return _tokens_page(request)
+    if request.POST.get("scopes") == TokenScope.SENSITIVE:
+        return _token_create_confirmed(request)
+    return _token_create(request)
+
+
+@require_POST
+@staff_view()
+def token_revoke_view(request, token_id: int):
+    token_revoke(actor=request.actor, token_id=token_id)
+    return redirect("staff:tokens")

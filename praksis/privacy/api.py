@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
+from praksis.clinics.access import SENSITIVE, require_scope
 from praksis.privacy import requests, services
 
 router = Router(tags=["consents"])
@@ -200,7 +201,9 @@ class AnswerIn(Schema):
 @router.post("privacy-requests/{int:privacy_request_id}/answer", response=PrivacyRequestOut)
 def answer_privacy_request(request, privacy_request_id: int, payload: AnswerIn):
     """Answer the requester: an e-mail to the address on record with a link to the answer
-    and their data (valid 14 days), or with the access report attached (``email``)."""
+    and their data (valid 14 days), or with the access report attached (``email``).
+    A token needs the "sensitive" scope (signed-in staff re-authenticate instead)."""
+    require_scope(request.auth, SENSITIVE)
     return _request_out(
         requests.request_answer(
             actor=request.auth,
@@ -249,6 +252,9 @@ def privacy_request_erasure_plan(request, privacy_request_id: int):
 
 @router.post("privacy-requests/{int:privacy_request_id}/erase", response=ErasurePlanOut)
 def privacy_request_erase(request, privacy_request_id: int):
+    """Carry out the erasure plan. A token needs the "sensitive" scope."""
     from praksis.privacy.erasure import erasure_request_execute
+
+    require_scope(request.auth, SENSITIVE)
 
     return erasure_request_execute(actor=request.auth, request_id=privacy_request_id).as_dict()

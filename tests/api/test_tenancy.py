@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.models import Appointment, BookingRequest
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
+from praksis.clinics.models import ApiToken
+from praksis.clinics.services import token_issue
 from praksis.disclosures.services import disclosure_record
 from praksis.journal.models import JournalEntry
 from praksis.journal.services import attachment_add, entry_create
@@ -85,7 +87,8 @@ def _snapshot(clinic):
         JournalEntry.objects.filter(clinic=clinic).values_list("pk", "signed_at", "updated_at")
     )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
-    return people, animals, appointments, requests, messages, journal, log
+    tokens = list(ApiToken.objects.filter(clinic=clinic).values_list("pk", "revoked_at"))
+    return people, animals, appointments, requests, messages, journal, log, tokens
 
 
 @pytest.fixture
@@ -157,6 +160,7 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "invoice_id": invoice.pk,
             "review_id": _review(owner).pk,
             "breach_id": _breach(owner).pk,
+            "token_id": _token(owner).pk,
             "hold_id": _hold(owner, person).pk,
             "activity_id": _activity(owner),
             "processor_id": _processor(owner),
@@ -226,6 +230,12 @@ def _breach(owner):
     return breach
 
 
+def _token(owner):
+    """An API token of the clinic's owner."""
+    token_issue(user=owner.user, clinic=owner.clinic, name="Bokföring")
+    return ApiToken.objects.filter(user=owner.user, clinic=owner.clinic).latest("pk")
+
+
 def _takedown(owner, person):
     """A withdrawn photo consent's take-down task."""
     from praksis.privacy.models import TakedownTask
@@ -246,7 +256,8 @@ def test_every_url_refuses_another_clinic(victim, make_clinic, make_staff, make_
     outsider_clinic = make_clinic("other")
     ui = Client()
     ui.force_login(make_staff(outsider_clinic, "owner", email="owner@annan.test"))
-    api = make_api(outsider_clinic, "owner")
+    # The strongest token too: one that may also do sensitive actions (erasure, ...).
+    api = make_api(outsider_clinic, "owner", scopes="sensitive")
     # Public pages name a clinic: asked under the outsider's own clinic, the victim's
     # objects (its manage-link token) must not be found.
     values = {k: str(v) for k, v in ids.items()}
@@ -310,8 +321,6 @@ def test_every_page_and_read_answers_its_own_clinic_without_error(victim, langua
     owner = Membership.objects.filter(clinic=clinic, role="owner").select_related("user").first()
     ui = Client(HTTP_ACCEPT_LANGUAGE=language)
     ui.force_login(owner.user)
-    from praksis.clinics.services import token_issue
-
     bearer = {"Authorization": f"Bearer {token_issue(user=owner.user, clinic=clinic)}"}
     values = {k: str(v) for k, v in ids.items()}
     values.update(slug=clinic.slug, clinic=clinic.slug)

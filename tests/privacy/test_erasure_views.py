@@ -32,7 +32,7 @@ def _state(world):
 def test_api_plan_is_dry_then_erase_answers(build, make_api):
     """GET erasure-plan changes nothing; POST erase applies it and returns plan + answer."""
     world = build("optician")
-    owner = make_api(world.clinic, "owner")
+    owner = make_api(world.clinic, "owner", scopes="sensitive")
     before = _state(world)
     response = owner.get(f"privacy-requests/{world.request.pk}/erasure-plan")
     assert response.status_code == 200
@@ -61,8 +61,8 @@ def test_api_refuses_receptionist_and_other_clinics(build, make_api, make_clinic
     """Receptionist: 403; another clinic's owner: 404 — and nothing changes."""
     world = build("therapy")
     before = _state(world)
-    desk = make_api(world.clinic, "receptionist")
-    outsider = make_api(make_clinic("other"), "owner")
+    desk = make_api(world.clinic, "receptionist", scopes="sensitive")
+    outsider = make_api(make_clinic("other"), "owner", scopes="sensitive")
     for path in ("erasure-plan", "erase"):
         url = f"privacy-requests/{world.request.pk}/{path}"
         call = desk.get if path == "erasure-plan" else desk.post
@@ -78,7 +78,7 @@ def test_api_only_erasure_requests(build, make_api):
 
     world = build("therapy")
     access = request_create(actor=world.owner, person_id=world.person.pk, kind="access")
-    owner = make_api(world.clinic, "owner")
+    owner = make_api(world.clinic, "owner", scopes="sensitive")
     assert owner.get(f"privacy-requests/{access.pk}/erasure-plan").status_code == 409
     assert owner.post(f"privacy-requests/{access.pk}/erase").status_code == 409
 

@@ -160,8 +160,9 @@ def test_staff_dashboard_sends_the_answer(clinic, greta, owner, make_staff):
 
 
 def test_req26_api_answers_and_exports_csv(clinic, greta, make_api):
-    """REQ-26 over the API: CSV beside JSON; the answer endpoint reports delivery."""
-    owner = make_api(clinic, "owner")
+    """REQ-26 over the API: CSV beside JSON; the answer endpoint reports delivery (with a
+    token issued for sensitive actions)."""
+    owner = make_api(clinic, "owner", scopes="sensitive")
     created = owner.post("privacy-requests", {"person": greta.pk, "kind": "portability"}).json()
     csv_response = owner.get(f"privacy-requests/{created['id']}/export.csv")
     assert csv_response.status_code == 200
@@ -172,7 +173,7 @@ def test_req26_api_answers_and_exports_csv(clinic, greta, make_api):
     answered = owner.post(f"privacy-requests/{created['id']}/answer", {"delivery": "link"})
     assert answered.status_code == 200
     assert answered.json()["answered"] is True and answered.json()["status"] == "completed"
-    desk = make_api(clinic, "receptionist")
+    desk = make_api(clinic, "receptionist", scopes="sensitive")
     assert desk.post(f"privacy-requests/{created['id']}/answer", {}).status_code == 403
 
 

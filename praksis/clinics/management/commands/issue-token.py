@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from praksis.clinics.models import Membership, User
+from praksis.clinics.models import Membership, TokenScope, User
 from praksis.clinics.services import token_issue
+from praksis.core.errors import ValidationFailed
 
 
 class Command(BaseCommand):
@@ -11,8 +12,17 @@ class Command(BaseCommand):
         parser.add_argument("email")
         parser.add_argument("--clinic", help="clinic slug, when the user works in several")
         parser.add_argument("--name", default="cli", help="a label for the token")
+        parser.add_argument(
+            "--days", type=int, help="days until it expires (default PRAKSIS_API_TOKEN_DAYS)"
+        )
+        parser.add_argument(
+            "--scope",
+            choices=[TokenScope.SENSITIVE],
+            default=TokenScope.PLAIN,
+            help="sensitive: also erasure, answering privacy requests and the like",
+        )
 
-    def handle(self, *args, email, clinic, name, **options):
+    def handle(self, *args, email, clinic, name, days, scope, **options):
         user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
         if user is None:
             raise CommandError(f"no active staff user {email}")
@@ -24,4 +34,10 @@ class Command(BaseCommand):
             raise CommandError("the user has no active role in that clinic")
         if len(found) > 1:
             raise CommandError("the user works in several clinics: name one with --clinic")
-        self.stdout.write(token_issue(user=user, clinic=found[0].clinic, name=name))
+        try:
+            token = token_issue(
+                user=user, clinic=found[0].clinic, name=name, scopes=scope, days=days
+            )
+        except ValidationFailed as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(token)

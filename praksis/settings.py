@@ -329,11 +329,18 @@ PRAKSIS_API_PAGE_SIZE = env_int("PRAKSIS_API_PAGE_SIZE", 50)
 
 # --- Messaging (outbox, e-mail, SMS) --------------------------------------------------
 # The send-messages worker: attempts per message before it is given up (status failed),
-# and the timeout of one SMTP or SMS provider call.
+# the timeout of one SMTP or SMS provider call, and how long a claimed message stays
+# with its worker without news (renewed as the worker goes; a killed worker's messages
+# are free again after this).
 MESSAGING_MAX_ATTEMPTS = env_int("MESSAGING_MAX_ATTEMPTS", 6)
 MESSAGING_SEND_TIMEOUT = env_int("MESSAGING_SEND_TIMEOUT", 20)
+MESSAGING_LEASE_SECONDS = env_int("MESSAGING_LEASE_SECONDS", 60)
 if MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_SEND_TIMEOUT < 1:
     raise ImproperlyConfigured("MESSAGING_MAX_ATTEMPTS and MESSAGING_SEND_TIMEOUT must be >= 1")
+if MESSAGING_LEASE_SECONDS < 2 * MESSAGING_SEND_TIMEOUT:
+    raise ImproperlyConfigured(
+        "MESSAGING_LEASE_SECONDS must be at least twice MESSAGING_SEND_TIMEOUT"
+    )
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
     "praksis.messaging.backends.HttpSmsBackend"

@@ -10,6 +10,7 @@ server's own thread, so wait for them: ``smtp_server.wait_for(1)``.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import policy
@@ -25,12 +26,17 @@ class SmtpSink:
 
     ``refuse`` holds addresses whose RCPT TO is answered with a permanent 550 (which
     quotes the address, as real servers do, to prove that it never reaches our logs).
+    ``data_reply``, when set, is called with each message and may return a reply that
+    refuses it (``"554 5.3.0 ..."``); ``delay`` makes the server slow to answer DATA.
     """
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs)
         self.refuse: set[str] = set()
+        self.data_reply = None
+        self.data_refused = 0
+        self.delay = 0.0
         self.host = "127.0.0.1"
         self.port = 0
         self._arrived = threading.Condition()
@@ -44,6 +50,12 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
         message = BytesParser(policy=policy.default).parsebytes(raw)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        reply = self.data_reply(message) if self.data_reply else None
+        if reply:
+            self.data_refused += 1
+            return reply
         with self._arrived:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

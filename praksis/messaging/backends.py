@@ -1,11 +1,16 @@
-"""SMS providers behind one small interface: ``send(to, body, sender) -> provider id``.
+"""SMS providers behind one small interface: ``send(to, body, sender, reference=) -> id``.
 
 ``SMS_BACKEND`` names the class. ``FileSmsBackend`` (the default outside production) writes
 each message as a JSON line under ``VAR_DIR/sms/`` for the demo; ``HttpSmsBackend`` posts
-JSON to a provider's HTTP API. Backends raise :class:`TemporarySendError` for what may work
-later (timeouts, 5xx) and :class:`PermanentSendError` for what never will (4xx), so the
-worker knows whether to retry. Their messages carry no address and no text: they end up in
-``OutboxMessage.last_error``, which staff read.
+JSON to a provider's HTTP API. ``reference`` is the outbox row's uuid, the same on every
+attempt: the provider gets it as its idempotency key, so a message sent again after a
+lost answer can be recognised as the same one.
+
+Backends raise :class:`TemporarySendError` when the provider itself is failing (timeouts,
+refused connections, 5xx, 429, a refused token) and :class:`PermanentSendError` when it
+refuses this message or number (other 4xx): the worker backs off the whole channel for
+the first and gives up on the one message for the second. Their messages carry no
+address and no text: they end up in ``OutboxMessage.last_error``, which staff read.
 """
 
 from __future__ import annotations
@@ -30,15 +35,24 @@ class SendError(Exception):
 
 
 class TemporarySendError(SendError):
+    """The provider is failing (or not configured): nothing about this message."""
+
     permanent = False
 
 
 class PermanentSendError(SendError):
+    """The provider refused this message or its recipient and will do so again."""
+
     permanent = True
 
 
+# 4xx answers about the caller, not the message: a bad token or proxy, a timeout, a
+# rate limit. The provider will take the message once this is fixed or has passed.
+_NOT_ABOUT_THE_MESSAGE = {401, 403, 407, 408, 429}
+
+
 class SmsBackend(Protocol):
-    def send(self, to: str, body: str, sender: str) -> str: ...
+    def send(self, to: str, body: str, sender: str, *, reference: str = "") -> str: ...
 
 
 def get_sms_backend() -> SmsBackend:
@@ -55,11 +69,12 @@ class FileSmsBackend:
     def path(self) -> Path:
         return self.directory / "outbox.jsonl"
 
-    def send(self, to: str, body: str, sender: str) -> str:
+    def send(self, to: str, body: str, sender: str, *, reference: str = "") -> str:
         message_id = f"file-{uuid.uuid4().hex}"
         line = json.dumps(
             {
                 "id": message_id,
+                "reference": reference,
                 "at": timezone.now().isoformat(),
                 "to": to,
                 "from": sender,
@@ -85,7 +100,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class HttpSmsBackend:
-    """POSTs ``{"to", "from", "message"}`` as JSON with a bearer token to ``SMS_API_URL``.
+    """POSTs ``{"to", "from", "message", "reference"}`` as JSON with a bearer token to
+    ``SMS_API_URL``, with the reference also as the ``Idempotency-Key`` header.
 
     The provider's message id is read from the JSON answer (``id`` or ``message_id``).
     """
@@ -98,20 +114,21 @@ class HttpSmsBackend:
         self.timeout = timeout if timeout is not None else settings.MESSAGING_SEND_TIMEOUT
         self._opener = urllib.request.build_opener(_NoRedirect)
 
-    def send(self, to: str, body: str, sender: str) -> str:
+    def send(self, to: str, body: str, sender: str, *, reference: str = "") -> str:
         if not self.url or not self.url.startswith(("http://", "https://")):
             # A configuration gap: keep the message waiting until SMS_API_URL is fixed.
             raise TemporarySendError("SMS_API_URL is not configured")
-        payload = json.dumps({"to": to, "from": sender, "message": body}).encode()
+        fields = {"to": to, "from": sender, "message": body}
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {self.token}",
+        }
+        if reference:
+            fields["reference"] = reference
+            headers["Idempotency-Key"] = reference
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-            self.url,
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.token}",
-            },
+            self.url, data=json.dumps(fields).encode(), method="POST", headers=headers
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
@@ -120,7 +137,7 @@ class HttpSmsBackend:
             # Never the response body: a provider may echo the number or the text.
             code = exc.code
             exc.close()
-            if 400 <= code < 500 and code not in (408, 429):
+            if 400 <= code < 500 and code not in _NOT_ABOUT_THE_MESSAGE:
                 raise PermanentSendError(f"HTTP {code}") from None
             raise TemporarySendError(f"HTTP {code}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:

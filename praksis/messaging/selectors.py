@@ -2,7 +2,9 @@
 
 The delivery page answers "did the client get the message?", which needs neither the
 full address nor the text. Rows leave this module as :class:`OutboxRow` carrying the
-masked recipient only, so no template can show more by accident.
+masked recipient only, so no template can show more by accident. Why a message was not
+sent is said in plain words (``reason_text``); the scrubbed technical error stays next
+to it for whoever asks the mail server's operator.
 """
 
 from __future__ import annotations
@@ -11,14 +13,43 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count
+from django.utils.translation import pgettext_lazy
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
-from praksis.messaging.models import Channel, OutboxMessage, Status
+from praksis.messaging.models import Channel, DeliveryCircuit, OutboxMessage, Reason, Status
 from praksis.messaging.services import RETRY_ROLES
 
 PAGE_SIZE = 50
+
+_REASON_TEXT = {
+    (Reason.RECIPIENT_REFUSED, Channel.EMAIL): pgettext_lazy(
+        "message failure", "The recipient's mail server refused the address."
+    ),
+    (Reason.RECIPIENT_REFUSED, Channel.SMS): pgettext_lazy(
+        "message failure", "The SMS provider refused the number or the message."
+    ),
+    (Reason.MESSAGE_REFUSED, Channel.EMAIL): pgettext_lazy(
+        "message failure", "The mail server refused this message."
+    ),
+    (Reason.MESSAGE_REFUSED, Channel.SMS): pgettext_lazy(
+        "message failure", "The SMS provider refused this message."
+    ),
+    (Reason.SERVER_FAILING, Channel.EMAIL): pgettext_lazy(
+        "message failure", "The mail server was not answering; it is sent when it recovers."
+    ),
+    (Reason.SERVER_FAILING, Channel.SMS): pgettext_lazy(
+        "message failure", "The SMS provider was not answering; it is sent when it recovers."
+    ),
+    (Reason.ERROR, Channel.EMAIL): pgettext_lazy(
+        "message failure", "The message could not be prepared for sending."
+    ),
+    (Reason.ERROR, Channel.SMS): pgettext_lazy(
+        "message failure", "The message could not be prepared for sending."
+    ),
+}
 
 
 def mask_recipient(channel: str, address: str) -> str:
@@ -42,6 +73,7 @@ class OutboxRow:
     status: str
     status_label: str
     attempts: int
+    reason_text: str
     last_error: str
     sent_at: datetime | None
     next_attempt_at: datetime
@@ -59,6 +91,7 @@ def _row(message: OutboxMessage) -> OutboxRow:
         status=message.status,
         status_label=message.get_status_display(),
         attempts=message.attempts,
+        reason_text=str(_REASON_TEXT.get((message.reason, message.channel), "")),
         last_error=message.last_error,
         sent_at=message.sent_at,
         next_attempt_at=message.next_attempt_at,
@@ -101,3 +134,48 @@ def outbox_page(*, actor: Actor, status: str = "", page: int | str | None = 1) -
 
 def can_retry(actor: Actor) -> bool:
     return actor.role in RETRY_ROLES
+
+
+@dataclass(frozen=True)
+class ServerDown:
+    """A channel whose server is failing, and how many of the clinic's messages wait."""
+
+    channel: str
+    waiting: int
+    since: datetime | None
+    retry_after: datetime
+
+
+def servers_down(*, actor: Actor) -> list[ServerDown]:
+    """The channels whose circuit is open, with the clinic's messages waiting on each.
+
+    Counts only: no person is shown, so nothing is logged.
+    """
+    require(actor, "person.read")
+    circuits = list(DeliveryCircuit.objects.filter(retry_after__isnull=False))
+    if not circuits:
+        return []
+    waiting = dict(
+        OutboxMessage.objects.filter(
+            clinic=actor.clinic,
+            channel__in=[c.channel for c in circuits],
+            status__in=[Status.PENDING, Status.SENDING],
+        )
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    return [
+        ServerDown(
+            channel=c.channel,
+            waiting=waiting.get(c.channel, 0),
+            since=c.opened_at,
+            retry_after=c.retry_after,
+        )
+        for c in sorted(circuits, key=lambda c: c.channel)
+    ]
+
+
+def failed_count(*, actor: Actor) -> int:
+    require(actor, "person.read")
+    return OutboxMessage.objects.filter(clinic=actor.clinic, status=Status.FAILED).count()

@@ -6,6 +6,7 @@ from praksis.messaging import views
 
 urlpatterns = [
     path("", views.outbox, name="messages"),
-    path("<int:message_id>/retry/", views.message_retry, name="message-retry"),
+    path("retry/", views.messages_retry, name="messages-retry"),
+    path("retry-failed/", views.messages_retry_failed, name="messages-retry-failed"),
     path("marketing/", views.marketing_send, name="marketing"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,3 +111,45 @@ def enqueue(clinic):
         return message_enqueue(**values)
 
     return enqueue
+
+
+class RefusingSmtpServer:
+    """A mail server that is down in the way real ones are: it accepts the connection,
+    answers ``421 Service not available`` and hangs up. Counts the connections."""
+
+    def __init__(self):
+        self.connections = 0
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.1)
+        self.port = self._socket.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                client, _address = self._socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with client:
+                client.sendall(b"421 4.3.2 smtp.test Service not available\r\n")
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self._socket.close()
+
+
+@pytest.fixture
+def refusing_smtp(settings):
+    server = RefusingSmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield server
+    finally:
+        server.close()

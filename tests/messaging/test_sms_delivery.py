@@ -7,7 +7,7 @@ import json
 import pytest
 
 from praksis.messaging.backends import FileSmsBackend, HttpSmsBackend, TemporarySendError
-from praksis.messaging.models import Status
+from praksis.messaging.models import DeliveryCircuit, Reason, Status
 from praksis.messaging.services import deliver_due
 
 PHONE = "+46701234567"
@@ -35,24 +35,53 @@ def test_a_2xx_answer_marks_it_sent_with_the_provider_id(sms, sms_provider):
         "to": PHONE,
         "from": "Test Optik",
         "message": "Påminnelse: i morgon 10.00",
+        "reference": str(message.uuid),
     }
+    assert request["headers"]["Idempotency-Key"] == str(message.uuid)
     message.refresh_from_db()
     assert (message.status, message.provider_message_id) == (Status.SENT, "sms-1")
 
 
-def test_a_5xx_answer_is_retried(sms, sms_provider):
+def test_a_5xx_answer_keeps_the_sms_queued_and_counts_no_attempt(sms, sms_provider):
     sms_provider.respond(503, {"error": f"overloaded, try {PHONE} later"})
     message = sms()
     stats = deliver_due()
-    assert (stats.retried, stats.dead) == (1, 0)
+    assert (stats.deferred, stats.failed, stats.dead) == (1, 0, 0)
     message.refresh_from_db()
-    assert (message.status, message.attempts) == (Status.PENDING, 1)
+    assert (message.status, message.attempts) == (Status.PENDING, 0)
+    assert message.reason == Reason.SERVER_FAILING
     assert message.last_error == "TemporarySendError: HTTP 503"
+    assert deliver_due().claimed == 0  # the provider is left alone for a while
 
-    stats = deliver_due(now=message.next_attempt_at)
+    circuit = DeliveryCircuit.objects.get(channel="sms")
+    stats = deliver_due(now=circuit.retry_after)
     assert stats.sent == 1
     message.refresh_from_db()
-    assert (message.status, message.attempts, message.last_error) == (Status.SENT, 2, "")
+    assert (message.status, message.attempts, message.last_error) == (Status.SENT, 1, "")
+    assert DeliveryCircuit.objects.get(channel="sms").retry_after is None
+    assert [r["json"]["reference"] for r in sms_provider.requests] == [str(message.uuid)] * 2
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_token_is_the_provider_failing_not_the_number(sms, sms_provider, status):
+    sms_provider.respond(status)
+    message = sms()
+    deliver_due()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PENDING, 0)
+    assert message.reason == Reason.SERVER_FAILING
+
+
+def test_a_failing_provider_does_not_hold_up_email(sms, enqueue, sms_provider, smtp_server):
+    sms_provider.respond(503)
+    text = sms()
+    mail = enqueue()
+    stats = deliver_due()
+    assert (stats.sent, stats.deferred) == (1, 1)
+    text.refresh_from_db()
+    mail.refresh_from_db()
+    assert (text.status, mail.status) == (Status.PENDING, Status.SENT)
+    smtp_server.wait_for(1)
 
 
 def test_a_4xx_answer_fails_at_once(sms, sms_provider, settings):
@@ -64,6 +93,7 @@ def test_a_4xx_answer_fails_at_once(sms, sms_provider, settings):
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Status.FAILED, 1)
     assert message.last_error == "PermanentSendError: HTTP 400"
+    assert message.reason == Reason.RECIPIENT_REFUSED
     assert "701234567" not in message.last_error
 
 
@@ -72,7 +102,7 @@ def test_too_many_requests_is_retried(sms, sms_provider):
     message = sms()
     deliver_due()
     message.refresh_from_db()
-    assert message.status == Status.PENDING
+    assert (message.status, message.attempts) == (Status.PENDING, 0)
 
 
 def test_a_slow_provider_times_out_and_is_retried(sms_provider):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from praksis.messaging.models import OutboxMessage, Status
-from praksis.messaging.services import SENDING_LEASE, deliver_due
+from praksis.messaging.services import deliver_due, lease
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_claim_abandoned_by_a_crashed_worker_is_reclaimed(enqueue, locmem):
         status=Status.SENDING, attempts=1, next_attempt_at=now - timedelta(seconds=1)
     )
     OutboxMessage.objects.filter(pk=working.pk).update(
-        status=Status.SENDING, attempts=1, next_attempt_at=now + SENDING_LEASE
+        status=Status.SENDING, attempts=1, next_attempt_at=now + lease()
     )
 
     stats = deliver_due(now=now)
@@ -56,8 +56,8 @@ def test_a_reclaimed_row_is_not_overwritten_by_the_slow_worker(enqueue, locmem):
     from praksis.messaging.services import _claim, _finish
 
     enqueue()
-    (slow,) = _claim(batch_size=10, now=timezone.now())
-    later = timezone.now() + SENDING_LEASE + timedelta(seconds=1)
+    (slow,), _waiting = _claim(batch_size=10, now=timezone.now())
+    later = timezone.now() + lease() + timedelta(seconds=1)
     assert deliver_due(now=later).sent == 1
     assert _finish(slow, status=Status.FAILED, last_error="late") is False
     assert OutboxMessage.objects.get().status == Status.SENT

@@ -151,7 +151,7 @@ def staff_deactivate(*, actor: Actor, membership_id: int) -> Membership:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     revoked = ApiToken.objects.filter(
-        user=membership.user, clinic=actor.clinic, revoked_at=None
+        user_id=membership.user_id, clinic=actor.clinic, revoked_at=None
     ).update(revoked_at=timezone.now())
     ended = _sessions_end(membership.user_id)
     detail = f"deactivated; tokens revoked={revoked}; sessions ended={ended}"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
 
 from praksis.booking.models import Appointment, BookingPolicy, BookingRequest
@@ -150,6 +150,25 @@ def test_the_counter_is_one_atomic_upsert_per_hit(db):
     statements = [q["sql"] for q in queries.captured_queries if "ratecounter" in q["sql"]]
     assert statements[:1] and "ON CONFLICT" in statements[0] and "RETURNING" in statements[0]
     assert not any(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_hit_never_makes_a_bookings_commit_less_durable():
+    """The counter's own commit may skip the wait for the disk; a transaction it runs in
+    (a booking's) keeps synchronous_commit on."""
+    assert ratelimit.hit(scope="test", key=CLIENT, limit=1) == 0
+    assert RateCounter.objects.get().hits == 1  # committed
+    assert _synchronous_commit() == "on"
+    with transaction.atomic():
+        assert ratelimit.hit(scope="test", key=CLIENT, limit=1) > 0
+        assert _synchronous_commit() == "on"
 
 
 def test_counters_of_ended_windows_are_purged(db):

@@ -333,7 +333,9 @@ def _sample_people(clinic, rng: random.Random, size: int) -> list[dict]:
     bounds = people.aggregate(low=Min("id"), high=Max("id"))
     ids = rng.sample(range(bounds["low"], bounds["high"] + 1), size)
     fields = ("id", "first_name", "last_name", "identity_number", "phone", "birth_date")
-    return list(people.filter(pk__in=ids).values(*fields))
+    # The identity number is stored encrypted: opened per person, with its data key.
+    sample = people.filter(pk__in=ids).select_related("data_key")
+    return [{field: getattr(person, field) for field in fields} for person in sample]
 
 
 def _search_query(rng: random.Random, sample: list[dict]) -> tuple[str, str]:
@@ -356,14 +358,10 @@ def _new_people(clinic, rng: random.Random, count: int) -> Iterator[dict]:
     """Valid request bodies with identity numbers nobody in the clinic has yet."""
     from django.utils import timezone
 
-    from praksis.people.models import Person
+    from praksis.people.generate import TakenIdentities
     from praksis.people.synthetic import person_values
 
-    taken = set(
-        Person.objects.filter(clinic=clinic, identity_number__isnull=False).values_list(
-            "identity_number", flat=True
-        )
-    )
+    taken = TakenIdentities.of(clinic)
     today = timezone.localdate()
     for serial in range(count):
         values = person_values(rng, clinic, 10_000_000 + serial, taken=taken, today=today)

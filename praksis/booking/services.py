@@ -313,14 +313,14 @@ def _person_for_online_booking(actor: Actor, clinic: Clinic, values: dict) -> tu
     number = values.get("identity_number")
     existing = None
     if number:
-        existing = Person.objects.filter(clinic=clinic, identity_number=number).first()
+        existing = Person.objects.by_identity(clinic, number).first()
     if existing is None:
         try:
             with transaction.atomic():
                 person = Person.objects.create(clinic=clinic, **values)
         except IntegrityError:
             # The same number booked twice at once: the other request registered it.
-            existing = Person.objects.get(clinic=clinic, identity_number=number)
+            existing = Person.objects.by_identity(clinic, number).get()
         else:
             log_access(
                 actor,

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from praksis.audit.selectors import person_access_log
 from praksis.people import selectors, services
+from praksis.people.identity import mask_identity
 
 router = Router(tags=["persons"])
 
@@ -48,8 +49,15 @@ class PersonCreated(PersonOut):
     possible_duplicates: list[PersonRef] = []
 
 
+class PersonListItem(PersonOut):
+    identity_number: str | None = Field(
+        description="Masked to the birth date in lists (SE YYYYMMDD-****, NO DDMMYY *****):"
+        " read the person for the full number."
+    )
+
+
 class PersonPage(Schema):
-    items: list[PersonOut]
+    items: list[PersonListItem]
     count: int
     count_capped: bool = False
 
@@ -77,20 +85,23 @@ def list_persons(request, q: str = "", offset: int = 0, limit: int = 20):
     offset, limit = max(0, offset), min(max(1, limit), 100)
     result = selectors.person_search(actor=request.auth, query=q, offset=offset, limit=limit)
     # The reception's most frequent request: serialised directly (the schema documents it).
+    country = request.auth.clinic.country
     body = {
-        "items": [_person_dict(p) for p in result.items],
+        "items": [_person_dict(p, country) for p in result.items],
         "count": result.count,
         "count_capped": result.count_capped,
     }
     return HttpResponse(json.dumps(body), content_type="application/json")
 
 
-def _person_dict(person) -> dict:
+def _person_dict(person, country: str) -> dict:
+    """A list item: the identity number masked to the birth date (never decrypted here)."""
+    masked = mask_identity(person.birth_date, country) if person.identity_hash else None
     return {
         "id": person.pk,
         "first_name": person.first_name,
         "last_name": person.last_name,
-        "identity_number": person.identity_number,
+        "identity_number": masked,
         "birth_date": person.birth_date.isoformat() if person.birth_date else None,
         "email": person.email,
         "phone": person.phone,

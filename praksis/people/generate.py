@@ -16,7 +16,10 @@ today; bookings and journal entries belong there once those models exist). A ste
 the access records to log for what it created.
 
 Memory stays flat apart from the set of identity numbers (and chip ids) already used in
-the clinic, which is what keeps them unique without a query per person.
+the clinic, which is what keeps them unique without a query per person. Numbers on file
+are known by their keyed hashes only (:class:`TakenIdentities`); each new number is
+sealed under a data key made for its person (:func:`vault.seal_new_identity`, no query),
+and the batch's data keys go in right after its people.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
 from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, DataKey, Person
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
+from praksis.people.vault import SealedIdentity, identity_digests, seal_new_identity
 
 DEFAULT_BATCH_SIZE = 5000
 PURPOSE = "synthetic data"
@@ -47,6 +51,28 @@ _CHIPPED = frozenset({"dog", "cat", "horse"})
 _CHIP_COUNTRY = {"NO": "578", "SE": "752"}  # ISO 3166 numeric, as in ISO 11784
 
 
+class TakenIdentities(set):
+    """Identity numbers taken in a clinic: those made in this run (in the set itself)
+    and those on file, of which only the keyed hashes can be read."""
+
+    def __init__(self, clinic_id: int, on_file: set[bytes]):
+        super().__init__()
+        self.clinic_id = clinic_id
+        self.on_file = on_file
+
+    def __contains__(self, number: object) -> bool:
+        if super().__contains__(number):
+            return True
+        if not self.on_file or not isinstance(number, str):
+            return False
+        return any(d in self.on_file for d in identity_digests(self.clinic_id, number))
+
+    @classmethod
+    def of(cls, clinic: Clinic) -> TakenIdentities:
+        on_file = Person.objects.filter(clinic=clinic, identity_hash__isnull=False)
+        return cls(clinic.pk, {bytes(h) for h in on_file.values_list("identity_hash", flat=True)})
+
+
 @dataclass
 class Generation:
     """What one run needs across batches: the clinic, the random source, what is taken."""
@@ -54,7 +80,7 @@ class Generation:
     clinic: Clinic
     rng: random.Random
     today: date
-    identities: set[str]
+    identities: TakenIdentities
     serial: int
     chips: set[str] | None = None  # loaded on first use (only clinics with animals)
     # PostgreSQL, per table: the id sequence and the columns' type oids (for binary COPY).
@@ -113,17 +139,13 @@ def generate_persons(
 
 def _start(clinic: Clinic, seed: int | str | None) -> Generation:
     """Load once what must stay unique, so no batch needs a query per person."""
-    people = Person.objects.filter(clinic=clinic)
-    identities = set(
-        people.filter(identity_number__isnull=False).values_list("identity_number", flat=True)
-    )
     rng = random.Random(seed) if seed is not None else random.Random()
     return Generation(
         clinic=clinic,
         rng=rng,
         today=timezone.localdate(),
-        identities=identities,
-        serial=people.count(),
+        identities=TakenIdentities.of(clinic),
+        serial=Person.objects.filter(clinic=clinic).count(),
     )
 
 
@@ -138,9 +160,12 @@ def _generate_batch(run: Generation, size: int) -> None:
     """One transaction: the people, every step's records, and their access-log rows."""
     now = timezone.now()
     fixed = {"clinic_id": run.clinic.pk, "created_at": now, "updated_at": now}
+    sealed: list[tuple[int, SealedIdentity]] = []  # filled as the insert takes the rows
     with transaction.atomic():
         _no_commit_wait()
-        ids = _insert(run, Person, ({**row, **fixed} for row in _new_people(run, size)), size)
+        rows = ({**row, **fixed} for row in _new_people(run, size, sealed))
+        ids = _insert(run, Person, rows, size)
+        _insert_data_keys(run, [(ids[index], identity) for index, identity in sealed], now)
         accesses = [_summary("person", ids)]
         for step in BATCH_STEPS:
             accesses += step(run, ids, now)
@@ -161,14 +186,24 @@ def _no_commit_wait() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _new_people(run: Generation, size: int) -> Iterator[dict]:
+def _new_people(
+    run: Generation, size: int, sealed: list[tuple[int, SealedIdentity]]
+) -> Iterator[dict]:
     """Values made as the insert consumes them: with COPY, Python makes the next rows
-    while the server indexes the last ones (two cores busy instead of one)."""
+    while the server indexes the last ones (two cores busy instead of one). An identity
+    number is stored sealed and hashed; ``sealed`` gets (row index, its new data key)."""
     clinic, rng, today, taken = run.clinic, run.rng, run.today, run.identities
     first = run.serial
     run.serial += size
-    for serial in range(first, first + size):
-        yield person_values(rng, clinic, serial, taken=taken, today=today)
+    for index, serial in enumerate(range(first, first + size)):
+        values = person_values(rng, clinic, serial, taken=taken, today=today)
+        number = values.pop("identity_number")
+        if number:
+            identity = seal_new_identity(clinic.pk, number)
+            values["identity_hash"] = identity.digest
+            values["identity_ciphertext"] = identity.ciphertext
+            sealed.append((index, identity))
+        yield values
 
 
 def _insert(run: Generation, model: type[Model], rows: Iterable[dict], size: int) -> list[int]:
@@ -182,6 +217,38 @@ def _insert(run: Generation, model: type[Model], rows: Iterable[dict], size: int
     if connection.vendor == "postgresql":
         return _copy(run, model, rows, size)
     return [obj.pk for obj in model.objects.bulk_create(model(**row) for row in rows)]
+
+
+def _insert_data_keys(
+    run: Generation, sealed: list[tuple[int, SealedIdentity]], now: datetime
+) -> None:
+    """The data keys the batch's identity numbers were sealed under, one per person.
+
+    Nobody needs their ids, so SQLite gets one prepared ``INSERT`` run for every row
+    (``bulk_create`` would build a model instance and SQL text per key: a third of the
+    batch's time); PostgreSQL gets COPY like the people.
+    """
+    if not sealed:
+        return
+    clinic_id = run.clinic.pk
+    if connection.vendor == "postgresql":
+        rows = (
+            {"clinic_id": clinic_id, "person_id": person_id, "kek_id": identity.kek_id,
+             "wrapped_key": identity.wrapped_key, "created_at": now}
+            for person_id, identity in sealed
+        )  # fmt: skip
+        _copy(run, DataKey, rows, len(sealed))
+        return
+    created = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {DataKey._meta.db_table}"  # noqa: S608 - a constant table name
+            " (clinic_id, person_id, kek_id, wrapped_key, created_at) VALUES (%s, %s, %s, %s, %s)",
+            [
+                (clinic_id, person_id, identity.kek_id, identity.wrapped_key, created)
+                for person_id, identity in sealed
+            ],
+        )
 
 
 def _copy(run: Generation, model: type[Model], rows: Iterable[dict], size: int) -> list[int]:

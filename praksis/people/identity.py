@@ -65,6 +65,7 @@ __all__ = [
     "birth_date_only",
     "format_identity",
     "looks_like_identity",
+    "mask_identity",
     "parse_identity",
     "parse_no",
     "parse_se",
@@ -442,6 +443,17 @@ def format_identity(number: str, country: str) -> str:
     if match is None:
         raise _error(country, "format")
     return f"{match.group('date')} {match.group('rest')}"
+
+
+def mask_identity(birth_date: date | None, country: str) -> str:
+    """What a list shows of a number on file: the birth date only, in its display form
+    (SE ``YYYYMMDD-****``, NO ``DDMMYY *****``), read from the birth date — lists never
+    decrypt the number itself."""
+    if _normalise_country(country) == "SE":
+        head = birth_date.strftime("%Y%m%d") if birth_date else "*" * 8
+        return f"{head}-****"
+    head = birth_date.strftime("%d%m%y") if birth_date else "*" * 6
+    return f"{head} *****"
 
 
 def _past_date(year: int, month: int, day: int, today: date) -> date | None:

@@ -2,11 +2,57 @@
 
 from __future__ import annotations
 
-from django.db import models
+import re
+
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+_CANONICAL = re.compile(r"[0-9]{11,12}")  # SE 12 digits, NO 11 (identity.py)
+_UNCHANGED = object()
+
+
+class PersonQuerySet(models.QuerySet):
+    def by_identity(self, clinic, number: str | None) -> PersonQuerySet:
+        """People of ``clinic`` with this identity number, typed in any accepted form.
+
+        The one way to match a number: an exact match on the keyed hash of its
+        canonical form (an index scan on (clinic, identity_hash)). Nothing matches a
+        number that is not valid, and no prefix of one.
+        """
+        from praksis.people.vault import lookup_digests
+
+        digests = lookup_digests(clinic, number)
+        if not digests:
+            return self.none()
+        return self.filter(clinic=clinic, identity_hash__in=digests)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, with the identity numbers of the new people sealed under data
+        keys made for them, stored right after the people (one more bulk insert)."""
+        from praksis.people.vault import seal_identity
+
+        objs = list(objs)
+        pending = [
+            p for p in objs if p.__dict__.get("_identity_pending", _UNCHANGED) is not _UNCHANGED
+        ]
+        if not pending:
+            return super().bulk_create(objs, *args, **kwargs)
+        keys = [(person, seal_identity(person, person._identity_pending)) for person in pending]
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            new_keys = []
+            for person, key in keys:
+                del person._identity_pending
+                if key is not None:
+                    if person.pk is None:
+                        raise ValueError("bulk_create must return ids for identity numbers")
+                    key.person_id = person.pk
+                    new_keys.append(key)
+            DataKey.objects.using(self.db).bulk_create(new_keys)
+        return created
 
 
 class Person(models.Model):
@@ -17,8 +63,11 @@ class Person(models.Model):
     # B-tree serves both the prefix match and the ordering).
     first_name_key = models.CharField(max_length=100, editable=False)
     last_name_key = models.CharField(max_length=100, editable=False)
-    # SE: 12 digits; NO: 11 digits. Never set for birth-date-only clinics.
-    identity_number = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
+    # The identity number (SE: 12 digits; NO: 11 digits; never for birth-date-only clinics)
+    # is stored encrypted under the person's data key, and found by its keyed hash
+    # (vault.py). Read and set it as ``identity_number``.
+    identity_hash = models.BinaryField(null=True, blank=True, editable=False)
+    identity_ciphertext = models.BinaryField(null=True, blank=True, editable=False)
     identity_kind = models.CharField(max_length=24, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
@@ -29,12 +78,15 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    objects = PersonQuerySet.as_manager()
+
     class Meta:
         constraints = [
+            # One person per identity number in a clinic; also the index search uses.
             models.UniqueConstraint(
-                fields=["clinic", "identity_number"],
-                condition=Q(identity_number__isnull=False),
-                name="person_identity_unique",
+                fields=["clinic", "identity_hash"],
+                condition=Q(identity_hash__isnull=False),
+                name="person_identity_hash_unique",
             ),
         ]
         indexes = [
@@ -52,9 +104,60 @@ class Person(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def save(self, *args, **kwargs) -> None:
+        """Save; a new identity number is sealed under the person's data key and hashed
+        in the same transaction (a new person's data key is stored after their row)."""
+        pending = self.__dict__.get("_identity_pending", _UNCHANGED)
+        update_fields = kwargs.get("update_fields")
+        if pending is _UNCHANGED or (
+            update_fields is not None and "identity_number" not in update_fields
+        ):
+            return super().save(*args, **kwargs)
+        if update_fields is not None:
+            fields = set(update_fields) - {"identity_number"}
+            kwargs["update_fields"] = fields | {"identity_hash", "identity_ciphertext"}
+        from praksis.people.vault import seal_identity
+
+        using = kwargs.get("using") or router.db_for_write(Person, instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            new_key = seal_identity(self, pending)
+            super().save(*args, **kwargs)
+            if new_key is not None:
+                new_key.person_id = self.pk
+                new_key.save(force_insert=True, using=using)
+        del self._identity_pending
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def identity_number(self) -> str | None:
+        """The identity number in clear (canonical form), or None.
+
+        Decrypted on first read, which costs the person's data key (one query, none
+        after ``select_related("data_key")``): read it on one person's page, API read,
+        export or PDF — lists show the birth date instead. None as well once the data
+        key was destroyed (crypto-shredding).
+        """
+        if "_identity_plain" not in self.__dict__:
+            from praksis.people.vault import identity_number_of
+
+            self._identity_plain = identity_number_of(self)
+        return self._identity_plain
+
+    @identity_number.setter
+    def identity_number(self, value: str | None) -> None:
+        """Set a canonical number (or None); sealed and hashed when the person is saved."""
+        if value is not None and not _CANONICAL.fullmatch(value):
+            raise ValueError("identity numbers are set in canonical form (11 or 12 digits)")
+        self._identity_plain = value
+        self._identity_pending = value
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop("_identity_plain", None)
+        self.__dict__.pop("_identity_pending", None)
+        super().refresh_from_db(*args, **kwargs)
 
 
 class Species(models.TextChoices):

@@ -1,7 +1,9 @@
 """Reads of people: always scoped to the actor's clinic, always access-logged.
 
-Search reads what kind of query it was given — a name prefix, an identity number, a
-phone number, an e-mail address or a birth date — and answers from an index for each:
+Search reads what kind of query it was given — a name prefix, a whole identity number
+(matched by its keyed hash: numbers are stored encrypted, so there is no prefix search on
+them; a birth date covers the partial case), a phone number, an e-mail address or a birth
+date — and answers from an index for each:
 the (clinic, name key) B-trees give the first page of a name prefix in index order, so a
 search costs the same at a thousand or a million people.
 """
@@ -20,13 +22,12 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, IdentityPolicy
 from praksis.people.identity import (
-    IdentityNumberError,
     birth_date_only,
     looks_like_identity,
-    parse_identity,
 )
 from praksis.people.models import Animal, Person
 from praksis.people.validation import name_key
+from praksis.people.vault import lookup_digests
 
 COUNT_CAP = 1000
 _TOP = "\U0010ffff"
@@ -73,12 +74,9 @@ def _classify(clinic: Clinic, query: str) -> tuple[str, object]:
         if clinic.identity_policy == IdentityPolicy.BIRTH_DATE_ONLY:
             birth = birth_date_only(query, country=clinic.country)
             return ("birth_date", birth) if birth else ("none", None)
-        try:
-            identity = parse_identity(query, country=clinic.country)
-        except IdentityNumberError:
-            pass
-        else:
-            return "identity_number", identity.number
+        digests = lookup_digests(clinic, query)
+        if digests:
+            return "identity_number", digests
     international = query.startswith(("+", "00"))
     se_phone = clinic.country == "SE" and query.startswith("0")
     if len(compact) in (6, 8) and not international and not se_phone:
@@ -223,8 +221,9 @@ def _value_parts(kind: str, value) -> list[_Part]:
         return [_Part("UPPER(email) = UPPER(%s)", (value,), "last")]
     if kind == "birth_date":
         return [_Part("birth_date = %s", (value.isoformat(),), "last")]
-    if kind == "identity_number":
-        return [_Part("identity_number = %s", (value,), "last")]
+    if kind == "identity_number":  # an exact match on the keyed hash: the unique index
+        marks = ", ".join(["%s"] * len(value))
+        return [_Part(f"identity_hash IN ({marks})", tuple(value), "last")]
     if kind == "phone":
         return [_Part(_PREFIX_SQL.format("phone"), (value, value + _TOP), "last")]
     return []  # nothing can match
@@ -259,7 +258,8 @@ def _scoped(clinic: Clinic) -> QuerySet[Person]:
 def person_get(*, actor: Actor, person_id: int, purpose: str = "") -> Person:
     """One person of the actor's clinic (404 for any other), with the read logged."""
     require(actor, "person.read")
-    person = _scoped(actor.clinic).filter(pk=person_id).first()
+    # With its data key: a page that shows the identity number opens it without a query.
+    person = _scoped(actor.clinic).select_related("data_key").filter(pk=person_id).first()
     if person is None:
         raise Http404
     log_access(

@@ -20,6 +20,7 @@ from praksis.people.validation import (
     clean_person,
     has_forbidden_characters,
 )
+from praksis.people.vault import identity_digests
 
 _DUPLICATE_IDENTITY = _("A person with this identity number is already registered.")
 
@@ -44,10 +45,19 @@ def possible_duplicates(*, clinic, values: dict, exclude_id: int | None = None) 
 def _identity_taken(clinic, number: str | None, exclude_id: int | None = None) -> bool:
     if not number:
         return False
-    qs = Person.objects.filter(clinic=clinic, identity_number=number)
+    qs = Person.objects.by_identity(clinic, number)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     return qs.exists()
+
+
+def _differs(person: Person, key: str, value) -> bool:
+    if key == "identity_number":  # compared by hash: no need to decrypt the one on file
+        stored = None if person.identity_hash is None else bytes(person.identity_hash)
+        if not value:
+            return stored is not None
+        return stored not in identity_digests(person.clinic_id, value)
+    return getattr(person, key) != value
 
 
 def person_create(*, actor: Actor, data: dict) -> tuple[Person, list[Person]]:
@@ -86,7 +96,7 @@ def person_update(*, actor: Actor, person_id: int, changes: dict) -> Person:
             person = person_get_for_update(clinic=clinic, person_id=person_id)
             if _identity_taken(clinic, values.get("identity_number"), exclude_id=person.pk):
                 raise ValidationFailed({"identity_number": [_DUPLICATE_IDENTITY]})
-            changed = [k for k, v in values.items() if getattr(person, k) != v]
+            changed = [k for k, v in values.items() if _differs(person, k, v)]
             for key in changed:
                 setattr(person, key, values[key])
             if changed:

@@ -15,7 +15,7 @@ from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
 from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
-from praksis.people.identity import format_identity
+from praksis.people.identity import format_identity, mask_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
 from praksis.privacy.models import Consent, Purpose
 from praksis.privacy.retention import journal_retention
@@ -41,7 +41,11 @@ def person_list(request):
     result = selectors.person_search(
         actor=request.actor, query=query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
-    rows = [(p, _display_identity(p, request.actor.clinic)) for p in result.items]
+    # Lists show the number masked to the birth date: only a person's own page opens it.
+    country = request.actor.clinic.country
+    rows = [
+        (p, mask_identity(p.birth_date, country) if p.identity_hash else "") for p in result.items
+    ]
     context = {
         "query": query,
         "rows": rows,

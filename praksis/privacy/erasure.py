@@ -108,7 +108,7 @@ FIELD_LABELS = {
 # The Person columns behind each kept field.
 FIELD_COLUMNS = {
     "name": ("first_name", "last_name"),
-    "identity_number": ("identity_number", "identity_kind"),
+    "identity_number": ("identity_hash", "identity_ciphertext", "identity_kind"),
     "birth_date": ("birth_date",),
     "address": ("address",),
     "contact": ("email", "phone"),
@@ -998,8 +998,8 @@ def _minimise_person(plan: ErasurePlan, person: Person, now: datetime) -> None:
     if "first_name" not in keep_columns:
         changes.update(first_name="", last_name=sales_pseudonym(person))
         changes.update(first_name_key="", last_name_key=name_key(changes["last_name"]))
-    if "identity_number" not in keep_columns:
-        changes.update(identity_number=None, identity_kind="")
+    if "identity_kind" not in keep_columns:
+        changes.update(identity_hash=None, identity_ciphertext=None, identity_kind="")
     if "birth_date" not in keep_columns:
         changes["birth_date"] = None
     for column in ("email", "phone", "address"):

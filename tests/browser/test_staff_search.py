@@ -9,7 +9,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from praksis.audit.models import AccessLogEntry
-from praksis.people.identity import format_identity
+from praksis.people.identity import format_identity, mask_identity
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,7 +69,9 @@ def test_receptionist_finds_and_opens_a_person(page, live_server, optician):
     expect(greta_link).to_be_visible()
     expect(rows).to_have_count(1)
     results = page.locator("#results")
-    expect(results).to_contain_text(greta_identity)
+    # The list shows the number masked to the birth date; only her own page opens it.
+    expect(results).to_contain_text(mask_identity(greta.birth_date, clinic.country))
+    expect(results).not_to_contain_text(greta_identity)
     expect(results).not_to_contain_text(stranger_identity)
     expect(results).not_to_contain_text("Wikström")
 

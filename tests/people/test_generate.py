@@ -13,7 +13,7 @@ from praksis.audit.models import AccessLogEntry
 from praksis.audit.selectors import verify_clinic_chain
 from praksis.clinics.access import system_actor
 from praksis.people.identity import parse_identity
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, DataKey, Person
 from praksis.people.selectors import person_search
 from praksis.people.synthetic import person_values
 
@@ -27,7 +27,9 @@ def generate(clinic, persons: int = 250, **options) -> str:
 
 
 def identity_numbers(clinic) -> list[str]:
-    return list(Person.objects.filter(clinic=clinic).values_list("identity_number", flat=True))
+    """The numbers as the people's own pages read them: each opened with its data key."""
+    people = Person.objects.filter(clinic=clinic).select_related("data_key")
+    return [person.identity_number for person in people]
 
 
 @pytest.mark.parametrize("kind", ["optician", "dental"])
@@ -39,6 +41,8 @@ def test_people_have_valid_unique_identity_numbers(make_clinic, kind):
     assert len(set(numbers)) == 250
     for number in numbers:
         assert parse_identity(number, country=clinic.country).number == number
+    # Each number is sealed under a data key of its own person (REQ-34).
+    assert DataKey.objects.filter(clinic=clinic, person__isnull=False).count() == 250
     assert "250 persons" in output
     assert not list(verify_clinic_chain(clinic))
 
@@ -48,7 +52,9 @@ def test_birth_date_only_clinic_gets_no_identity_numbers(make_clinic):
     generate(clinic)
     people = Person.objects.filter(clinic=clinic)
     assert people.count() == 250
-    assert not people.filter(identity_number__isnull=False).exists()
+    assert not people.filter(identity_hash__isnull=False).exists()
+    assert not people.filter(identity_ciphertext__isnull=False).exists()
+    assert not DataKey.objects.filter(clinic=clinic).exists()
     assert not people.filter(birth_date__isnull=True).exists()
 
 
@@ -77,7 +83,8 @@ def test_rows_hold_exactly_the_synthetic_values(make_clinic, kind):
     rng, taken, today = random.Random(5), set(), timezone.localdate()
     expected = [person_values(rng, clinic, i, taken=taken, today=today) for i in range(30)]
     fields = list(expected[0])
-    stored = list(Person.objects.filter(clinic=clinic).order_by("id").values(*fields))
+    people = Person.objects.filter(clinic=clinic).order_by("id").select_related("data_key")
+    stored = [{field: getattr(person, field) for field in fields} for person in people]
     assert stored == expected
 
 

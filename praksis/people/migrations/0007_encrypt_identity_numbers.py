@@ -4,6 +4,11 @@ lookups; the plaintext column is emptied here and dropped by 0008.
 People who have no data key yet get one; a person whose key was destroyed
 (crypto-shredded) keeps no number at all. Batches of ids, so a million rows never sit
 in memory; the writes are plain executemany (pipelined on PostgreSQL).
+
+On PostgreSQL the old row versions keep the plaintext on disk until the table is
+rewritten: run ``VACUUM FULL people_person`` after upgrading (an exclusive lock for the
+time it takes; not done here for that reason). Backups taken before still hold it.
+SQLite rewrites the table when 0008 drops the column.
 """
 
 from django.db import migrations

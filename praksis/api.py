@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 
 from praksis.clinics.access import ScopeMissing
 from praksis.clinics.services import actor_for_token
-from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.errors import Conflict, RateLimited, ValidationFailed
 from praksis.core.input import BODY_FIELD, check_value, field_name
 from praksis.core.middleware import client_ip
 
@@ -197,6 +197,13 @@ def _http_error(request, exc: HttpError):
             {BODY_FIELD: [_("The request body is not valid JSON.")]},
         )
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request, exc: RateLimited):
+    response = _error(request, 429, _("Too many requests. Please wait a minute and try again."))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(OverflowError)

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from praksis.booking import selectors, services
 from praksis.booking.availability import free_slot_rows
@@ -17,7 +16,7 @@ from praksis.booking.models import Appointment
 from praksis.clinics.models import Clinic
 from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
-from praksis.core.errors import ValidationFailed
+from praksis.core.errors import RateLimited, ValidationFailed
 from praksis.core.input import check_date
 from praksis.core.middleware import client_ip
 
@@ -35,8 +34,9 @@ def _clinic(slug: str) -> Clinic:
 
 
 def _limit(request, scope: str, limit: int) -> None:
-    if not ratelimit.allow(scope=scope, key=client_ip(request) or "-", limit=limit):
-        raise HttpError(429, _("Too many requests. Please wait a minute and try again."))
+    wait = ratelimit.hit(scope=scope, key=client_ip(request) or "-", limit=limit)
+    if wait:
+        raise RateLimited(wait)
 
 
 def _date(value: str | None, field: str) -> date:

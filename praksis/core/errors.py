@@ -23,3 +23,11 @@ class Conflict(Exception):
         self.message = str(message)
         self.code = code
         super().__init__(self.message)
+
+
+class RateLimited(Exception):
+    """Too many requests from one address: try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(self.retry_after)

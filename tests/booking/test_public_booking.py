@@ -224,8 +224,11 @@ def test_public_endpoints_are_rate_limited(clinic, bookable, settings):
     cache.clear()
     settings.PUBLIC_RATE_LIMIT_BOOKINGS = 3
     service, _p = bookable
-    codes = [_post(clinic, {"service": service.pk}).status_code for _ in range(5)]
-    assert codes == [422, 422, 422, 429, 429]
+    responses = [_post(clinic, {"service": service.pk}) for _ in range(5)]
+    assert [r.status_code for r in responses] == [422, 422, 422, 429, 429]
+    refused = responses[-1]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["detail"]
     cache.clear()
 
 

@@ -51,6 +51,7 @@ CAPABILITIES: dict[str, set[str]] = {
     "access_log.read": {Role.OWNER},
     "privacy.manage": {Role.OWNER},
     "staff.manage": {Role.OWNER},
+    "clinic.manage": {Role.OWNER},
     "system": set(),
 }
 

@@ -7,7 +7,7 @@ import zoneinfo
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,8 @@ class Clinic(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=20, blank=True)
     address = models.TextField(blank=True)
+    # The month (1-12) in which the clinic's financial year starts (accounting retention).
+    financial_year_start = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -62,6 +64,10 @@ class Clinic(models.Model):
             models.CheckConstraint(condition=Q(country__in=["SE", "NO"]), name="clinic_country"),
             models.CheckConstraint(
                 condition=Q(language__in=["sv", "nb", "en"]), name="clinic_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year_start__gte=1) & Q(financial_year_start__lte=12),
+                name="clinic_financial_year_start",
             ),
         ]
 
@@ -195,3 +201,40 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class SetupLink(models.Model):
+    """A one-time link with which a member of staff chooses a password: a new clinic's
+    owner (from ``create-clinic``) or someone the owner invited.
+
+    Only the SHA-256 of its random token is stored. It works once, until ``expires_at``,
+    and only while its user and their role in the clinic are active.
+    """
+
+    class Purpose(models.TextChoices):
+        OWNER = "owner", _("A new clinic's owner")
+        INVITATION = "invitation", _("Invitation")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="setup_links")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="setup_link_expires_later"
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=["owner", "invitation"]), name="setup_link_purpose"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link for {self.user} ({self.clinic.slug})"

@@ -18,8 +18,17 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, heads_create, log_access
 from praksis.booking.models import BookingPolicy
 from praksis.clinics.access import Actor, require
-from praksis.clinics.models import ApiToken, Clinic, Membership, Role, TokenScope, User
+from praksis.clinics.models import (
+    ApiToken,
+    Clinic,
+    Membership,
+    Role,
+    SetupLink,
+    TokenScope,
+    User,
+)
 from praksis.clinics.selectors import MAX_ID, tokens_visible
+from praksis.clinics.validation import RESERVED_SLUGS
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.privacy.models import PrivacyNotice
@@ -29,13 +38,11 @@ TOKEN_PREFIX = "prk_"
 MAX_TOKEN_DAYS = 3650
 LAST_USED_EVERY = timedelta(minutes=1)  # a token's last use is written at most this often
 SECURITY = "security"  # the purpose of the log rows of credentials and roles
-# Clinic slugs share the URL space with these prefixes.
-RESERVED_SLUGS = {"staff", "api", "i18n", "static", "healthz", "admin", "media"}
 
 
 @transaction.atomic
 def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: str, **fields):
-    if slug in RESERVED_SLUGS:
+    if slug.lower() in RESERVED_SLUGS:
         raise ValueError(f"the slug {slug!r} is reserved")
     clinic = Clinic.objects.create(
         slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
@@ -150,6 +157,7 @@ def staff_deactivate(*, actor: Actor, membership_id: int) -> Membership:
         raise Conflict(_("The clinic needs at least one active owner."))
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    SetupLink.objects.filter(clinic=actor.clinic, user_id=membership.user_id, used_at=None).delete()
     revoked = ApiToken.objects.filter(
         user_id=membership.user_id, clinic=actor.clinic, revoked_at=None
     ).update(revoked_at=timezone.now())

@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "praksis.core.middleware.RequestIdMiddleware",
+    "praksis.core.links.RequestLinksMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -358,9 +359,23 @@ SMS_SENDER = env_str("SMS_SENDER", "")
 # --- Journal ----------------------------------------------------------------------------
 PRAKSIS_ATTACHMENT_MAX_BYTES = env_int("PRAKSIS_ATTACHMENT_MAX_BYTES", 10 * 2**20)
 
+# --- Links in messages ------------------------------------------------------------------
+# PRAKSIS_BASE_URL set: every link in an e-mail or SMS starts with it. Not set: a message
+# queued during a request links to the address that request reached (praksis/core/links.py),
+# one queued from the command line to the default below (production: the first of
+# ALLOWED_HOSTS over HTTPS; otherwise this machine on PORT, as `make demo` serves).
+_BASE_URL = (env_str("PRAKSIS_BASE_URL") or "").rstrip("/")
+if _BASE_URL and not _BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PRAKSIS_BASE_URL must be an http(s) URL")
+PRAKSIS_LINKS_FROM_REQUEST = not _BASE_URL
+if _BASE_URL:
+    PRAKSIS_BASE_URL = _BASE_URL
+elif PRODUCTION and not ALLOWED_HOSTS[0].startswith((".", "*")):
+    PRAKSIS_BASE_URL = f"https://{ALLOWED_HOSTS[0]}"
+else:
+    PRAKSIS_BASE_URL = f"http://127.0.0.1:{env_int('PORT', 8000)}"
+
 # --- Booking ----------------------------------------------------------------------------
-# Absolute address of this deployment, for links in e-mails (manage links).
-PRAKSIS_BASE_URL = (env_str("PRAKSIS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 # Public endpoints and forms: requests per minute per client address, counted in the
 # database for all workers and machines together (praksis/core/ratelimit.py); 0: no limit.
 PUBLIC_RATE_LIMIT_BOOKINGS = env_int("PUBLIC_RATE_LIMIT_BOOKINGS", 60)

@@ -13,7 +13,6 @@ import secrets
 import uuid
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -30,6 +29,7 @@ from praksis.clinics.models import Clinic
 from praksis.core.crypto import sha256_hex, subkey
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import check_date, has_nul
+from praksis.core.links import base_url
 from praksis.people.models import Animal, AnimalOwner, Person, Species
 from praksis.people.validation import NameInvalid, clean_name, clean_person
 from praksis.privacy.models import Purpose
@@ -54,7 +54,7 @@ def manage_token(appointment: Appointment) -> str:
 
 def manage_url(appointment: Appointment, token: str | None = None) -> str:
     token = token or manage_token(appointment)
-    return f"{settings.PRAKSIS_BASE_URL}/{appointment.clinic.slug}/booking/{token}/"
+    return f"{base_url()}/{appointment.clinic.slug}/booking/{token}/"
 
 
 def _new_reference() -> str:

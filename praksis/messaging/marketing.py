@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from praksis.audit.services import Access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.core.crypto import mac
 from praksis.core.errors import ValidationFailed
+from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.privacy.models import Consent, Purpose
 
@@ -33,7 +33,7 @@ def optout_token(consent: Consent) -> str:
 
 
 def optout_url(consent: Consent, clinic) -> str:
-    return f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/optout/{optout_token(consent)}/"
+    return f"{base_url()}/{clinic.slug}/optout/{optout_token(consent)}/"
 
 
 def consent_for_token(*, clinic, token: str) -> Consent | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.http import Http404
@@ -26,6 +25,7 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import system_actor
 from praksis.core.crypto import subkey
 from praksis.core.errors import ValidationFailed
+from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.people.validation import normalise_phone
@@ -54,7 +54,7 @@ def consent_link_token(person: Person) -> str:
 
 def consent_link_url(person: Person, clinic, language: str) -> str:
     token = consent_link_token(person)
-    return f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/consents/{token}/?lang={language}"
+    return f"{base_url()}/{clinic.slug}/consents/{token}/?lang={language}"
 
 
 def _parse_contact(clinic, contact: str) -> tuple[str, str]:

@@ -15,7 +15,6 @@ import json
 import secrets
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -29,6 +28,7 @@ from praksis.clinics.access import Actor, require, system_actor
 from praksis.core import csvsafe
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.people.validation import normalise_phone
@@ -149,7 +149,7 @@ def request_public_create(
                 detail=f"{kind}; online",
             ),
         )
-        link = f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/privacy/verify/{token}/?lang={language}"
+        link = f"{base_url()}/{clinic.slug}/privacy/verify/{token}/?lang={language}"
         with translation.override(language):
             message_enqueue(
                 clinic=clinic,
@@ -531,7 +531,7 @@ def request_answer(
                 "application/pdf",
                 base64.b64encode(pdf).decode("ascii"),
             )
-        link = f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/privacy/answer/{token}/"
+        link = f"{base_url()}/{clinic.slug}/privacy/answer/{token}/"
         with translation.override(clinic.language), timezone.override(clinic.zone):
             message_enqueue(
                 clinic=clinic,

@@ -27,6 +27,7 @@ from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.links import base_url
 from praksis.processing import selectors
 from praksis.processing.defaults import DEMO_DPA_DATE, DEMO_PROCESSORS, activity_specs
 from praksis.processing.models import (
@@ -485,7 +486,7 @@ def notice_announce(*, actor: Actor, version: int, batch_size: int = ANNOUNCE_BA
             {
                 "clinic": clinic,
                 "notice": notice,
-                "url": f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/privacy"
+                "url": f"{base_url()}/{clinic.slug}/privacy"
                 f"?version={notice.version}&lang={clinic.language}",
             },
         )

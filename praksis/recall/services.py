@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from praksis.audit.services import Access, log_accesses
 from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.links import base_url
 from praksis.messaging.models import Channel, Kind, OutboxMessage
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Animal, Person
@@ -302,7 +302,7 @@ def _message(recall: Recall, contact: Person, clinic: Clinic) -> tuple[str, str,
         "clinic": clinic,
         "first_name": contact.first_name,
         "animal_name": recall.animal.name if recall.animal_id else "",
-        "booking_url": f"{settings.PRAKSIS_BASE_URL}/{clinic.slug}/",
+        "booking_url": f"{base_url()}/{clinic.slug}/",
     }
     with translation.override(clinic.language):
         if contact.email:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.models import Body, BodyModel
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
@@ -41,20 +42,47 @@ class StrictJsonParser(Parser):
 
     Anything else (invalid JSON, an array or a bare value where an object is expected, a
     NUL character, an integer outside 64 bits) is a 422 in the error shape before any
-    endpoint runs, so no action runs on a body it did not ask for.
+    endpoint runs, so no action runs on a body it did not ask for. An operation whose
+    body is a list declares it with ``JsonArray`` and gets an array, never an object.
     """
 
     def parse_body(self, request):
+        return self.parse_json(request, dict, _("The request body must be a JSON object."))
+
+    def parse_json(self, request, kind: type, refusal: str):
         try:
             data = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
             raise ValidationFailed(
                 {BODY_FIELD: [_("The request body is not valid JSON.")]}
             ) from None
-        if not isinstance(data, dict):
-            raise ValidationFailed({BODY_FIELD: [_("The request body must be a JSON object.")]})
+        if not isinstance(data, kind):
+            raise ValidationFailed({BODY_FIELD: [refusal]})
         check_value(data)
         return data
+
+
+class _ArrayBodyModel(BodyModel):
+    @classmethod
+    def get_request_data(cls, request, api, path_params):
+        if not request.body:
+            return None
+        try:
+            data = api.parser.parse_json(request, list, _("The request body must be a JSON array."))
+        except ValidationFailed as exc:
+            raise HttpError(400, "Cannot parse request body") from exc  # as ninja's own
+        return {cls.__read_from_single_attr__: data}
+
+
+class JsonArray(Body):
+    """The body of an operation that takes a JSON array: ``week: list[X] = JsonArray(...)``.
+    Every other operation's body stays an object (``StrictJsonParser``)."""
+
+    _model = _ArrayBodyModel
+
+    @classmethod
+    def _param_source(cls) -> str:
+        return "body"
 
 
 class PraksisAPI(NinjaAPI):
@@ -250,6 +278,9 @@ def _register_routers() -> None:
     from praksis.audit.api import router as audit_router
 
     api.add_router("/", audit_router)
+    from praksis.booking.setup_api import router as booking_setup_router
+
+    api.add_router("/", booking_setup_router)
 
 
 _register_routers()

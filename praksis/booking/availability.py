@@ -288,7 +288,11 @@ def free_slot_rows(
             prefix = day.isoformat() + "T"
             for open_at, close_at in sorted(stretches):
                 opening = instant(day, open_at)
-                closing = instant(day, close_at)
+                closing = (
+                    instant(day, close_at)
+                    if close_at != time.max
+                    else instant(day + timedelta(days=1), time(0))  # "24:00"
+                )
                 if opening is None or closing is None:
                     continue
                 (first, offset), (last, closing_offset) = opening, closing
@@ -302,8 +306,9 @@ def free_slot_rows(
                     continue
                 # Only the busy intervals that touch this stretch matter.
                 busy_here = intervals[bisect_right(ends, first) : bisect_left(starts, last + need)]
-                if closing_offset != offset:
-                    # A stretch across a DST change (a night shift): convert each slot.
+                if closing_offset != offset or close_at == time.max:
+                    # A stretch across a DST change (a night shift), or one to 24:00 whose
+                    # last visit ends on the next day: convert each slot.
                     for t in candidates:
                         if not any(b0 < t + need and b1 > t for b0, b1 in busy_here):
                             rows.append(

@@ -56,6 +56,10 @@ class Practitioner(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "active"], name="practitioner_clinic")]
+        constraints = [
+            # One practitioner per member of staff (setup.practitioner_for_membership).
+            models.UniqueConstraint(fields=["clinic", "user"], name="practitioner_user_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -68,7 +72,9 @@ class Service(models.Model):
     names = models.JSONField(default=dict, blank=True)
     duration_minutes = models.PositiveSmallIntegerField()
     buffer_minutes = models.PositiveSmallIntegerField(default=0)
+    # Including VAT (the consumer price), at ``vat_rate`` percent.
     price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     online_bookable = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
     practitioners = models.ManyToManyField(Practitioner, related_name="services", blank=True)
@@ -79,6 +85,13 @@ class Service(models.Model):
                 condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=600),
                 name="service_duration",
             ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0) & Q(price__lt=1_000_000), name="service_price"
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0) & Q(vat_rate__lt=100), name="service_vat"
+            ),
+            models.CheckConstraint(condition=Q(buffer_minutes__lte=240), name="service_buffer"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from praksis.booking import setup_views
 from praksis.booking import views as booking_views
 
 urlpatterns = [
@@ -42,5 +43,32 @@ urlpatterns = [
         "requests/<int:request_id>/decline/",
         booking_views.request_decline,
         name="request-decline",
+    ),
+    # Clinic set-up (owner): services, staff hours and absences, closing days.
+    path("services/", setup_views.services_page, name="services"),
+    path("services/new/", setup_views.service_new, name="service-new"),
+    path("services/<int:service_id>/", setup_views.service_edit, name="service"),
+    path(
+        "services/<int:service_id>/deactivate/",
+        setup_views.service_deactivate,
+        name="service-deactivate",
+    ),
+    path("staff/<int:membership_id>/hours/", setup_views.hours_page, name="staff-hours"),
+    path(
+        "staff/<int:membership_id>/absences/",
+        setup_views.absence_new,
+        name="staff-absence-new",
+    ),
+    path("absences/<int:absence_id>/delete/", setup_views.absence_delete, name="absence-delete"),
+    path("closing-days/", setup_views.closing_days_page, name="closing-days"),
+    path(
+        "closing-days/holidays/",
+        setup_views.closing_days_holidays,
+        name="closing-days-holidays",
+    ),
+    path(
+        "closing-days/<int:closing_day_id>/delete/",
+        setup_views.closing_day_delete,
+        name="closing-day-delete",
     ),
 ]

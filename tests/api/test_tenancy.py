@@ -15,7 +15,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from praksis.audit.models import AccessLogEntry
-from praksis.booking.models import Appointment, BookingRequest
+from praksis.booking import setup as booking_setup
+from praksis.booking.models import (
+    Absence,
+    Appointment,
+    BookingRequest,
+    ClosedDay,
+    Service,
+    WorkingHours,
+)
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
 from praksis.clinics.models import ApiToken
 from praksis.clinics.services import token_issue
@@ -88,7 +96,31 @@ def _snapshot(clinic):
     )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
     tokens = list(ApiToken.objects.filter(clinic=clinic).values_list("pk", "revoked_at"))
-    return people, animals, appointments, requests, messages, journal, log, tokens
+    return people, animals, appointments, requests, messages, journal, log, tokens, _setup(clinic)
+
+
+def _setup(clinic):
+    """The clinic's booking set-up: services, hours, absences, closing days."""
+    services = list(
+        Service.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", "name", "price", "vat_rate", "active", "online_bookable")
+    )
+    given_by = list(
+        Service.practitioners.through.objects.filter(service__clinic=clinic)
+        .order_by("pk")
+        .values_list("service_id", "practitioner_id")
+    )
+    hours = list(
+        WorkingHours.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", "practitioner_id", "weekday", "start", "end")
+    )
+    absences = list(
+        Absence.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "start", "end")
+    )
+    closed = list(ClosedDay.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "date"))
+    return services, given_by, hours, absences, closed
 
 
 @pytest.fixture
@@ -164,6 +196,16 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "hold_id": _hold(owner, person).pk,
             "activity_id": _activity(owner),
             "processor_id": _processor(owner),
+            "membership_id": _membership(clinic, vet),
+            "service_id": service.pk,
+            "absence_id": booking_setup.absence_add(
+                actor=owner,
+                membership_id=_membership(clinic, vet),
+                start="2031-07-01T08:00",
+                end="2031-07-31T17:00",
+                reason="Ferie",
+            )[0].pk,
+            "closing_day_id": booking_setup.closing_day_add(actor=owner, day="2031-12-24")[0].pk,
             "disclosure_id": disclosure_record(
                 actor=owner,
                 person_id=person.pk,
@@ -175,6 +217,13 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             ).pk,
         },
     )
+
+
+def _membership(clinic, actor) -> int:
+    """A member of staff, by the id the set-up pages and API use."""
+    from praksis.clinics.models import Membership
+
+    return Membership.objects.get(clinic=clinic, user=actor.user).pk
 
 
 def _activity(owner) -> int:

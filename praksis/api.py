@@ -278,6 +278,9 @@ def _register_routers() -> None:
     from praksis.audit.api import router as audit_router
 
     api.add_router("/", audit_router)
+    from praksis.clinics.api import router as clinics_router
+
+    api.add_router("/", clinics_router)
     from praksis.booking.setup_api import router as booking_setup_router
 
     api.add_router("/", booking_setup_router)

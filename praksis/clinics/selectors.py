@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 from django.db.models import QuerySet
+from django.http import Http404
 
-from praksis.clinics.access import Actor, can
-from praksis.clinics.models import ApiToken, Clinic
+from praksis.audit.models import Action
+from praksis.audit.services import Access, log_access
+from praksis.clinics.access import Actor, can, require
+from praksis.clinics.models import ApiToken, Clinic, Membership
 
 # Public pages look the clinic up on every request; its settings change rarely, so each
 # process keeps what it read for a few seconds (with the booking policy cached on it).
@@ -49,3 +52,35 @@ def tokens_page(actor: Actor) -> tuple[list[ApiToken], list[ApiToken]]:
     tokens = list(tokens_visible(actor).select_related("user").order_by("-created_at", "-pk")[:500])
     own = [t for t in tokens if t.user_id == actor.user_id]
     return own, [t for t in tokens if t.user_id != actor.user_id]
+
+
+def staff_list(actor: Actor) -> list[Membership]:
+    """The clinic's staff, active first, for the owner; the read is logged (names and
+    e-mail addresses of employees are personal data too)."""
+    require(actor, "staff.manage")
+    memberships = list(
+        Membership.objects.filter(clinic=actor.clinic)
+        .select_related("user")
+        .order_by("-is_active", "user__full_name", "user__email", "pk")
+    )
+    log_access(
+        actor,
+        Access(Action.LIST, "membership", "", purpose="staff", detail=f"count={len(memberships)}"),
+    )
+    return memberships
+
+
+def staff_get(actor: Actor, membership_id: int) -> Membership:
+    """One member of staff of the actor's clinic (owner only); another clinic's is 404."""
+    require(actor, "staff.manage")
+    membership = None
+    if 0 < membership_id <= MAX_ID:
+        membership = (
+            Membership.objects.select_related("user")
+            .filter(pk=membership_id, clinic=actor.clinic)
+            .first()
+        )
+    if membership is None:
+        raise Http404("membership")
+    log_access(actor, Access(Action.READ, "membership", membership.pk, purpose="staff"))
+    return membership

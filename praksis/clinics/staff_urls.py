@@ -1,7 +1,9 @@
-"""Staff sign-in, sign-out, clinic switching and API tokens (under /staff/)."""
+"""Staff sign-in, sign-out, clinic switching, API tokens, and the clinic set-up: the
+one-time set-up link, the clinic's details and booking policy, its staff (under /staff/)."""
 
 from django.urls import path
 
+from praksis.clinics import setup_views
 from praksis.clinics import views as clinic_views
 
 urlpatterns = [
@@ -12,4 +14,13 @@ urlpatterns = [
     path("clinic/<slug:slug>/", clinic_views.switch_clinic, name="switch-clinic"),
     path("tokens/", clinic_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", clinic_views.token_revoke_view, name="token-revoke"),
+    path("setup/<str:token>/", setup_views.setup_link, name="setup"),
+    path("clinic/", setup_views.clinic_details, name="clinic"),
+    path("staff/", setup_views.staff, name="staff"),
+    path("staff/<int:membership_id>/", setup_views.staff_member, name="staff-member"),
+    path(
+        "staff/<int:membership_id>/deactivate/",
+        setup_views.staff_member_deactivate,
+        name="staff-deactivate",
+    ),
 ]

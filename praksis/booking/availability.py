@@ -79,10 +79,13 @@ def _offset_text(offset: timedelta) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+# Bookable: active, and not a member of staff whose role in the clinic has ended
+# (deactivating someone stops their online bookings at once).
 _PRACTITIONERS = (
     "SELECT pr.id FROM booking_practitioner pr JOIN booking_service_practitioners sp"
     " ON sp.practitioner_id = pr.id WHERE sp.service_id = %s AND pr.clinic_id = %s"
-    " AND pr.active"
+    " AND pr.active AND NOT EXISTS (SELECT 1 FROM clinics_membership m"
+    " WHERE m.clinic_id = pr.clinic_id AND m.user_id = pr.user_id AND NOT m.is_active)"
 )
 _NULLS = {
     "wd": "CAST(NULL AS INTEGER)",

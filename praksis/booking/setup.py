@@ -42,8 +42,8 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import check_date
 from praksis.people.validation import CHARACTERS_NOT_ALLOWED, has_forbidden_characters
 
-# Setting up the clinic is the owner's (the capability of managing staff).
-SETUP = "staff.manage"
+# Setting up the clinic is the owner's.
+SETUP = "clinic.manage"
 PURPOSE = "clinic set-up"
 MAX_ID = 2**63 - 1
 LANGUAGES = ("sv", "nb", "en")

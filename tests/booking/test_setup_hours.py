@@ -309,3 +309,23 @@ def test_the_page_adds_an_absence_or_keeps_what_was_typed(owner_ui, member):
     absence = Absence.objects.get()
     owner_ui.post(f"/staff/absences/{absence.pk}/delete/")
     assert not Absence.objects.exists()
+
+
+def test_a_deactivated_member_is_no_longer_bookable_online(clinic, owner, owner_api, member):
+    from praksis.clinics.services import staff_deactivate
+
+    service = owner_api.post(
+        "services",
+        {"name": "Syn", "duration_minutes": 30, "price": "0", "practitioners": [member.pk]},
+    ).json()
+    owner_api.put(
+        f"staff/{member.pk}/hours",
+        [{"weekday": d, "start": "08:00", "end": "12:00"} for d in range(7)],
+    )
+    day = (timezone.now().astimezone(clinic.zone) + timedelta(days=3)).date().isoformat()
+    query = {"service": service["id"], "from": day, "to": day}
+    public = Client()
+    assert public.get(f"/api/v1/public/{clinic.slug}/availability", query).json()["count"] > 0
+    staff_deactivate(actor=owner, membership_id=member.pk)
+    assert public.get(f"/api/v1/public/{clinic.slug}/availability", query).json()["count"] == 0
+    assert WorkingHours.objects.filter(practitioner__user=member.user).exists()  # kept

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,6 +28,7 @@ from praksis.clinics.selectors import MAX_ID, forget_clinic
 from praksis.clinics.services import SECURITY, clinic_create
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.links import absolute_url
 
 SETUP_LINK_HOURS = 72
 SETUP = "clinic set-up"  # the purpose of the log rows of set-up changes
@@ -49,7 +49,8 @@ _USER_COLUMNS = {"name": "full_name", "title": "title", "licence": "hpr_number"}
 
 
 def setup_url(token: str) -> str:
-    return f"{settings.PRAKSIS_BASE_URL}/staff/setup/{token}/"
+    """The link's address: where the server is reached (or ``PRAKSIS_BASE_URL``)."""
+    return absolute_url(f"/staff/setup/{token}/")
 
 
 # --- Opening a clinic (the operator) -------------------------------------------------
@@ -387,7 +388,7 @@ def _invitation_send(*, actor: Actor, membership: Membership, token: str | None)
             body = _(
                 "%(inviter)s has given you the role %(role)s in %(clinic)s.\n\n"
                 "Sign in as usual and choose the clinic in your menu:\n%(link)s\n"
-            ) % {**names, "link": f"{settings.PRAKSIS_BASE_URL}/staff/login/"}
+            ) % {**names, "link": absolute_url("/staff/login/")}
     message_enqueue(
         clinic=clinic,
         channel=Channel.EMAIL,

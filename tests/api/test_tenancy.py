@@ -96,7 +96,27 @@ def _snapshot(clinic):
     )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
     tokens = list(ApiToken.objects.filter(clinic=clinic).values_list("pk", "revoked_at"))
-    return people, animals, appointments, requests, messages, journal, log, tokens, _setup(clinic)
+    return (
+        people, animals, appointments, requests, messages, journal, log, tokens,
+        _setup(clinic), _clinic_setup(clinic),
+    )  # fmt: skip
+
+
+def _clinic_setup(clinic):
+    """The clinic's details, booking policy, staff (roles and accounts) and set-up links."""
+    from praksis.booking.models import BookingPolicy
+    from praksis.clinics.models import Clinic, Membership, SetupLink
+
+    details = Clinic.objects.filter(pk=clinic.pk).values_list().get()
+    policy = BookingPolicy.objects.filter(clinic=clinic).values_list().get()
+    staff = list(
+        Membership.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", "role", "is_active", "user__full_name", "user__title",
+                     "user__hpr_number", "user__password", "user__is_active")
+    )  # fmt: skip
+    links = list(SetupLink.objects.filter(clinic=clinic).values_list("pk", "used_at"))
+    return details, policy, staff, links
 
 
 def _setup(clinic):

@@ -79,6 +79,7 @@ def test_an_invitation_reaches_a_real_mail_server_and_its_link_signs_the_new_mem
     assert mail["To"] == "lisa.berg@example.se"
     text = mail.get_content()
     assert "Test Optik" in text
+    assert "http://testserver/staff/setup/" in text  # where the owner reached the server
     path = LINK.search(text).group(1)
 
     client = Client()

@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # Serves Swagger UI for /api/v1/docs from its own static files (no CDN: the content
+    # security policy allows no third-party request, and a clinic may be offline).
+    "ninja",
     "praksis.core",
     "praksis.clinics",
     "praksis.audit",
@@ -124,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "praksis.core.sessions.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Staff pages speak the clinic's language, or the one the member of staff chose.
+    "praksis.clinics.language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -212,6 +217,8 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its missing or stale CSRF token gets a branded, translated page.
+CSRF_FAILURE_VIEW = "praksis.core.views.csrf_failure"
 # Proxies (addresses or CIDR networks) in front of this server. Only from these are
 # X-Forwarded-For (the client's address: rate limits, lock-outs, logs) and
 # X-Forwarded-Proto (HTTPS or not) believed; from anyone else they are ignored.

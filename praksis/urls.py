@@ -7,8 +7,10 @@ from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
+from praksis.today import today_page
 
 staff_patterns = [
+    path("", today_page, name="home"),
     path("", include("praksis.clinics.staff_urls")),
     path("", include("praksis.people.staff_urls")),
     path("", include("praksis.journal.staff_urls")),
@@ -22,6 +24,13 @@ staff_patterns = [
     path("recall/", include("praksis.recall.urls")),
     path("sales/", include("praksis.sales.urls")),
 ]
+
+# Branded error pages in the user's language (JSON under /api/); the 500 page reads nothing
+# from the database.
+handler400 = core_views.bad_request
+handler403 = core_views.forbidden
+handler404 = core_views.not_found
+handler500 = core_views.server_error
 
 urlpatterns = [
     path("", core_views.root),

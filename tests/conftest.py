@@ -92,6 +92,14 @@ def make_staff(db):
     return make
 
 
+def speaks(user, language: str):
+    """``user`` chose ``language`` for the staff UI (the header's language form); without a
+    choice staff pages speak the clinic's language, whatever the browser asks for."""
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 @pytest.fixture
 def make_actor(make_staff):
     from praksis.clinics.access import Actor

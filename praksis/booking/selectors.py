@@ -122,3 +122,19 @@ def identity_matches_open(*, actor: Actor) -> list[Appointment]:
         ),
     )
     return items
+
+
+def open_request_count(*, actor: Actor) -> int:
+    """How many booking requests wait for an answer. A count shows no one: not logged."""
+    require(actor, "person.read")
+    return BookingRequest.objects.filter(
+        clinic=actor.clinic, status=BookingRequest.Status.OPEN
+    ).count()
+
+
+def identity_matches_count(*, actor: Actor) -> int:
+    """How many online bookings wait for staff to confirm an identity match (a count)."""
+    require(actor, "person.read")
+    return Appointment.objects.filter(
+        clinic=actor.clinic, identity_match=Appointment.IdentityMatch.TO_CONFIRM
+    ).count()

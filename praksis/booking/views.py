@@ -21,6 +21,7 @@ from praksis.messaging.models import OutboxMessage
 from praksis.messaging.selectors import mask_recipient
 from praksis.people import selectors as people_selectors
 from praksis.people import services as people_services
+from praksis.people.picker import picked_person
 
 
 def _day(value: str | None, clinic) -> date:
@@ -154,6 +155,8 @@ def appointment_new(request):
         "booking/appointment_new.html",
         {
             "person": person,
+            # No one chosen yet: find them here (search as you type, or on submit).
+            "picker": None if person else picked_person(actor, source, purpose="booking"),
             "services": service_list,
             "service": service,
             "day": day,

@@ -115,17 +115,12 @@ def logout_view(request):
     return redirect("staff:login")
 
 
-@staff_view()
-def home(request):
-    return redirect("staff:persons")
-
-
 @require_POST
 @staff_view()
 def switch_clinic(request, slug: str):
     membership = get_object_or_404(Membership, user=request.user, clinic__slug=slug, is_active=True)
     request.session[SESSION_CLINIC] = membership.clinic_id
-    return redirect("staff:persons")
+    return redirect("staff:home")
 
 
 def _tokens_page(request, status: int = 200, **context):

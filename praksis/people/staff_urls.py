@@ -3,10 +3,12 @@
 from django.urls import path
 
 from praksis.people import views as people_views
+from praksis.people.picker import person_pick
 
 urlpatterns = [
     path("persons/", people_views.person_list, name="persons"),
     path("persons/new/", people_views.person_create, name="person-create"),
+    path("persons/pick/", person_pick, name="person-pick"),
     path("persons/<int:person_id>/", people_views.person_detail, name="person"),
     path("persons/<int:person_id>/edit/", people_views.person_edit, name="person-edit"),
     path(

@@ -16,6 +16,8 @@ import secrets
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -592,3 +594,23 @@ def requester_download(*, clinic, token: str, what: str) -> tuple[str, str, byte
             "application/json",
             json.dumps(data, ensure_ascii=False, indent=2),
         )
+
+
+def requests_due_soon(
+    *, actor: Actor, today: date, days: int = NEAR_DUE_DAYS, limit: int = 50
+) -> list[DataSubjectRequest]:
+    """Open requests due within ``days`` of ``today`` (or overdue), the soonest first; the
+    list names people, so reading it is logged."""
+    require(actor, "privacy.manage")
+    last = today + timedelta(days=days)
+    items = list(
+        DataSubjectRequest.objects.filter(clinic=actor.clinic, completed_at__isnull=True)
+        .filter(Q(extended_to__lte=last) | Q(extended_to__isnull=True, due_date__lte=last))
+        .select_related("person")
+        .order_by(Coalesce("extended_to", "due_date"), "pk")[:limit]
+    )
+    log_access(
+        actor,
+        Access(Action.LIST, "privacy_request", "", purpose="today", detail=f"results={len(items)}"),
+    )
+    return items

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from praksis.clinics.auth import staff_view
 from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.people.picker import Picked, picked_person
 from praksis.privacy import retention
 from praksis.privacy.retention import (
     HOLDABLE,
@@ -29,7 +30,16 @@ from praksis.privacy.retention import (
 )
 
 
-def _page(request, *, values=None, errors=None, hold_values=None, hold_errors=None, status=200):
+def _page(
+    request,
+    *,
+    values=None,
+    errors=None,
+    hold_values=None,
+    hold_errors=None,
+    hold_person=None,
+    status=200,
+):
     actor = request.actor
     clinic = actor.clinic
     counts = {o.rule: o.count for o in preview(rules=retention.RULES, clinic=clinic)}
@@ -55,6 +65,7 @@ def _page(request, *, values=None, errors=None, hold_values=None, hold_errors=No
             "errors": errors or {},
             "hold_values": hold_values or {},
             "hold_errors": hold_errors or {},
+            "hold_person": hold_person or Picked(name="person"),
         },
         status=status,
     )
@@ -100,19 +111,24 @@ def _back(request, fallback: str):
 def hold_new(request):
     """Place a legal hold on a person (from their page) or on one record."""
     data = {
-        key: request.POST.get(key, "").strip()
-        for key in ("person", "record_type", "record_id", "reason")
+        key: request.POST.get(key, "").strip() for key in ("record_type", "record_id", "reason")
     }
+    person = picked_person(request.actor, request.POST, purpose="legal hold")
+    if person.must_choose:
+        return _page(request, hold_values=data, hold_person=person, status=422)
     try:
         hold_place(
             actor=request.actor,
             reason=data["reason"],
-            person_id=data["person"] or None,
+            person_id=person.person_id,
             record_type=data["record_type"],
             record_id=data["record_id"] or None,
         )
     except ValidationFailed as exc:
-        return _page(request, hold_values=data, hold_errors=exc.errors, status=422)
+        person.errors = person.errors or exc.errors.pop("person", [])
+        return _page(
+            request, hold_values=data, hold_errors=exc.errors, hold_person=person, status=422
+        )
     return _back(request, "staff:retention")
 
 

@@ -21,6 +21,7 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.disclosures.selectors import recipients_of_many
 from praksis.messaging.marketing import consent_for_token
+from praksis.people.picker import picked_person
 from praksis.privacy.consent_links import (
     SELF_SERVICE,
     consent_give_by_person,
@@ -142,6 +143,12 @@ def consent_withdraw_view(request, consent_id: int):
 @staff_view("person.read")
 def requests_dashboard(request):
     """Open data-subject requests by due date; those close to it are flagged."""
+    person = picked_person(request.actor, request.GET, purpose="privacy request")
+    person.errors = []  # arriving from a person's page with ?person=: nothing to correct yet
+    return _dashboard(request, new={"person": person, "values": {}, "errors": {}})
+
+
+def _dashboard(request, *, new: dict, status: int = 200):
     actor = request.actor
     today = timezone.now().astimezone(actor.clinic.zone).date()
     requests = request_list(actor=actor)
@@ -169,24 +176,35 @@ def requests_dashboard(request):
             "can_manage": can(actor, "privacy.manage"),
             "takedowns": takedowns_open(actor=actor),
             "now": timezone.now(),
+            "new": new,
         },
+        status=status,
     )
 
 
 @require_POST
 @staff_view("person.write")
 def request_new(request):
-    try:
-        request_create(
-            actor=request.actor,
-            person_id=request.POST.get("person"),
-            kind=request.POST.get("kind", ""),
-            details=request.POST.get("details", ""),
-        )
-    except ValidationFailed as exc:
-        url = reverse("staff:privacy-requests")
-        return redirect(f"{url}?{urlencode({'error': exc.message})}")
-    return redirect("staff:privacy-requests")
+    """Register a request made at the desk; what was typed is kept when it is refused."""
+    person = picked_person(request.actor, request.POST, purpose="privacy request")
+    values = {key: request.POST.get(key, "") for key in ("kind", "details")}
+    errors: dict = {}
+    if not person.must_choose:
+        try:
+            request_create(
+                actor=request.actor,
+                person_id=person.person_id,
+                kind=values["kind"],
+                details=values["details"],
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect("staff:privacy-requests")
+    person.errors = person.errors or errors.get("person", [])
+    errors.pop("person", None)
+    new = {"person": person, "values": values, "errors": errors}
+    return _dashboard(request, new=new, status=422)
 
 
 @staff_view("privacy.manage")

@@ -13,6 +13,7 @@ from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.people import selectors as people_selectors
+from praksis.people.picker import picked_person
 from praksis.sales import money, pdf, selectors, services
 from praksis.sales.models import Invoice, Kind, Order, Payment
 
@@ -112,6 +113,8 @@ def order_new(request):
         "sales/order_new.html",
         {
             "person": person,
+            # No one chosen yet: find them here (search as you type, or on submit).
+            "picker": None if person else picked_person(actor, source, purpose="sales order"),
             "products": selectors.products(clinic=clinic),
             "journal_entries": selectors.journal_entries_for_order(actor=actor, person=person)
             if person

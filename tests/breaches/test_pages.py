@@ -15,13 +15,14 @@ from praksis.audit.models import AccessLogEntry
 from praksis.breaches.models import AffectedPerson, Breach, BreachUpdate
 from praksis.breaches.services import breach_mark_notified, breach_register
 from praksis.people.selectors import person_get
+from tests.conftest import speaks
 
 
 @pytest.fixture
 def login():
     def login(user):
-        client = Client(headers={"Accept-Language": "en"})
-        client.force_login(user)
+        client = Client()
+        client.force_login(speaks(user, "en"))
         return client
 
     return login

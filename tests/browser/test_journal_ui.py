@@ -74,7 +74,7 @@ def test_practitioner_writes_signs_and_amends_an_entry(
     journal_url = f"{live_server.url}/staff/persons/{patient.pk}/journal/"
 
     sign_in(page, practitioner.email, PASSWORD)
-    page.wait_for_url(f"{live_server.url}/staff/persons/")
+    page.wait_for_url(f"{live_server.url}/staff/")
 
     page.goto(f"/staff/persons/{patient.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Greta Wikander")

@@ -31,7 +31,7 @@ def test_an_old_sign_in_confirms_with_the_password_and_the_change_is_kept(
     page.get_by_label(t("E-mail"), exact=True).fill(owner.email)
     page.get_by_label(t("Password"), exact=True).fill(PASSWORD)
     page.get_by_role("button", name=t("Sign in"), exact=True).click()
-    page.wait_for_url(re.compile(r"/staff/persons/$"))
+    page.wait_for_url(re.compile(r"/staff/$"))
 
     page.goto("/staff/retention/")
     page.locator("#months-journal").fill("144")

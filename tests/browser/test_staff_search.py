@@ -53,6 +53,8 @@ def test_receptionist_finds_and_opens_a_person(page, live_server, optician):
     assert re.fullmatch(r"\d{8}-\d{4}", greta_identity)
 
     sign_in(page, receptionist.email, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/staff/")  # the day's page
+    page.get_by_role("navigation").get_by_role("link", name=t("People"), exact=True).click()
     page.wait_for_url(f"{live_server.url}/staff/persons/")
     expect(page.get_by_role("heading", level=1)).to_have_text(t("People"))
 

@@ -27,7 +27,7 @@ from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Person
 from praksis.privacy.models import DataSubjectRequest
 from praksis.privacy.requests import request_create
-from tests.conftest import PASSWORD, ApiClient
+from tests.conftest import PASSWORD, ApiClient, speaks
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,8 @@ def _issue(clinic, user, **fields) -> tuple[str, ApiToken]:
 
 
 def _signed_in(user, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
+    client = Client()
+    client.force_login(speaks(user, language))
     return client
 
 

@@ -15,13 +15,14 @@ def _login(client, email, password=PASSWORD, **extra):
     return client.post("/staff/login/", {"username": email, "password": password, **extra})
 
 
-def test_receptionist_signs_in_and_lands_on_people(clinic, make_staff):
+def test_receptionist_signs_in_and_lands_on_today(clinic, make_staff):
     user = make_staff(clinic, "receptionist")
     assert identify_hasher(user.password).algorithm == "argon2"
     client = Client()
     response = _login(client, "Receptionist@Test-Optik.test")  # e-mail is case-insensitive
-    assert response.status_code == 302
-    assert client.get("/staff/", follow=True).redirect_chain[-1][0] == "/staff/persons/"
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    today = client.get("/staff/")
+    assert today.status_code == 200 and 'id="day-bookings"' in today.content.decode()
 
 
 def test_wrong_password_keeps_the_email_and_says_so(clinic, make_staff):

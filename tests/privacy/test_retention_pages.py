@@ -9,6 +9,7 @@ from django.test import Client
 
 from praksis.audit.models import AccessLogEntry
 from praksis.privacy.models import LegalHold, RetentionSetting
+from tests.conftest import speaks
 from tests.privacy.retention_helpers import at, entry
 
 
@@ -18,8 +19,8 @@ def _cheap_passwords(settings):
 
 
 def _client(clinic, make_staff, role):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(make_staff(clinic, role))
+    client = Client()
+    client.force_login(speaks(make_staff(clinic, role), "en"))
     return client
 
 
@@ -153,8 +154,8 @@ def test_req01_req03_the_person_page_says_how_long_the_journal_is_kept(
     practitioner = make_actor(clinic, "practitioner")
     person = make_person(practitioner, first_name="Tove", last_name="Lind")
     entry_create(actor=practitioner, person_id=person.pk, text="Kontroll.", sign=True)
-    ui = Client(HTTP_ACCEPT_LANGUAGE="en")
-    ui.force_login(User.objects.get(pk=practitioner.user_id))
+    ui = Client()
+    ui.force_login(speaks(User.objects.get(pk=practitioner.user_id), "en"))
     with translation.override("en"):
         page = ui.get(f"/staff/persons/{person.pk}/").content.decode()
     today = timezone.localtime(timezone.now(), clinic.zone).date()

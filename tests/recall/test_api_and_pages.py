@@ -11,6 +11,7 @@ from praksis.audit.models import AccessLogEntry
 from praksis.recall.models import CallAttempt, Recall
 from praksis.recall.selectors import add_months, local_today
 from praksis.recall.services import recall_set
+from tests.conftest import speaks
 
 
 @pytest.fixture
@@ -113,12 +114,12 @@ def test_api_another_clinic_gets_404_and_nothing_changes(due, greta, vet, make_c
 @pytest.fixture
 def desk(clinic, make_staff):
     client = Client()
-    client.force_login(make_staff(clinic, "receptionist"))
+    client.force_login(speaks(make_staff(clinic, "receptionist"), "en"))
     return client
 
 
 def test_page_lists_and_records_a_call(clinic, desk, due, greta):
-    page = desk.get("/staff/recall/", HTTP_ACCEPT_LANGUAGE="en")
+    page = desk.get("/staff/recall/")
     assert page.status_code == 200
     body = page.content.decode()
     assert "Greta Wikander" in body
@@ -136,16 +137,14 @@ def test_page_lists_and_records_a_call(clinic, desk, due, greta):
     assert response["Location"].startswith(f"/staff/recall/?from={today}&to={today}")
     attempt = CallAttempt.objects.get()
     assert (attempt.outcome, attempt.note) == ("no_answer", "voicemail")
-    page = desk.get("/staff/recall/?contacted=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = desk.get("/staff/recall/?contacted=1").content.decode()
     assert "No answer" in page and "voicemail" in page
 
 
 def test_page_shows_errors_and_changes_nothing(desk, due):
-    response = desk.post(
-        f"/staff/recall/{due.pk}/attempts/", {"outcome": "call_later"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = desk.post(f"/staff/recall/{due.pk}/attempts/", {"outcome": "call_later"})
     assert response.status_code == 302 and "error=" in response["Location"]
-    page = desk.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = desk.get(response["Location"]).content.decode()
     assert "Say when to call back." in page
     assert not CallAttempt.objects.exists()
 

@@ -16,7 +16,7 @@ from praksis.booking.models import Absence, Appointment, ClosedDay
 router = Router(tags=["clinic set-up"])
 
 
-class ServiceIn(Schema):
+class SetupServiceIn(Schema):
     name: str | None = None
     names: dict[str, str] | None = None
     duration_minutes: int | None = None
@@ -28,7 +28,7 @@ class ServiceIn(Schema):
     practitioners: list[int] | None = None  # membership ids (the ids of /staff)
 
 
-class ServiceOut(Schema):
+class SetupServiceOut(Schema):
     id: int
     name: str
     names: dict[str, str]
@@ -43,8 +43,8 @@ class ServiceOut(Schema):
     other_practitioners: list[str]
 
 
-class ServicePage(Schema):
-    items: list[ServiceOut]
+class SetupServicePage(Schema):
+    items: list[SetupServiceOut]
     count: int
 
 
@@ -187,26 +187,26 @@ def _closing_out(day: ClosedDay, bookings: int) -> dict:
 # --- Services ---------------------------------------------------------------------------
 
 
-@router.get("services", response=ServicePage)
+@router.get("services", response=SetupServicePage)
 def list_services(request):
     items = [_service_out(row) for row in setup.services_list(actor=request.auth)]
     return {"items": items, "count": len(items)}
 
 
-@router.post("services", response={201: ServiceOut})
-def create_service(request, payload: ServiceIn):
+@router.post("services", response={201: SetupServiceOut})
+def create_service(request, payload: SetupServiceIn):
     actor = request.auth
     service = setup.service_create(actor=actor, data=payload.model_dump(exclude_unset=True))
     return Status(201, _service_out(setup.service_get(actor=actor, service_id=service.pk)))
 
 
-@router.get("services/{int:service_id}", response=ServiceOut)
+@router.get("services/{int:service_id}", response=SetupServiceOut)
 def read_service(request, service_id: int):
     return _service_out(setup.service_get(actor=request.auth, service_id=service_id))
 
 
-@router.patch("services/{int:service_id}", response=ServiceOut)
-def update_service(request, service_id: int, payload: ServiceIn):
+@router.patch("services/{int:service_id}", response=SetupServiceOut)
+def update_service(request, service_id: int, payload: SetupServiceIn):
     actor = request.auth
     setup.service_update(
         actor=actor, service_id=service_id, data=payload.model_dump(exclude_unset=True)

@@ -183,3 +183,29 @@ def test_a_refused_day_keeps_what_was_typed(clinic, owner_ui):
     page = response.content.decode()
     assert 'value="Flytt"' in page and 'id="err_date"' in page
     assert not ClosedDay.objects.filter(clinic=clinic).exists()
+
+
+def test_the_closing_days_page_costs_the_same_for_few_or_many_days(
+    clinic, owner, owner_ui, make_bookable, make_person
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    service, _staff = make_bookable(clinic)
+    person = make_person(owner)
+
+    def close(first, count):
+        for offset in range(first, first + count):
+            start = next_local(clinic, days=offset, hour=10)
+            appointment_book(actor=owner, service_id=service.pk, person_id=person.pk, start=start)
+            setup.closing_day_add(actor=owner, day=start.date().isoformat())
+
+    def cost():
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_ui.get("/staff/closing-days/").status_code == 200
+        return len(ctx.captured_queries)
+
+    close(2, 3)
+    few = cost()
+    close(5, 20)
+    assert cost() == few

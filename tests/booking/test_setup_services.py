@@ -19,6 +19,8 @@ from praksis.clinics.models import Membership
 from tests.booking.test_public_booking import _payload
 from tests.conftest import next_local
 
+SERVICE = {"name": "Syn", "duration_minutes": 30, "price": "1"}
+
 
 def signed_in(user, language: str) -> Client:
     """A browser session of ``user``, who chose ``language`` for the staff UI."""
@@ -272,3 +274,35 @@ def test_vat_rates_agree_with_sales():
     from praksis.sales.money import VAT_RATES
 
     assert setup.VAT_RATES == VAT_RATES
+
+
+def _queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()  # warm: a token's first use records its last-use time
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_services_list_costs_the_same_for_3_or_30_services(
+    clinic, owner, owner_api, optician, make_staff
+):
+    ui = signed_in(owner.user, "en")
+    staff = [optician.pk, _member(clinic, make_staff(clinic, "receptionist")).pk]
+
+    def add(count):
+        for i in range(count):
+            setup.service_create(
+                actor=owner,
+                data={**SERVICE, "name": f"S{i}", "practitioners": staff},
+            )
+
+    add(3)
+    api_few = _queries(lambda: owner_api.get("services"))
+    page_few = _queries(lambda: ui.get("/staff/services/"))
+    add(27)
+    assert _queries(lambda: owner_api.get("services")) == api_few
+    assert _queries(lambda: ui.get("/staff/services/")) == page_few

@@ -62,8 +62,8 @@ def test_owner_lists_the_staff_with_role_title_and_licence(clinic, make_api, mak
 def test_an_invitation_reaches_a_real_mail_server_and_its_link_signs_the_new_member_in(
     clinic,
     make_api,
-    smtp_server,
-    settings,  # noqa: F811
+    smtp_server,  # noqa: F811
+    settings,
 ):
     settings.PRAKSIS_REQUIRE_2FA = False
     api = make_api(clinic, "owner")
@@ -357,3 +357,10 @@ def test_another_clinics_owner_finds_no_staff_page_of_ours(clinic, other_clinic,
     assert client.post(f"/staff/staff/{target.pk}/", {"role": "owner"}).status_code == 404
     assert client.post(f"/staff/staff/{target.pk}/deactivate/").status_code == 404
     assert _state(clinic) == before
+
+
+def test_the_menu_offers_the_clinic_and_its_staff_to_the_owner_only(clinic, make_staff):
+    owner = _page_client(clinic, make_staff).get("/staff/tokens/").content.decode()
+    assert 'href="/staff/clinic/"' in owner and 'href="/staff/staff/"' in owner
+    desk = _page_client(clinic, make_staff, "receptionist").get("/staff/tokens/")
+    assert 'href="/staff/staff/"' not in desk.content.decode()

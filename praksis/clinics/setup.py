@@ -247,7 +247,14 @@ def _clinic_checks(clinic: Clinic, changes: dict) -> dict:
         "time_zone": lambda: clean.clean_zone(changes["time_zone"]),
         "financial_year_start": lambda: clean.clean_month(changes["financial_year_start"]),
     }
-    return {field: check for field, check in checks.items() if field in changes}
+    # A value sent back as it is stored stays, even one stored before these checks (the
+    # page sends every field: an old organisation number must not block a new e-mail).
+    return {
+        field: check
+        for field, check in checks.items()
+        if field in changes
+        and str(changes[field]) != str(getattr(clinic, _COLUMNS.get(field, field)))
+    }
 
 
 @transaction.atomic

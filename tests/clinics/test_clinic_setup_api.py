@@ -85,6 +85,20 @@ def test_a_norwegian_clinic_gives_a_norwegian_organisation_number(make_clinic, m
     assert response.status_code == 422 and "organisation_number" in response.json()["errors"]
 
 
+def test_a_value_sent_back_unchanged_is_kept_even_if_stored_before_the_checks(
+    make_clinic, make_api
+):
+    clinic = make_clinic("dental")
+    Clinic.objects.filter(pk=clinic.pk).update(organisation_number="900000001")  # no check digit
+    api = make_api(clinic, "owner")
+    details = api.get("clinic").json()
+    response = api.patch("clinic", details | {"email": "post@tann.example"})
+    assert response.status_code == 200
+    assert response.json()["organisation_number"] == "900000001"
+    response = api.patch("clinic", {"organisation_number": "900000002"})  # a new one is checked
+    assert response.status_code == 422
+
+
 BAD_DETAILS = {
     "name": "",
     "organisation_number": "556036-0794",  # wrong check digit

@@ -364,3 +364,24 @@ def test_the_menu_offers_the_clinic_and_its_staff_to_the_owner_only(clinic, make
     assert 'href="/staff/clinic/"' in owner and 'href="/staff/staff/"' in owner
     desk = _page_client(clinic, make_staff, "receptionist").get("/staff/tokens/")
     assert 'href="/staff/staff/"' not in desk.content.decode()
+
+
+def test_the_staff_list_costs_the_same_for_3_or_20_members(clinic, make_api, make_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = make_api(clinic, "owner")
+    page = _page_client(clinic, make_staff)
+
+    def count(call) -> int:
+        call()  # warm: the token's last use is written once a minute
+        with CaptureQueriesContext(connection) as ctx:
+            assert call().status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        make_staff(clinic, "receptionist", email=f"desk{i}@test-optik.test")
+    few = (count(lambda: api.get("staff")), count(lambda: page.get("/staff/staff/")))
+    for i in range(2, 19):
+        make_staff(clinic, "receptionist", email=f"desk{i}@test-optik.test")
+    assert (count(lambda: api.get("staff")), count(lambda: page.get("/staff/staff/"))) == few

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from praksis.audit.models import AccessLogEntry
 from praksis.booking import setup
 from praksis.booking.models import Appointment, ClosedDay
 from praksis.booking.services import appointment_book
@@ -81,6 +82,11 @@ def test_closing_a_day_lists_its_bookings_keeps_them_and_stops_online_booking(
     assert (body["date"], body["reason"], body["bookings"]) == (day, "Inventering", 1)
     assert [b["reference"] for b in body["affected_bookings"]] == [appointment.reference]
     assert person.last_name not in response.content.decode()  # references, not names
+    # REQ-19: the bookings listed are a read of personal data, and it is logged.
+    read = AccessLogEntry.objects.get(
+        clinic=clinic, object_type="appointment", purpose="closing day"
+    )
+    assert (read.action, read.detail) == ("list", "results=1")
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED
     assert public.get(f"/api/v1/public/{clinic.slug}/availability", query).json()["count"] == 0

@@ -1,6 +1,7 @@
 """Clinic set-up for bookings is the owner's: every endpoint and page answers a
 practitioner and a receptionist 403, another clinic's owner 404 (for this clinic's
-objects), and in each case nothing of the clinic's set-up changes. The owner gets on."""
+objects), and in each case nothing of the clinic's set-up changes. The owner gets on
+(REQ-34: role-based access)."""
 
 from __future__ import annotations
 

@@ -100,6 +100,14 @@ def test_a_new_clinics_owner_sets_up_and_invites_an_optician_on_a_phone(
     page.wait_for_url(re.compile(r"done=invited"))
     _fits_the_phone(page)
     assert page.locator("#staff-list").get_by_text("johan@ny-optik.test").is_visible()
+    johan = Membership.objects.get(clinic__slug="ny-optik", user__email="johan@ny-optik.test")
+    for width in (PHONE["width"], 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        for path in ("/staff/clinic/", "/staff/staff/", f"/staff/staff/{johan.pk}/"):
+            page.goto(path)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{path} is {scroll} px wide in a {width} px window"
+    page.set_viewport_size(PHONE)
 
     assert deliver_due().sent == 1
     (mail,) = smtp_server.wait_for(1)

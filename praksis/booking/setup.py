@@ -260,46 +260,58 @@ def _practitioners(clinic: Clinic, value, errors: dict) -> list[Membership]:
     return [found[i] for i in dict.fromkeys(ids)]
 
 
+def _price(clinic: Clinic, value, field: str, errors: dict) -> Decimal | None:
+    price = _decimal(value)
+    if price is None or not 0 <= price < PRICE_LIMIT:
+        errors[field] = [
+            _("Enter a price including VAT from 0 to 999 999.99, with at most two decimals.")
+        ]
+    return price
+
+
+def _vat_rate(clinic: Clinic, value, field: str, errors: dict) -> Decimal | None:
+    rate = _decimal(value)
+    if rate not in VAT_RATES[clinic.country]:
+        rates = ", ".join(f"{r.normalize():f}" for r in VAT_RATES[clinic.country])
+        errors[field] = [_("Choose a VAT rate of this country: %(rates)s %%.") % {"rates": rates}]
+    return rate
+
+
+def _yes_no(clinic: Clinic, value, field: str, errors: dict):
+    if not isinstance(value, bool):
+        errors[field] = [_("Choose yes or no.")]
+    return value
+
+
+# Each field of a service and its check: (clinic, value, field, errors) -> the value kept.
+_SERVICE_FIELDS = {
+    "name": lambda c, v, f, e: _text(v, field=f, errors=e, required=True),
+    "names": lambda c, v, f, e: _names(v, e),
+    "duration_minutes": lambda c, v, f, e: _number(v, field=f, errors=e, low=DURATION[0],
+                                                   high=DURATION[1]),
+    "buffer_minutes": lambda c, v, f, e: _number(v, field=f, errors=e, low=0, high=BUFFER_MAX),
+    "price": _price,
+    "vat_rate": _vat_rate,
+    "online_bookable": _yes_no,
+    "active": _yes_no,
+}  # fmt: skip
+_REQUIRED = {"name", "duration_minutes", "price"}
+
+
 def _service_values(clinic: Clinic, data: dict, *, creating: bool) -> tuple[dict, list | None]:
     """Checked fields of a service (only those given, when changing one) and the staff
     who give it (None: unchanged). Raises ValidationFailed with a message per field."""
     errors: dict[str, list] = {}
-    values: dict = {}
-    given = set(data) if not creating else set(data) | {"name", "duration_minutes", "price"}
-    if "name" in given:
-        values["name"] = _text(data.get("name"), field="name", errors=errors, required=True)
-    if "names" in given:
-        values["names"] = _names(data.get("names"), errors)
-    for field, low, high in (
-        ("duration_minutes", *DURATION),
-        ("buffer_minutes", 0, BUFFER_MAX),
-    ):
-        if field in given:
-            values[field] = _number(data.get(field), field=field, errors=errors, low=low, high=high)
-    if "price" in given:
-        price = _decimal(data.get("price"))
-        if price is None or not 0 <= price < PRICE_LIMIT:
-            errors["price"] = [
-                _("Enter a price including VAT from 0 to 999 999.99, with at most two decimals.")
-            ]
-        values["price"] = price
-    if "vat_rate" in given:
-        rate = _decimal(data.get("vat_rate"))
-        if rate not in VAT_RATES[clinic.country]:
-            rates = ", ".join(f"{r.normalize():f}" for r in VAT_RATES[clinic.country])
-            errors["vat_rate"] = [
-                _("Choose a VAT rate of this country: %(rates)s %%.") % {"rates": rates}
-            ]
-        values["vat_rate"] = rate
-    elif creating:
+    given = set(data) | (_REQUIRED if creating else set())
+    values = {
+        field: check(clinic, data.get(field), field, errors)
+        for field, check in _SERVICE_FIELDS.items()
+        if field in given
+    }
+    if creating and "vat_rate" not in given:
         values["vat_rate"] = PROFILE_VAT.get(clinic.profile, Decimal("0.00"))
-    for field in ("online_bookable", "active"):
-        if field in given:
-            if not isinstance(data.get(field), bool):
-                errors[field] = [_("Choose yes or no.")]
-            values[field] = data.get(field)
     staff = None
-    if "practitioners" in given and (data.get("practitioners") is not None or creating):
+    if data.get("practitioners") is not None or creating:
         staff = _practitioners(clinic, data.get("practitioners") or [], errors)
     if errors:
         raise ValidationFailed(errors)

@@ -83,18 +83,24 @@ def _snapshot(clinic):
             .values_list("pk", "name", "price", "active", "online_bookable")
         ),
         list(
-            Service.practitioners.through.objects.filter(service__clinic=clinic).values_list(
-                "service_id", "practitioner_id"
-            )
+            Service.practitioners.through.objects.filter(service__clinic=clinic)
+            .order_by("pk")
+            .values_list("service_id", "practitioner_id")
         ),
-        list(Practitioner.objects.filter(clinic=clinic).values_list("pk", "active")),
+        list(Practitioner.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "active")),
         list(
             WorkingHours.objects.filter(clinic=clinic)
             .order_by("pk")
             .values_list("pk", "weekday", "start", "end")
         ),
-        list(Absence.objects.filter(clinic=clinic).values_list("pk", "start", "end")),
-        list(ClosedDay.objects.filter(clinic=clinic).values_list("pk", "date", "reason")),
+        list(
+            Absence.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "start", "end")
+        ),
+        list(
+            ClosedDay.objects.filter(clinic=clinic)
+            .order_by("pk")
+            .values_list("pk", "date", "reason")
+        ),
         AccessLogEntry.objects.filter(clinic=clinic, purpose=setup.PURPOSE).count(),
     )
 

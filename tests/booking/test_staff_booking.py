@@ -19,7 +19,7 @@ from praksis.booking.services import (
     reminders_enqueue,
 )
 from praksis.messaging.models import OutboxMessage
-from tests.conftest import next_local
+from tests.conftest import next_local, speaks
 
 
 @pytest.fixture
@@ -389,7 +389,7 @@ def test_a_booking_ahead_is_not_marked_as_a_past_visit(clinic, desk):
 def test_the_calendar_form_books_the_past_only_with_the_box_ticked(clinic, desk, make_staff):
     _api, service, (p1, _p2), person = desk
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(make_staff(clinic, "receptionist"))
+    client.force_login(speaks(make_staff(clinic, "receptionist"), "en"))
     day = _yesterday(clinic).date().isoformat()
     slot = f"{_yesterday(clinic).isoformat()}|{p1.pk}"
     query = {"person": person.pk, "service": service.pk, "date": day}

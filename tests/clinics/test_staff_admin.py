@@ -292,7 +292,7 @@ def test_owner_invites_edits_and_deactivates_on_the_staff_pages(clinic, make_sta
     assert response.status_code == 302
     member = _member(clinic, "lisa.berg@example.se")
     page = client.get("/staff/staff/").content.decode()
-    assert f'href="/staff/staff/{member.pk}/"' in page and "Invited" in page
+    assert f'href="/staff/staff/{member.pk}/"' in page and 'data-status="invited"' in page
 
     edit = client.get(f"/staff/staff/{member.pk}/")
     assert 'value="Legitimerad optiker"' in edit.content.decode()

@@ -36,7 +36,7 @@ from praksis.people.services import animal_create
 from praksis.privacy.requests import request_create
 from praksis.privacy.services import consent_give, consent_withdraw
 from praksis.recall.services import recall_set
-from tests.conftest import next_local
+from tests.conftest import next_local, speaks
 
 # Patterns that hold no clinic data (or are the way in): nothing to fill.
 UNSCOPED = {
@@ -388,8 +388,8 @@ def test_every_page_and_read_answers_its_own_clinic_without_error(victim, langua
 
     clinic, _person, ids = victim
     owner = Membership.objects.filter(clinic=clinic, role="owner").select_related("user").first()
-    ui = Client(HTTP_ACCEPT_LANGUAGE=language)
-    ui.force_login(owner.user)
+    ui = Client(HTTP_ACCEPT_LANGUAGE=language)  # the API's language
+    ui.force_login(speaks(owner.user, language))  # the staff pages' language
     bearer = {"Authorization": f"Bearer {token_issue(user=owner.user, clinic=clinic)}"}
     values = {k: str(v) for k, v in ids.items()}
     values.update(slug=clinic.slug, clinic=clinic.slug)

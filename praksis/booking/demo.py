@@ -1,16 +1,26 @@
-"""Demo booking set-up: services, practitioners, weekly hours and some bookings."""
+"""Demo booking set-up: services, practitioners, weekly hours and some bookings; past
+visits, today's bookings and a phone booking made through the booking service (which
+sends the confirmation); and, for a clinic that takes requests, a booking request."""
 
 from __future__ import annotations
 
 import random
 import uuid
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.utils import timezone
 
 from praksis.booking.availability import free_slots
-from praksis.booking.models import Appointment, BookingPolicy, Practitioner, Service, WorkingHours
-from praksis.booking.services import manage_token
+from praksis.booking.models import (
+    Appointment,
+    BookingPolicy,
+    BookingRequest,
+    Practitioner,
+    Service,
+    WorkingHours,
+)
+from praksis.booking.services import appointment_book, booking_request_create, manage_token
+from praksis.clinics.access import Actor
 from praksis.clinics.models import Clinic, Membership, Role
 from praksis.core.crypto import sha256_hex
 from praksis.people.models import Person
@@ -132,3 +142,68 @@ def _seed_appointments(clinic: Clinic, services: list[Service], rng: random.Rand
         )
         appointment.manage_token_hash = sha256_hex(manage_token(appointment))
         appointment.save()
+
+
+def seed_visits(clinic: Clinic, *, actor: Actor, people: list[Person], today: date) -> None:
+    """Once: a past visit for each of ``people`` (recorded as such), bookings later today
+    and one phone booking in the coming days, by the receptionist through the booking
+    service, so the ones still ahead get their confirmation message."""
+    if Appointment.objects.filter(clinic=clinic, created_by_user_id__isnull=False).exists():
+        return
+    services = list(Service.objects.filter(clinic=clinic, active=True).order_by("pk"))
+    if not services or not people:
+        return
+    for weeks, person in enumerate(people, start=1):
+        _book_first_free(actor, person, services[0], today - timedelta(weeks=weeks), past=True)
+    later_today = people[-2:] if len(people) > 2 else people[:1]
+    for person in later_today:
+        _book_first_free(actor, person, services[-1], today)
+    _book_first_free(actor, people[0], services[0], today + timedelta(days=2), days=7)
+
+
+def _book_first_free(
+    actor: Actor, person: Person, service: Service, day: date, *, past=False, days=1
+) -> Appointment | None:
+    """Book the first free time from ``day`` on (within ``days``); None when there is none."""
+    clinic = actor.clinic
+    last = day + timedelta(days=days - 1)
+    slots = free_slots(
+        clinic=clinic, service=service, date_from=day, date_to=last, respect_notice=not past
+    )
+    if not slots:
+        return None
+    animal = person.ownerships.order_by("pk").values_list("animal_id", flat=True).first()
+    return appointment_book(
+        actor=actor,
+        service_id=service.pk,
+        person_id=person.pk,
+        start=slots[0].start,
+        channel="desk" if past else "phone",
+        practitioner_id=slots[0].practitioner_id,
+        animal_id=animal,
+        allow_past=past,
+    )
+
+
+REQUEST = {
+    "first_name": "Solveig",
+    "last_name": "Nygård",
+    "email": "solveig.nygard@example.com",
+    "phone": "+4741234567",
+    "preferred_weekdays": [1, 3],
+    "preferred_time": BookingRequest.TimeOfDay.MORNING,
+    "source": "Google",
+    "message": "Jeg har vondt i en jeksel og ønsker time så snart som mulig.",
+    "accept_privacy_notice": True,
+}
+
+
+def seed_booking_request(clinic: Clinic) -> None:
+    """Once, for a clinic that books its clients itself: a request waiting for an answer."""
+    policy = BookingPolicy.objects.filter(clinic=clinic).first()
+    if policy is None or policy.mode != BookingPolicy.Mode.REQUESTS:
+        return
+    if BookingRequest.objects.filter(clinic=clinic).exists():
+        return
+    service = Service.objects.filter(clinic=clinic, active=True).order_by("pk").first()
+    booking_request_create(clinic=clinic, data={**REQUEST, "service": service and service.pk})

@@ -1,4 +1,10 @@
-"""The four demo clinics of PRODUCT.md, with staff and fictional people (idempotent)."""
+"""The four demo clinics of PRODUCT.md, with staff, fictional people and what a clinic's
+days leave behind: visits, signed journals, recalls due, orders, invoices and payments,
+consents, privacy requests, disclosures, breaches and a booking request (idempotent).
+
+This module composes the apps' own demo seeds; each writes through its app's services
+(access-logged like real use) and adds nothing when its part is already there.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,23 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
-from praksis.booking.demo import seed_booking
-from praksis.clinics.access import system_actor
-from praksis.clinics.models import Clinic, Profile, Regime, Role
+from praksis.booking.demo import seed_booking, seed_booking_request, seed_visits
+from praksis.breaches.demo import seed_breaches
+from praksis.clinics.access import Actor, system_actor
+from praksis.clinics.models import Clinic, Membership, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
+from praksis.disclosures.demo import seed_disclosures
+from praksis.journal.demo import seed_journal
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
 from praksis.privacy.demo import seed_privacy
 from praksis.processing.services import demo_processors_seed
-from praksis.sales.demo import seed_sales
+from praksis.recall.demo import seed_recalls
+from praksis.sales.demo import seed_leads, seed_orders, seed_sales
 
 DEMO_PASSWORD = "praksis-demo"
 
@@ -90,6 +101,23 @@ STAFF_NAMES = {
 }
 
 
+def demo_overview() -> dict:
+    """For the demo's front page: the demo clinics that are there, and who signs in."""
+    found = {c.slug: c for c in Clinic.objects.filter(slug__in=[s["slug"] for s in DEMO_CLINICS])}
+    clinics = [
+        {
+            "clinic": found[spec["slug"]],
+            "profile": Profile(spec["profile"]).label,
+            "staff": [
+                (f"{local}@{spec['slug']}.test", Role(role).label) for local, role, *_ in DEMO_STAFF
+            ],
+        }
+        for spec in DEMO_CLINICS
+        if spec["slug"] in found
+    ]
+    return {"clinics": clinics, "password": DEMO_PASSWORD}
+
+
 def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
     """Create what is missing of the demo; running it twice changes nothing."""
     if not settings.PRAKSIS_DEMO:
@@ -109,8 +137,38 @@ def seed_demo(*, persons_per_clinic: int = 300, stdout=None) -> list[Clinic]:
             seed_booking(clinic, random.Random(f"praksis-booking-{clinic.slug}"))
             seed_sales(clinic)
             seed_privacy(clinic)
+            _seed_days(clinic)
         clinics.append(clinic)
     return clinics
+
+
+def _staff_actors(clinic: Clinic) -> dict[str, Actor]:
+    """The demo owner, practitioner and receptionist as actors of the seeding run."""
+    members = Membership.objects.filter(
+        clinic=clinic, user__email__in=[f"{local}@{clinic.slug}.test" for local, *_ in DEMO_STAFF]
+    ).select_related("user")
+    seeding = {"request_id": "seed-demo", "channel": "cli"}
+    return {m.role: Actor(clinic=clinic, user=m.user, role=m.role, **seeding) for m in members}
+
+
+def _seed_days(clinic: Clinic) -> None:
+    """What the clinic's staff have done: people 3-8 (the first three serve the privacy
+    seed) had visits and journal entries, the next ones are due for recall."""
+    staff = _staff_actors(clinic)
+    owner, practitioner = staff[Role.OWNER], staff[Role.PRACTITIONER]
+    reception = staff[Role.RECEPTIONIST]
+    people = list(Person.objects.filter(clinic=clinic).order_by("pk")[:13])
+    patients = people[3:9] or people[:6]
+    due = people[9:13] or people[:4]
+    today = timezone.now().astimezone(clinic.zone).date()
+    seed_visits(clinic, actor=reception, people=patients, today=today)
+    entries = seed_journal(clinic, actor=practitioner, people=patients, today=today)
+    seed_recalls(clinic, actor=reception, people=due, today=today)
+    seed_orders(clinic, actor=reception, people=patients, entries=entries)
+    seed_leads(clinic, actor=reception)
+    seed_disclosures(clinic, actor=practitioner, entries=entries)
+    seed_breaches(clinic, actor=owner, suspect=reception.user)
+    seed_booking_request(clinic)
 
 
 def _seed_staff(clinic: Clinic) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,14 @@ def healthz(request):
 
 
 def root(request):
-    return redirect("staff:home")
+    """The staff pages; in demo mode first the demo's front door: its clinics (booking
+    page, privacy notice) and their staff sign-ins."""
+    if not settings.PRAKSIS_DEMO:
+        return redirect("staff:home")
+    # The demo's contents are the composition layer's; the ground only shows them.
+    from praksis.clinics.demo import demo_overview
+
+    return render(request, "demo_home.html", demo_overview())
 
 
 # --- Error pages: branded and in the user's language; JSON under /api/ ------------------

@@ -1,11 +1,23 @@
-"""A demo price list per clinic profile (prices include VAT). Idempotent."""
+"""A demo price list per clinic profile (prices include VAT); orders with invoices, a
+payment and (optician) an instalment plan, made by the receptionist through the sales
+services; and for the therapy clinic a lead from a benefits portal. Idempotent."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from praksis.clinics.access import Actor
 from praksis.clinics.models import Clinic
-from praksis.sales.models import Kind, Product
+from praksis.journal.models import JournalEntry
+from praksis.people.models import Person
+from praksis.sales.leads import lead_add
+from praksis.sales.models import Kind, Order, PortalLead, Product
+from praksis.sales.services import (
+    instalment_plan_create,
+    invoice_issue,
+    order_create,
+    payment_register,
+)
 
 # (names by language, kind, price incl. VAT, VAT rate). Health care is exempt from VAT
 # in both countries (the eye examination, dental care); goods and veterinary care are not.
@@ -50,3 +62,64 @@ def seed_sales(clinic: Clinic) -> list[Product]:
         )
         products.append(product)
     return products
+
+
+# Per profile: (product positions in CATALOGUE with quantities) for each order, and the
+# method of the payment the first invoice gets.
+ORDERS = {
+    "optician": ([((2, 1), (0, 1)), ((3, 2),), ((1, 1),)], "card"),
+    "therapy": ([((0, 1),), ((0, 2),)], "swish"),
+    "veterinary": ([((0, 1), (1, 1)), ((1, 2),)], "vipps"),
+    "dental": ([((0, 1), (1, 1)), ((1, 1),)], "card"),
+}
+
+
+def seed_orders(
+    clinic: Clinic, *, actor: Actor, people: list[Person], entries: list[JournalEntry]
+) -> None:
+    """Once: the first order (linked to the journal entry that prescribed it) invoiced and
+    paid, the second invoiced and open (the optician's split in instalments), the third
+    (optician) an order not yet invoiced."""
+    if Order.objects.filter(clinic=clinic).exists() or not people:
+        return
+    products = seed_sales(clinic)
+    orders, method = ORDERS[clinic.profile]
+    for index, lines in enumerate(orders):
+        entry = entries[index] if index < len(entries) else None
+        person_id = _buyer(entry) or people[index % len(people)].pk
+        order = order_create(
+            actor=actor,
+            person_id=person_id,
+            journal_entry_id=entry.pk if entry else None,
+            lines=[{"product": products[p].pk, "quantity": q} for p, q in lines],
+        )
+        if index == 2:
+            continue
+        invoice = invoice_issue(actor=actor, order_id=order.pk)
+        if index == 0:
+            paid = invoice.total
+            payment_register(actor=actor, invoice_id=invoice.pk, amount=paid, method=method)
+        elif clinic.profile == "optician":
+            instalment_plan_create(actor=actor, invoice_id=invoice.pk, count=3)
+
+
+def _buyer(entry: JournalEntry | None) -> int | None:
+    """Who pays for what the entry prescribed: its person, or the animal's first owner."""
+    if entry is None:
+        return None
+    if entry.person_id:
+        return entry.person_id
+    return entry.animal.ownerships.order_by("pk").values_list("person_id", flat=True).first()
+
+
+def seed_leads(clinic: Clinic, *, actor: Actor) -> None:
+    """Once, for the therapy clinic: a new client announced by a benefits portal."""
+    if clinic.profile != "therapy" or PortalLead.objects.filter(clinic=clinic).exists():
+        return
+    lead_add(
+        actor=actor,
+        portal="Friskvårdsportalen",
+        name="Vera Lindgren",
+        contact="vera.lindgren@example.com",
+        note="Klassisk massage 60 min",
+    )

@@ -9,16 +9,21 @@ to it for whoever asks the mail server's operator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count
+from django.http import Http404
+from django.urls import Resolver404, resolve
 from django.utils.translation import pgettext_lazy
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
+from praksis.clinics.models import Role
 from praksis.messaging.models import Channel, DeliveryCircuit, OutboxMessage, Reason, Status
 from praksis.messaging.services import RETRY_ROLES
 
@@ -77,9 +82,11 @@ class OutboxRow:
     last_error: str
     sent_at: datetime | None
     next_attempt_at: datetime
+    # Whether the reader may open the message itself (``message_read``).
+    readable: bool = False
 
 
-def _row(message: OutboxMessage) -> OutboxRow:
+def _row(message: OutboxMessage, *, readable: bool = False) -> OutboxRow:
     return OutboxRow(
         id=message.pk,
         created_at=message.created_at,
@@ -95,6 +102,7 @@ def _row(message: OutboxMessage) -> OutboxRow:
         last_error=message.last_error,
         sent_at=message.sent_at,
         next_attempt_at=message.next_attempt_at,
+        readable=readable,
     )
 
 
@@ -116,7 +124,7 @@ def outbox_page(*, actor: Actor, status: str = "", page: int | str | None = 1) -
         messages = messages.filter(status=status)
     result = Paginator(messages, PAGE_SIZE).get_page(page)
     shown = list(result.object_list)
-    result.object_list = [_row(m) for m in shown]
+    result.object_list = [_row(m, readable=can_read_message(actor, m)) for m in shown]
     person_ids = sorted({m.person_id for m in shown if m.person_id})
     log_access(
         actor,
@@ -130,6 +138,81 @@ def outbox_page(*, actor: Actor, status: str = "", page: int | str | None = 1) -
         ),
     )
     return result
+
+
+# --- One message, as its recipient got it ------------------------------------------------
+
+MAX_ID = 2**63 - 1
+_LINK = re.compile(r"https?://[^\s/]+(/[^\s?#]*)")
+HIDDEN = "\u2026"
+
+
+@dataclass(frozen=True)
+class MessageText:
+    """A message for staff to read: the recipient masked, the links' secrets hidden."""
+
+    row: OutboxRow
+    subject: str
+    body: str
+    attachment_name: str
+    attachment_kept: bool
+    about_person_id: int | None
+
+
+def can_read_message(actor: Actor, message: OutboxMessage) -> bool:
+    """The owner reads every message; other staff those about a person they may read."""
+    if actor.role == Role.OWNER:
+        return True
+    return message.person_id is not None
+
+
+def hide_link_secrets(text: str) -> str:
+    """Each link to one of our pages that carries a secret (a manage, privacy, opt-out,
+    consents or set-up link: a route with a ``token``) with the secret left out, so that
+    reading a message does not hand its recipient's link to whoever reads it."""
+
+    def hide(match: re.Match) -> str:
+        link, path = match.group(0), match.group(1)
+        try:
+            token = resolve(path).kwargs.get("token")
+        except Resolver404:
+            return link
+        return link.replace(f"/{token}/", f"/{HIDDEN}/", 1) if token else link
+
+    return _LINK.sub(hide, text)
+
+
+def message_read(*, actor: Actor, message_id: int) -> MessageText:
+    """One message of the actor's clinic as it was sent (404 for any other; 403 for a
+    message about nobody in particular unless owner). The read is logged against the
+    person the message was about."""
+    require(actor, "person.read")
+    if not 0 < message_id <= MAX_ID:
+        raise Http404
+    message = OutboxMessage.objects.filter(clinic=actor.clinic, pk=message_id).first()
+    if message is None:
+        raise Http404
+    if not can_read_message(actor, message):
+        raise PermissionDenied("message.read")
+    log_access(
+        actor,
+        Access(
+            action=Action.READ,
+            object_type="outbox_message",
+            object_id=message.pk,
+            person_id=message.person_id,
+            purpose="delivery review",
+            detail=f"kind={message.kind}; channel={message.channel}",
+        ),
+    )
+    return MessageText(
+        row=_row(message, readable=True),
+        subject=message.subject,
+        body=hide_link_secrets(message.body),
+        attachment_name=message.attachment_name,
+        attachment_kept=bool(message.attachment_body),
+        about_person_id=message.person_id,
+    )
 
 
 def can_retry(actor: Actor) -> bool:

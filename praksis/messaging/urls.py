@@ -6,6 +6,7 @@ from praksis.messaging import views
 
 urlpatterns = [
     path("", views.outbox, name="messages"),
+    path("<int:message_id>/", views.message_detail, name="message"),
     path("retry/", views.messages_retry, name="messages-retry"),
     path("retry-failed/", views.messages_retry_failed, name="messages-retry-failed"),
     path("marketing/", views.marketing_send, name="marketing"),

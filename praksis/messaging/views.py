@@ -66,6 +66,13 @@ def _retried(count: int):
 
 
 @staff_view("person.read")
+def message_detail(request, message_id: int):
+    """One message as its recipient got it: subject, text, attachment (by name)."""
+    message = selectors.message_read(actor=request.actor, message_id=message_id)
+    return render(request, "messaging/message.html", {"message": message})
+
+
+@staff_view("person.read")
 @require_POST
 def messages_retry(request):
     """Retry the ticked failed messages (owner)."""

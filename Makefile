@@ -1,6 +1,8 @@
 # Praksis — the two commands that matter: `make demo` and `make test`.
 SHELL := /bin/bash
 PORT ?= 8000
+# The demo's links in messages queued from the command line use it too (settings.py).
+export PORT
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
@@ -12,13 +14,18 @@ uv:
 sync: uv
 	@uv sync --frozen --quiet
 
-## make demo: install, migrate the embedded SQLite database under var/, seed, serve.
+## make demo: install, migrate the embedded SQLite database under var/, seed, serve; the
+## outbox worker runs beside the server and delivers mail to var/mail/ and SMS to var/sms/
+## (the file backends of development), and stops when the server stops.
 demo: sync
 	@mkdir -p var
 	uv run praksis migrate --no-input -v0
 	uv run praksis seed-demo
 	uv run praksis collectstatic --no-input -v0
-	@echo "Praksis demo on http://127.0.0.1:$(PORT)/staff/  (owner@lund-optik.test / praksis-demo)"
+	@echo "Praksis demo on http://127.0.0.1:$(PORT)/  (staff: owner@lund-optik.test / praksis-demo)"
+	@echo "Messages it sends: e-mail in var/mail/, SMS in var/sms/outbox.jsonl"
+	@uv run praksis send-messages --loop --interval 3 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	uv run gunicorn praksis.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 \
 		--worker-class gthread --timeout 60 --graceful-timeout 10
 

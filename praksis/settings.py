@@ -328,6 +328,10 @@ LOGGING = {
         # Request bodies and SQL parameters can hold identity numbers: never log them.
         "django.db.backends": {"level": "WARNING", "propagate": True},
         "django.request": {"level": "ERROR", "propagate": True},
+        # PDFs: WeasyPrint's and fontTools' warnings about fonts (and subsetting them) fill
+        # the server log with nothing to act on; their errors still show.
+        "weasyprint": {"level": "ERROR", "propagate": True},
+        "fontTools": {"level": "ERROR", "propagate": True},
     },
 }
 

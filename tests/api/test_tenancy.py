@@ -115,7 +115,9 @@ def _clinic_setup(clinic):
         .values_list("pk", "role", "is_active", "user__full_name", "user__title",
                      "user__hpr_number", "user__password", "user__is_active")
     )  # fmt: skip
-    links = list(SetupLink.objects.filter(clinic=clinic).values_list("pk", "used_at"))
+    links = list(
+        SetupLink.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "used_at")
+    )
     return details, policy, staff, links
 
 

@@ -37,7 +37,7 @@ def _state(clinic) -> tuple:
         User.objects.count(),
         SetupLink.objects.count(),
         OutboxMessage.objects.count(),
-        list(ApiToken.objects.filter(clinic=clinic).values_list("pk", "revoked_at")),
+        list(ApiToken.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "revoked_at")),
     )
 
 

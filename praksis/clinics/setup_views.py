@@ -9,7 +9,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -172,19 +172,16 @@ INVITE_FIELDS = ("email", "name", "role", "title", "licence")
 
 
 def _hours_link(membership) -> str:
-    """The practitioner's hours page (booking set-up), where it exists."""
-    path = f"/staff/staff/{membership.pk}/hours/"
-    try:
-        resolve(path)
-    except Resolver404:
-        return ""
-    return path
+    """The member's weekly hours (booking set-up): any member who sees clients, the owner
+    of a one-person clinic included."""
+    return reverse("staff:staff-hours", args=[membership.pk])
 
 
 def _staff_page(request, status: int = 200, **context):
     memberships = selectors.staff_list(request.actor)
     for m in memberships:
-        m.hours_link = _hours_link(m) if m.role == Role.PRACTITIONER and m.is_active else ""
+        seeing_clients = m.role in (Role.PRACTITIONER, Role.OWNER) and m.is_active
+        m.hours_link = _hours_link(m) if seeing_clients else ""
         m.invited = not m.user.has_usable_password()
     context = {
         "staff_members": memberships,  # ("memberships" is the header's list of clinics)

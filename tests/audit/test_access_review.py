@@ -43,7 +43,9 @@ def _query(clinic, **extra) -> dict:
 
 def _practitioner(clinic, actor, *, weekdays=range(7), start=time(0), end=time(23, 59)):
     """A bookable practitioner for ``actor``'s user, working ``start``-``end`` on ``weekdays``."""
-    practitioner = Practitioner.objects.create(clinic=clinic, user=actor.user, name="Dr Lind")
+    practitioner, _new = Practitioner.objects.get_or_create(
+        clinic=clinic, user=actor.user, defaults={"name": "Dr Lind"}
+    )
     WorkingHours.objects.bulk_create(
         WorkingHours(clinic=clinic, practitioner=practitioner, weekday=d, start=start, end=end)
         for d in weekdays

@@ -17,6 +17,7 @@ from django.utils import timezone
 from praksis.breaches.models import AffectedPerson, Breach
 from praksis.breaches.services import affected_from_access_log, breach_mark_notified
 from praksis.core.errors import ValidationFailed
+from tests.conftest import speaks
 
 
 @pytest.mark.parametrize(
@@ -48,8 +49,8 @@ def test_req31_a_breach_discovered_on_the_first_day_of_2000_is_accepted(clinic, 
 
 
 def test_req31_the_form_explains_the_year_and_keeps_what_was_typed(clinic, owner):
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(owner.user)
+    client = Client()
+    client.force_login(speaks(owner.user, "en"))
     response = client.post(
         "/staff/breaches/new/",
         {"description": "Laptop stolen from the car", "discovered_at": "0001-01-01T09:00"},
@@ -74,8 +75,8 @@ def test_req31_the_authority_cannot_be_told_in_year_1_or_9999(owner, breach, not
 
 
 def test_req31_the_notified_form_answers_a_field_error(clinic, owner, breach):
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(owner.user)
+    client = Client()
+    client.force_login(speaks(owner.user, "en"))
     response = client.post(
         f"/staff/breaches/{breach.pk}/notified/",
         {"notified_at": "0001-01-01T00:00", "reference": "IMY-1", "late_reason": ""},

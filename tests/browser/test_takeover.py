@@ -121,7 +121,10 @@ def test_a_stranger_with_a_known_personnummer_gets_nothing_of_the_person(page, v
     ).fill(STRANGER_EMAIL)
     page.get_by_role("button", name=t("Send me a link")).click()
     expect(page.get_by_role("status")).to_contain_text(
-        t("If these are contact details we have on record, we have sent a link there.")[:30]
+        t(
+            "If these are contact details we have on record, we have sent a link there. "
+            "It works for seven days."
+        )
     )
     assert (
         not OutboxMessage.objects.filter(clinic=clinic, to_address=STRANGER_EMAIL)

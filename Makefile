@@ -62,4 +62,4 @@ bench: sync
 	uv run python bench/retention.py
 
 messages: sync
-	cd praksis && uv run praksis makemessages -l sv -l nb -l en --no-obsolete && uv run praksis compilemessages
+	cd praksis && uv run praksis makemessages -l sv -l nb --no-obsolete && uv run praksis compilemessages

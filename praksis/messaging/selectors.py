@@ -43,10 +43,12 @@ _REASON_TEXT = {
         "message failure", "The SMS provider refused this message."
     ),
     (Reason.SERVER_FAILING, Channel.EMAIL): pgettext_lazy(
-        "message failure", "The mail server was not answering; it is sent when it recovers."
+        "message failure",
+        "The mail server was not answering; the message goes out once it answers again.",
     ),
     (Reason.SERVER_FAILING, Channel.SMS): pgettext_lazy(
-        "message failure", "The SMS provider was not answering; it is sent when it recovers."
+        "message failure",
+        "The SMS provider was not answering; the message goes out once it answers again.",
     ),
     (Reason.ERROR, Channel.EMAIL): pgettext_lazy(
         "message failure", "The message could not be prepared for sending."

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
@@ -10,3 +11,6 @@ class CoreConfig(AppConfig):
             db,  # noqa: F401  (registers the SQLite trigger helper)
             sessions,  # noqa: F401  (stamps each sign-in)
         )
+
+        # Each app's personal-data contract registers itself (praksis.core.personal_data).
+        autodiscover_modules("personal_data")

@@ -1,0 +1,16 @@
+"""What the breaches app holds about a person or an animal: its personal-data contract
+(see praksis/core/personal_data.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from praksis.core.personal_data import Contract, Holding, register
+
+
+class BreachesData(Contract):
+    label = "breaches"
+    holdings: tuple[Holding, ...] = ()
+
+
+register(BreachesData())

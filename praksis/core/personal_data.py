@@ -1,0 +1,221 @@
+"""The personal-data contract: each app declares, in its own ``personal_data`` module, what
+it holds about a person or an animal, and the privacy engine works only from those
+declarations (ARCHITECTURE.md, "The personal-data contract").
+
+An app's module builds one :class:`Contract` and calls :func:`register` with it; the
+modules are found at start-up (``CoreConfig.ready`` → ``autodiscover_modules``). A
+contract says, for every model that holds personal data:
+
+* what it is (:class:`Holding`: the record type the retention policies know, what starts
+  its clock, how a subject's rows are found, what erasure does, whether portability
+  covers it);
+* how erasure plans and applies it (:meth:`Contract.plan`, :meth:`Contract.apply`), in
+  planning order (:attr:`Contract.stage`: a contract may read what earlier ones decided);
+* how the retention sweep finds and handles what is due (:attr:`Contract.rules`);
+* how it reads in an access report and an export (:meth:`Contract.sections`), in the
+  reader's language and the clinic's time zone.
+
+The engine (``praksis.privacy``) fills :func:`engine` at start-up: the retention policy
+table and the legal holds, which the contracts' rules and plans ask for. That keeps the
+base apps (people, messaging, audit) and the feature apps free of imports of the engine,
+and the engine free of imports of them.
+
+``tests/privacy/test_registry.py`` walks every installed model and fails when one with a
+path to a person or an animal is not declared here, or is declared without an erasure
+rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+DELETE = "delete"
+PSEUDONYMISE = "pseudonymise"
+KEEP = "keep"  # kept and restricted (Art. 18): only stored
+ERASURE_ACTIONS = (DELETE, PSEUDONYMISE, KEEP)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One model that holds personal data, as its app declares it.
+
+    ``subject``: the lookup path from the model to the person (``"person"``,
+    ``"entry__person"``) or, for a vet's records, the animal (``"animal"``); several
+    paths are separated by ``|``. ``erasure``: what erasing the person does to its rows
+    (one of :data:`ERASURE_ACTIONS`) when no law or hold keeps them; ``kept_by`` names
+    the law or reason that may keep them instead. ``clock``: what starts the retention
+    period (one of the engine's triggers). ``portable``: Art. 20 covers it (data the
+    person provided). ``section``: the access-report section that shows its rows.
+    """
+
+    model: str  # "app_label.ModelName"
+    record_type: str
+    subject: str
+    erasure: str
+    clock: str = "created"
+    kept_by: str = ""
+    portable: bool = False
+    section: str = ""
+
+    def __post_init__(self):
+        if self.erasure not in ERASURE_ACTIONS:
+            raise ValueError(f"{self.model}: erasure must be one of {ERASURE_ACTIONS}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of record due for the retention sweep. ``due(now)`` selects the due rows of
+    every clinic (each clinic with its own period, held records left out); ``apply(qs)``
+    deletes or strips the rows of one batch and returns how many it handled (or which).
+    ``due`` must be idempotent: what ``apply`` handled is no longer due, which makes the
+    sweep resumable."""
+
+    name: str
+    record_type: str
+    action: str  # what happens to a due row: "delete", "erase", "forget ip address", ...
+    due: Callable[[datetime], Any]
+    apply: Callable[[Any], int | list[int]]
+    # The claimed rows are not the ones the rule deletes or changes (a journal rule claims
+    # the person and deletes their entries): a claim can then be stale (see the sweep).
+    recheck: bool = False
+    order: int = 50
+
+
+@dataclass
+class Decision:
+    """What erasure does to one kind of the person's records, why, on which law, until when.
+    ``why`` is a reason code, worded by the contract that made it (or the engine)."""
+
+    key: str
+    action: str
+    count: int
+    why: str
+    law: str = ""
+    until: date | None = None
+    hold: str = ""  # the legal hold's reason, when a hold keeps it
+    subject: str = ""  # e.g. the animal's name for an animal's journal
+    fields: tuple[str, ...] = ()  # for the person row: what is kept
+
+
+# --- Access report and export -------------------------------------------------------------
+
+
+@dataclass
+class Attachment:
+    """A file delivered with the access report (an image, a scanned document)."""
+
+    name: str
+    content_type: str
+    read: Callable[[], bytes]
+    size: int | None = None
+
+
+@dataclass
+class Section:
+    """One part of the access report and the export. ``columns``: the field keys (stable,
+    used by the export) with their labels in the reader's language. ``items``: one dict
+    per record, field key to value (a ``datetime`` is shown in the clinic's time zone, a
+    ``date`` as a date; codes must already be translated words). ``portable``: Art. 20
+    covers these records (the export marks them)."""
+
+    key: str
+    title: str
+    columns: dict[str, str]
+    items: list[dict[str, Any]] = field(default_factory=list)
+    portable: bool = False
+    note: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    # Nested records of one item (a journal entry's amendments), by item index.
+    order: int = 50
+
+
+@dataclass
+class Subject:
+    """Whose data the report is about: the person and the animals they own, in a clinic."""
+
+    clinic: Any
+    person: Any
+    actor: Any
+    animal_ids: list[int] = field(default_factory=list)
+    purpose: str = "access request"
+
+
+class Contract:
+    """An app's declaration. Subclass it in ``<app>/personal_data.py`` and register one
+    instance. Every hook has a harmless default, so a contract declares only what its
+    app holds."""
+
+    label: str = ""
+    holdings: tuple[Holding, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    stage: int = 50  # erasure planning order (lower first)
+    # Record-type labels and reason texts for the erasure answer, by key / reason code.
+    labels: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+
+    def plan(self, ctx) -> None:
+        """Add the decisions for this app's records of ``ctx.person`` (nothing changes)."""
+
+    def apply(self, ctx, plan) -> None:
+        """Carry out this app's part of ``plan`` (inside the erasure's transaction)."""
+
+    def sections(self, subject: Subject) -> Iterable[Section]:
+        """This app's records about the subject, for the access report and the export."""
+        return ()
+
+
+_contracts: dict[str, Contract] = {}
+_engine: list[Any] = []
+
+
+def register(contract: Contract) -> Contract:
+    if not contract.label:
+        raise ValueError("a contract needs the label of its app")
+    _contracts[contract.label] = contract
+    return contract
+
+
+def contracts() -> list[Contract]:
+    """Every registered contract, in planning order."""
+    return sorted(_contracts.values(), key=lambda c: (c.stage, c.label))
+
+
+def holdings() -> list[Holding]:
+    return [h for c in contracts() for h in c.holdings]
+
+
+def holding_for(model_label: str) -> Holding | None:
+    return next((h for h in holdings() if h.model == model_label), None)
+
+
+def sweep_rules() -> list[Rule]:
+    return sorted((r for c in contracts() for r in c.rules), key=lambda r: r.order)
+
+
+def label(key: str):
+    for contract in contracts():
+        if key in contract.labels:
+            return contract.labels[key]
+    return key
+
+
+def reason(why: str):
+    for contract in contracts():
+        if why in contract.reasons:
+            return contract.reasons[why]
+    return None
+
+
+def use_engine(engine: Any) -> None:
+    """Called once by the privacy engine at start-up."""
+    _engine[:] = [engine]
+
+
+def engine() -> Any:
+    """The privacy engine: the policy table and the legal holds (see ``use_engine``)."""
+    if not _engine:
+        raise RuntimeError("the privacy engine is not installed")
+    return _engine[0]

@@ -29,7 +29,8 @@ demo: sync
 	uv run gunicorn praksis.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 \
 		--worker-class gthread --timeout 60 --graceful-timeout 10
 
-## make test: lint, migrations check, the whole suite on SQLite and on a throwaway PostgreSQL.
+## make test: lint (ruff; lint-imports keeps the layers of ARCHITECTURE.md), migrations check,
+## the whole suite on SQLite and on a throwaway PostgreSQL.
 test: sync browser lint check test-sqlite test-postgres
 
 browser:
@@ -38,6 +39,7 @@ browser:
 lint: sync
 	uv run ruff check .
 	uv run ruff format --check .
+	uv run lint-imports
 
 fmt: sync
 	uv run ruff check --fix .

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "praksis.processing",
     "praksis.disclosures",
     "praksis.breaches",
+    # Composition (pages and set-ups made of several apps); it wires the apps' hooks.
+    "praksis.site",
 ]
 
 MIDDLEWARE = [

@@ -30,12 +30,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import FunctionType
 from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 DELETE = "delete"
 PSEUDONYMISE = "pseudonymise"
 KEEP = "keep"  # kept and restricted (Art. 18): only stored
 ERASURE_ACTIONS = (DELETE, PSEUDONYMISE, KEEP)
+
+ACTION_LABELS = {
+    DELETE: gettext_lazy("Delete"),
+    PSEUDONYMISE: gettext_lazy("Pseudonymise"),
+    KEEP: gettext_lazy("Keep and restrict"),
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,40 @@ class Decision:
     subject: str = ""  # e.g. the animal's name for an animal's journal
     fields: tuple[str, ...] = ()  # for the person row: what is kept
 
+    @property
+    def label(self) -> str:
+        text = str(label(self.key))
+        return f"{text}: {self.subject}" if self.subject else text
+
+    @property
+    def restricted(self) -> bool:
+        return self.action == KEEP
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS[self.action])
+
+    def reason(self) -> str:
+        """The reason in the active language, as the contract that knows the code words it
+        (a text, or a function of the decision)."""
+        text = reason(self.why)
+        if text is None:
+            return ""
+        return text(self) if isinstance(text, FunctionType) else str(text)
+
+    def as_dict(self) -> dict:
+        return {
+            "record_type": self.key,
+            "label": self.label,
+            "action": self.action,
+            "count": self.count,
+            "reason": self.reason(),
+            "law": self.law,
+            "kept_until": self.until.isoformat() if self.until else None,
+            "hold": self.hold,
+            "restricted": self.restricted,
+        }
+
 
 # --- Access report and export -------------------------------------------------------------
 
@@ -152,6 +195,7 @@ class Contract:
     holdings: tuple[Holding, ...] = ()
     rules: tuple[Rule, ...] = ()
     stage: int = 50  # erasure planning order (lower first)
+    apply_stage: int = 50  # erasure applying order (rows pointing at others go first)
     # Record-type labels and reason texts for the erasure answer, by key / reason code.
     labels: dict[str, Any] = {}
     reasons: dict[str, Any] = {}
@@ -159,12 +203,44 @@ class Contract:
     def plan(self, ctx) -> None:
         """Add the decisions for this app's records of ``ctx.person`` (nothing changes)."""
 
-    def apply(self, ctx, plan) -> None:
+    def apply(self, plan) -> None:
         """Carry out this app's part of ``plan`` (inside the erasure's transaction)."""
 
     def sections(self, subject: Subject) -> Iterable[Section]:
         """This app's records about the subject, for the access report and the export."""
         return ()
+
+    # --- Hooks the engine and the other contracts use -----------------------------------
+
+    holdable: dict[str, str] = {}  # record type -> model label a legal hold may name
+
+    def hold_subject(self, clinic, record_type: str, record_id: int):
+        """``(person_id, animal_id)`` of a record a legal hold names, or None when this
+        clinic has no such record of a type in :attr:`holdable`."""
+        return None
+
+    def unlink(self, model: str, ids) -> None:
+        """Rows of ``model`` (a label such as "journal.JournalEntry"; ``ids`` a list or a
+        queryset of primary keys) are about to be deleted: drop this app's links to them."""
+
+    def in_use(self, model: str) -> Iterable[Any]:
+        """Querysets of primary keys of ``model`` rows this app still needs (the sweep
+        keeps them): a consent a kept disclosure relied on."""
+        return ()
+
+    def activity(self, cutoff: datetime) -> Iterable[Any]:
+        """Querysets (each with a ``person`` field) of this app's records that show a
+        person was a client after ``cutoff`` (an inactive client is erased, REQ-11)."""
+        return ()
+
+    def needs_client(self) -> Iterable[Any]:
+        """Querysets (each with a ``person`` field) of records that the law keeps and that
+        still need the client record (a former client is erased only without them)."""
+        return ()
+
+    def retention_days(self, clinic, record_type: str) -> int | None:
+        """The clinic's own period in days for a record type this app sets (None: none)."""
+        return None
 
 
 _contracts: dict[str, Contract] = {}
@@ -193,6 +269,17 @@ def holding_for(model_label: str) -> Holding | None:
 
 def sweep_rules() -> list[Rule]:
     return sorted((r for c in contracts() for r in c.rules), key=lambda r: r.order)
+
+
+def unlink(model: str, ids) -> None:
+    """Tell every contract that rows of ``model`` are about to be deleted."""
+    for contract in contracts():
+        contract.unlink(model, ids)
+
+
+def in_use(model: str) -> list:
+    """The querysets of ``model`` keys that some contract still needs."""
+    return [qs for contract in contracts() for qs in contract.in_use(model)]
 
 
 def label(key: str):

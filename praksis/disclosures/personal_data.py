@@ -3,14 +3,104 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from praksis.core.personal_data import Contract, Holding, register
+from praksis.core.db import purge_allowed
+from praksis.core.personal_data import DELETE, KEEP, Contract, Decision, Holding, register
+from praksis.disclosures.models import Disclosure
 
 
 class DisclosuresData(Contract):
     label = "disclosures"
-    holdings: tuple[Holding, ...] = ()
+    stage = 20
+    apply_stage = 50
+    holdings = (
+        Holding("disclosures.Disclosure", "journal", "person|animal", KEEP, clock="last_entry",
+                kept_by="with the journal it documents", section="disclosures"),
+    )  # fmt: skip
+    labels = {"disclosures": gettext_lazy("Record of disclosures of your data to others")}
+    reasons = {
+        "with_journal": gettext_lazy(
+            "The record of disclosures is kept with the journal it documents."
+        ),
+        "disclosures": gettext_lazy(
+            "Deleted with the journal; the recipients are told (GDPR art. 19)."
+        ),
+    }
+
+    def plan(self, ctx) -> None:
+        """The record of disclosures goes with the journal it documents; its recipients are
+        told of an erasure (Art. 19)."""
+        disclosures = Disclosure.objects.filter(clinic=ctx.clinic, person=ctx.person)
+        # A sole animal without a journal but named in a disclosure keeps its row.
+        with_journal = ctx.facts.get("animals_with_journal", set())
+        named = set(
+            disclosures.filter(animal_id__in=ctx.deleted_animal_ids).values_list(
+                "animal_id", flat=True
+            )
+        )
+        policy = ctx.policy("journal")
+        for animal in ctx.sole_animals:
+            if animal.pk in named and animal.pk not in with_journal:
+                ctx.keep_animal(animal.pk)
+                ctx.decide(
+                    Decision("animal_journal", KEEP, 0, "animal_journal", law=policy.law,
+                             subject=animal.name),
+                    ("name", "address"),
+                )  # fmt: skip
+        ids = list(disclosures.values_list("pk", flat=True))
+        if not ids:
+            return
+        journal_kept = ctx.kept("journal", "animal_journal")
+        person_hold = ctx.person_hold
+        if person_hold is not None or journal_kept:
+            ctx.decide(
+                Decision(
+                    "disclosures", KEEP, len(ids),
+                    "hold" if not journal_kept else "with_journal",
+                    law=journal_kept[0].law if journal_kept else "",
+                    until=ctx.latest(d.until for d in journal_kept) if journal_kept else None,
+                    hold=person_hold.reason if person_hold and not journal_kept else "",
+                ),
+            )  # fmt: skip
+            ctx.keep_row = True
+            ctx.facts["kept_consent_ids"] = set(
+                disclosures.exclude(consent__isnull=True).values_list("consent_id", flat=True)
+            )
+            # An animal named in a kept disclosure keeps its row (its journal may go).
+            for animal_id in named:
+                ctx.keep_animal(animal_id)
+        else:
+            ctx.decide(
+                Decision("disclosures", DELETE, len(ids), "disclosures", law="GDPR art. 17.1")
+            )
+            ctx.targets.setdefault(self.label, {})["disclosures"] = ids
+            recipients = disclosures.order_by("recipient_name").values_list(
+                "recipient_name", flat=True
+            )
+            ctx.recipients.extend(dict.fromkeys(recipients))
+
+    def apply(self, plan) -> None:
+        ids = plan.targets.get(self.label, {}).get("disclosures")
+        if not ids:
+            return
+        # Append-only rows go only through the sanctioned purge path.
+        with purge_allowed(), transaction.atomic():
+            Disclosure.journal_entries.through.objects.filter(disclosure_id__in=ids).delete()
+            for pk in sorted(ids, reverse=True):  # a correction before what it corrects
+                Disclosure.objects.filter(pk=pk).delete()
+
+    def unlink(self, model, ids) -> None:
+        if model == "journal.JournalEntry":
+            with purge_allowed():
+                through = Disclosure.journal_entries.through
+                through.objects.filter(journalentry_id__in=ids).delete()
+
+    def in_use(self, model):
+        if model == "privacy.Consent":
+            return (Disclosure.objects.filter(consent__isnull=False).values("consent_id"),)
+        return ()
 
 
 register(DisclosuresData())

@@ -3,14 +3,83 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from praksis.core.personal_data import Contract, Holding, register
+from praksis.core.personal_data import (
+    DELETE,
+    KEEP,
+    Contract,
+    Decision,
+    Holding,
+    Rule,
+    engine,
+    register,
+)
+from praksis.messaging.models import OutboxMessage, Status
 
 
 class MessagingData(Contract):
     label = "messaging"
-    holdings: tuple[Holding, ...] = ()
+    stage = 65
+    apply_stage = 20
+    holdings = (
+        Holding("messaging.OutboxMessage", "message", "person|to_address", DELETE,
+                section="messages"),
+    )  # fmt: skip
+    labels = {"messages": gettext_lazy("E-mails and text messages to you")}
+    reasons = {
+        "messages": gettext_lazy("Sent and unsent messages hold personal data in their text.")
+    }
 
+    def plan(self, ctx) -> None:
+        """Messages to or about the person: their bodies hold personal data."""
+        person = ctx.person
+        addresses = [a for a in (person.email, person.phone) if a]
+        about = Q(person=person) | Q(person__isnull=True, to_address__in=addresses)
+        for related_type, ids in ctx.facts.get("related", {}).items():
+            if ids:
+                about |= Q(related_type=related_type, related_id__in=ids)
+        ids = list(
+            OutboxMessage.objects.filter(clinic=ctx.clinic)
+            .filter(about)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return
+        if ctx.person_hold is not None:
+            hold = ctx.person_hold.reason
+            ctx.decide(Decision("messages", KEEP, len(ids), "hold", hold=hold))
+        else:
+            ctx.decide(Decision("messages", DELETE, len(ids), "messages", law="GDPR art. 17.1"))
+            ctx.targets.setdefault(self.label, {})["messages"] = ids
+
+    def apply(self, plan) -> None:
+        ids = plan.targets.get(self.label, {}).get("messages")
+        if ids:
+            OutboxMessage.objects.filter(clinic=plan.clinic, pk__in=ids).delete()
+
+
+# Sent (or given-up) messages: their bodies hold personal data; pending ones still wait.
+
+
+def _messages_due(now):
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, created_at__lte=cutoff)
+
+    return (
+        OutboxMessage.objects.filter(status__in=[Status.SENT, Status.FAILED])
+        .filter(engine().by_clinic_cutoff("message", now, q))
+        .exclude(Q(person__isnull=False) & engine().person_held("person_id"))
+    )
+
+
+def _delete(qs) -> int:
+    return qs.delete()[0]
+
+
+MessagingData.rules = (
+    Rule("sent-messages", "message", "delete", _messages_due, _delete, order=70),
+)
 
 register(MessagingData())

@@ -524,3 +524,15 @@ def birth_date_only(value: str, *, country: str, today: date | None = None) -> d
     if country == "SE":
         return _se_birth_date_only(text, today)
     return _no_birth_date_only(text, today)
+
+
+PSEUDONYM = "Erased person #{}"
+
+
+def pseudonym(person) -> str:
+    """A stable pseudonym for an erased person kept as a placeholder row: the same person
+    gets the same one every time; it cannot be turned back into the person."""
+    from praksis.core.crypto import mac
+
+    digest = mac("sales-pseudonym", f"{person.clinic_id}:{person.pk}")
+    return PSEUDONYM.format(digest[:10])

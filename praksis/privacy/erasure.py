@@ -39,64 +39,41 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from praksis.audit.models import AccessLogEntry, Action
+from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
-from praksis.core.db import purge_allowed
+from praksis.core import personal_data
 from praksis.core.errors import Conflict
+from praksis.core.personal_data import (
+    ACTION_LABELS,  # noqa: F401  (re-exported)
+    DELETE,
+    ERASURE_ACTIONS,
+    KEEP,
+    PSEUDONYMISE,
+    Decision,
+)
+from praksis.people.identity import pseudonym
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.people.validation import name_key
 from praksis.people.vault import destroy_key
 from praksis.privacy import retention
 from praksis.privacy.models import (
-    Consent,
     DataSubjectRequest,
-    Purpose,
     RequestKind,
     RequestStatus,
-    TakedownTask,
 )
 
-DELETE = "delete"
-PSEUDONYMISE = "pseudonymise"
-KEEP = "keep"  # kept and restricted (Art. 18): only stored
-ACTIONS = (DELETE, PSEUDONYMISE, KEEP)
+ACTIONS = ERASURE_ACTIONS
 
-ACTION_LABELS = {
-    DELETE: gettext_lazy("Delete"),
-    PSEUDONYMISE: gettext_lazy("Pseudonymise"),
-    KEEP: gettext_lazy("Keep and restrict"),
-}
 
 ERASURE_LAW = "GDPR art. 17.1"
 PURPOSE = "erasure"
-
-LABELS = {
-    "journal": gettext_lazy("Journal entries, amendments and attachments"),
-    "client_card": gettext_lazy("Client card (allergies and injuries)"),
-    "animal_journal": gettext_lazy("Your animal's journal"),
-    "animals": gettext_lazy("Your animals and their records"),
-    "ownership": gettext_lazy("Your link to animals that have other owners"),
-    "person": gettext_lazy("Your name, contact details and identity number"),
-    "appointments": gettext_lazy("Bookings"),
-    "booking_requests": gettext_lazy("Booking requests"),
-    "portal_leads": gettext_lazy("Notes from a benefits portal"),
-    "accounting": gettext_lazy("Orders, invoices and payments"),
-    "consents": gettext_lazy("Consents (marketing, reminders, photos, privacy notice)"),
-    "messages": gettext_lazy("E-mails and text messages to you"),
-    "recalls": gettext_lazy("Recall reminders"),
-    "disclosures": gettext_lazy("Record of disclosures of your data to others"),
-    "breach_register": gettext_lazy("Breach register entries about you"),
-    "access_log": gettext_lazy("Log of who accessed your data"),
-    "requests": gettext_lazy("Your privacy requests and our answers"),
-}
 
 FIELD_LABELS = {
     "name": gettext_lazy("name"),
@@ -125,50 +102,6 @@ AUTHORITIES = {
 
 
 @dataclass
-class Decision:
-    """What happens to one record type of the person, why, on which law, until when."""
-
-    key: str
-    action: str
-    count: int
-    why: str  # a reason code, worded by :meth:`reason` in the active language
-    law: str = ""
-    until: date | None = None
-    hold: str = ""  # the legal hold's reason, when a hold keeps it
-    subject: str = ""  # e.g. the animal's name for an animal's journal
-    fields: tuple[str, ...] = ()  # for the person row: what is kept
-
-    @property
-    def label(self) -> str:
-        label = str(LABELS[self.key])
-        return f"{label}: {self.subject}" if self.subject else label
-
-    @property
-    def restricted(self) -> bool:
-        return self.action == KEEP
-
-    @property
-    def action_label(self) -> str:
-        return str(ACTION_LABELS[self.action])
-
-    def reason(self) -> str:
-        return _reason(self)
-
-    def as_dict(self) -> dict:
-        return {
-            "record_type": self.key,
-            "label": self.label,
-            "action": self.action,
-            "count": self.count,
-            "reason": self.reason(),
-            "law": self.law,
-            "kept_until": self.until.isoformat() if self.until else None,
-            "hold": self.hold,
-            "restricted": self.restricted,
-        }
-
-
-@dataclass
 class ErasurePlan:
     """The decisions for one person. ``applied`` once :func:`erase_person` carried it out."""
 
@@ -183,8 +116,10 @@ class ErasurePlan:
     answer: str = ""
     applied: bool = False
     request_id: int | None = None
-    # What to act on (ids), filled by the planner.
+    # What to act on (ids, by app), and what the contracts told each other, by the planner.
     targets: dict = field(default_factory=dict, repr=False)
+    facts: dict = field(default_factory=dict, repr=False)
+    shred_person_key: bool = False
 
     @property
     def regime(self) -> str:
@@ -286,404 +221,147 @@ def _animal_lifespan_until(clinic: Clinic, animal: Animal, first: date) -> date 
     return retention.add_months(born, 12 * years)
 
 
-def _holds(clinic: Clinic, person: Person) -> dict:
-    """Active legal holds on the person, sorted by what they cover."""
-    from praksis.journal.models import JournalEntry
+def _person_hold(holds: list):
+    """The first active hold on the whole person (or their client record)."""
+    return next(
+        (h for h in holds if h.person_id is not None or h.record_type == "client"), None
+    )
 
-    found = {"person": None, "journal_person": None, "animals": {}, "accounting": None}
-    found["consents"] = {}
-    for hold in retention.holds_for(clinic, person.pk):
-        if hold.person_id is not None or hold.record_type == "client":
-            found["person"] = found["person"] or hold
-        elif hold.record_type == "journal":
-            entry = (
-                JournalEntry.objects.filter(clinic=clinic, pk=hold.record_id)
-                .values("person_id", "animal_id")
-                .first()
-            )
-            if entry and entry["person_id"] == person.pk:
-                found["journal_person"] = found["journal_person"] or hold
-            elif entry and entry["animal_id"]:
-                found["animals"].setdefault(entry["animal_id"], hold)
-        elif hold.record_type == "accounting":
-            found["accounting"] = found["accounting"] or hold
-        elif hold.record_type == "marketing_consent":
-            found["consents"].setdefault(hold.record_id, hold)
-    return found
+
+@dataclass
+class PlanContext:
+    """What the contracts see while planning one person's erasure (nothing changes).
+
+    Each registered contract (``praksis.core.personal_data``), in stage order, adds its
+    decisions with :meth:`decide`; later contracts read what earlier ones decided
+    (:meth:`kept`, :attr:`facts`)."""
+
+    clinic: Clinic
+    person: Person
+    now: datetime
+    today: date
+    holds: list
+    decisions: list[Decision] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    targets: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
+    keep_fields: set = field(default_factory=set)
+    kept_laws: list = field(default_factory=list)
+    kept_untils: list = field(default_factory=list)
+    keep_row: bool = False
+    shred_person_key: bool = True
+    sole_animals: list = field(default_factory=list)  # animals only this person owns
+    shared_ownerships: list = field(default_factory=list)  # links to co-owned animals
+    kept_animals: set = field(default_factory=set)
+
+    @property
+    def person_hold(self):
+        return _person_hold(self.holds)
+
+    def record_holds(self, record_type: str) -> list:
+        return [h for h in self.holds if h.person_id is None and h.record_type == record_type]
+
+    def policy(self, record_type: str):
+        return retention.policy_for(self.clinic, record_type)
+
+    def decide(self, decision: Decision, fields: tuple[str, ...] = ()) -> Decision:
+        """Record a decision; a kept one keeps ``fields`` of the person row with it."""
+        self.decisions.append(decision)
+        if decision.action == KEEP:
+            self.keep_fields.update(fields)
+            self.kept_laws.append(decision.law)
+            self.kept_untils.append(decision.until)
+        return decision
+
+    def block(self, code: str) -> None:
+        self.blockers.append(code)
+
+    def kept(self, *keys: str) -> list[Decision]:
+        return [d for d in self.decisions if d.key in keys and d.restricted]
+
+    def local_date(self, moment: datetime | None) -> date | None:
+        return _local_date(self.clinic, moment)
+
+    def add_months(self, day, months: int):
+        return retention.add_months(day, months)
+
+    def legal_until(self, record_type: str, trigger: date, policy) -> date | None:
+        return _legal_until(self.clinic, record_type, trigger, policy)
+
+    def journal_decision(self, key, count, last, hold, policy, *, subject="") -> Decision:
+        return _journal_decision(
+            self.clinic, key, count, last, self.today, hold, policy, subject=subject
+        )
+
+    def animal_lifespan_until(self, animal: Animal, first: date) -> date | None:
+        return _animal_lifespan_until(self.clinic, animal, first)
+
+    def keep_animal(self, animal_id: int) -> None:
+        self.kept_animals.add(animal_id)
+
+    @property
+    def deleted_animal_ids(self) -> list[int]:
+        """The person's sole animals that nothing planned so far keeps."""
+        return [a.pk for a in self.sole_animals if a.pk not in self.kept_animals]
+
+    @property
+    def sole_animal_ids(self) -> list[int]:
+        return [a.pk for a in self.sole_animals]
+
+    def relate(self, related_type: str, ids) -> None:
+        """Records of the person's (by type) that other records (messages) point at."""
+        self.facts.setdefault("related", {}).setdefault(related_type, []).extend(ids)
+
+    def latest(self, dates) -> date | None:
+        return _latest(dates)
+
+
+def _ownerships(ctx: PlanContext) -> None:
+    for ownership in AnimalOwner.objects.filter(
+        clinic=ctx.clinic, person=ctx.person
+    ).select_related("animal"):
+        if AnimalOwner.objects.filter(animal_id=ownership.animal_id).exclude(
+            person=ctx.person
+        ).exists():
+            ctx.shared_ownerships.append(ownership.pk)
+        else:
+            ctx.sole_animals.append(ownership.animal)
 
 
 def plan_erasure(clinic: Clinic, person: Person, *, now: datetime | None = None) -> ErasurePlan:
     """Decide what erasing ``person`` does, per record type. Pure: nothing changes.
 
     REQ-27: journals and accounting records are kept where the law requires it, and the
-    plan says why, on which law and until when; REQ-28: what is kept is restricted.
+    plan says why, on which law and until when; REQ-28: what is kept is restricted. Every
+    registered contract plans its own records, in stage order.
     """
-    from praksis.booking.models import Appointment, BookingRequest
-    from praksis.breaches.models import AffectedPerson
-    from praksis.disclosures.models import Disclosure
-    from praksis.journal.models import ClientCard, JournalEntry
-    from praksis.messaging.models import OutboxMessage
-    from praksis.recall.models import Recall
-    from praksis.sales.models import Invoice, Order, PortalLead
-
     if person.clinic_id != clinic.pk:
         raise Http404
     now = now or timezone.now()
-    today = _today(clinic, now)
-    holds = _holds(clinic, person)
-    person_hold = holds["person"]
-    decisions: list[Decision] = []
-    targets: dict = {}
-    keep_fields: set[str] = set()
-    kept_laws: list[str] = []
-    kept_untils: list[date | None] = []
-    blockers: list[str] = []
-    journal_policy = retention.policy_for(clinic, "journal")
-
-    # Photos must come down before the record of the consent goes (Art. 17(2)).
-    if TakedownTask.objects.filter(clinic=clinic, person=person, done_at__isnull=True).exists():
-        blockers.append("takedown_open")
-    elif Consent.objects.filter(
-        clinic=clinic, person=person, purpose=Purpose.PHOTOS, withdrawn_at__isnull=True
-    ).exists():
-        blockers.append("photo_consent")
-
-    def keep(decision: Decision, fields: tuple[str, ...]) -> Decision:
-        decisions.append(decision)
-        if decision.action == KEEP:
-            keep_fields.update(fields)
-            kept_laws.append(decision.law)
-            kept_untils.append(decision.until)
-        return decision
-
-    # The person's own journal document and the client card (REQ-01/02, REQ-33).
-    entries = JournalEntry.objects.filter(clinic=clinic, person=person)
-    entry_ids = list(entries.order_by("pk").values_list("pk", flat=True))
-    card = ClientCard.objects.filter(clinic=clinic, person=person).first()
-    own_journal = None
-    if entry_ids or card is not None:
-        last = entries.aggregate(last=Max("created_at"))["last"]
-        if card is not None:
-            last = max(filter(None, [last, card.updated_at]))
-        own_journal = _journal_decision(
-            clinic,
-            "journal",
-            len(entry_ids),
-            _local_date(clinic, last),
-            today,
-            person_hold or holds["journal_person"],
-            journal_policy,
-        )
-        human = ("name", "identity_number", "birth_date")
-        if entry_ids:
-            keep(own_journal, human)
-        if card is not None:
-            keep(
-                Decision(
-                    "client_card",
-                    own_journal.action,
-                    1,
-                    own_journal.why,
-                    law=own_journal.law,
-                    until=own_journal.until,
-                    hold=own_journal.hold,
-                ),
-                human,
-            )
-        if own_journal.action == DELETE:
-            targets["entries"] = entry_ids
-            targets["card"] = card.pk if card is not None else None
-
-    # Animals (vet): the journal is per animal; the owner's erasure concerns the owner.
-    kept_animal_ids, deleted_animal_ids, unlinked = [], [], []
-    deleted_animal_entries: list[int] = []
-    for ownership in AnimalOwner.objects.filter(clinic=clinic, person=person).select_related(
-        "animal"
-    ):
-        animal = ownership.animal
-        if AnimalOwner.objects.filter(animal=animal).exclude(person=person).exists():
-            unlinked.append(ownership.pk)
-            continue
-        animal_entries = JournalEntry.objects.filter(clinic=clinic, animal=animal)
-        ids = list(animal_entries.values_list("pk", flat=True))
-        held = person_hold or holds["animals"].get(animal.pk)
-        if not ids:
-            if held is not None or Disclosure.objects.filter(animal=animal).exists():
-                kept_animal_ids.append(animal.pk)
-                keep(
-                    Decision(
-                        "animal_journal", KEEP, 0, "hold" if held else "animal_journal",
-                        law=journal_policy.law, hold=held.reason if held else "",
-                        subject=animal.name,
-                    ),
-                    ("name", "address"),
-                )  # fmt: skip
-            else:
-                deleted_animal_ids.append(animal.pk)
-            continue
-        span = animal_entries.aggregate(first=Min("created_at"), last=Max("created_at"))
-        decision = _journal_decision(
-            clinic,
-            "animal_journal",
-            len(ids),
-            _local_date(clinic, span["last"]),
-            today,
-            held,
-            journal_policy,
-            subject=animal.name,
-        )
-        lifespan = _animal_lifespan_until(clinic, animal, _local_date(clinic, span["first"]))
-        if decision.action == KEEP and lifespan and decision.until and lifespan > decision.until:
-            decision.until = lifespan
-        elif decision.action == DELETE and lifespan and lifespan >= today and held is None:
-            decision = Decision(
-                "animal_journal", KEEP, len(ids), "animal_journal", law=journal_policy.law,
-                until=lifespan, subject=animal.name,
-            )  # fmt: skip
-        if decision.action == KEEP:
-            kept_animal_ids.append(animal.pk)
-            keep(decision, ("name", "address"))
-        else:
-            deleted_animal_ids.append(animal.pk)
-            deleted_animal_entries += ids
-    # Disclosures: the record of them goes with the journal it documents.
-    disclosures = Disclosure.objects.filter(clinic=clinic, person=person)
-    disclosure_ids = list(disclosures.values_list("pk", flat=True))
-    journal_kept = [d for d in decisions if d.key in ("journal", "animal_journal") and d.restricted]
-    kept_consent_ids: set[int] = set()
-    if disclosure_ids:
-        if person_hold is not None or journal_kept:
-            until = _latest(d.until for d in journal_kept) if journal_kept else None
-            keep(
-                Decision(
-                    "disclosures",
-                    KEEP,
-                    len(disclosure_ids),
-                    "hold" if not journal_kept else "with_journal",
-                    law=journal_kept[0].law if journal_kept else "",
-                    until=until,
-                    hold=person_hold.reason if person_hold and not journal_kept else "",
-                ),
-                (),
-            )
-            kept_consent_ids |= set(
-                disclosures.exclude(consent__isnull=True).values_list("consent_id", flat=True)
-            )
-        else:
-            decisions.append(
-                Decision("disclosures", DELETE, len(disclosure_ids), "disclosures", law=ERASURE_LAW)
-            )
-            targets["disclosures"] = disclosure_ids
-            recipients = disclosures.order_by("recipient_name").values_list(
-                "recipient_name", flat=True
-            )
-            plan_recipients = list(dict.fromkeys(recipients))
-            targets["recipients"] = plan_recipients
-
-    # An animal named in a kept disclosure keeps its row (its journal may still go).
-    if "disclosures" not in targets and deleted_animal_ids:
-        named = set(disclosures.filter(animal_id__in=deleted_animal_ids).values_list(
-            "animal_id", flat=True
-        ))  # fmt: skip
-        deleted_animal_ids = [pk for pk in deleted_animal_ids if pk not in named]
-    if deleted_animal_ids:
-        decisions.append(
-            Decision("animals", DELETE, len(deleted_animal_ids), "animals", law=ERASURE_LAW)
-        )
-    if unlinked:
-        decisions.append(Decision("ownership", DELETE, len(unlinked), "ownership", law=ERASURE_LAW))
-    targets.update(
-        animals_delete=deleted_animal_ids,
-        animal_entries=deleted_animal_entries,
-        ownerships_delete=unlinked,
-        animals_kept=kept_animal_ids,
+    ctx = PlanContext(
+        clinic=clinic,
+        person=person,
+        now=now,
+        today=_today(clinic, now),
+        holds=retention.holds_for(clinic, person.pk),
     )
-
-    # Accounting (REQ-06/07): kept, but no longer about the person.
-    orders = Order.objects.filter(clinic=clinic, person=person)
-    invoices = Invoice.objects.filter(clinic=clinic, person=person)
-    n_orders, n_invoices = orders.count(), invoices.count()
-    if n_orders or n_invoices:
-        policy = retention.policy_for(clinic, "accounting")
-        last = (
-            invoices.aggregate(last=Max("issued_at"))["last"]
-            or orders.aggregate(last=Max("created_at"))["last"]
-        )
-        until = _legal_until(clinic, "accounting", _local_date(clinic, last), policy)
-        held = person_hold or holds["accounting"]
-        count = n_orders + n_invoices
-        if held is not None:
-            keep(
-                Decision(
-                    "accounting", KEEP, count, "hold", law=policy.law, until=until,
-                    hold=held.reason,
-                ),
-                ("name", "address"),
-            )  # fmt: skip
-        else:
-            decisions.append(
-                Decision(
-                    "accounting", PSEUDONYMISE, count, "accounting", law=policy.law, until=until
-                )
-            )
-
-    # Bookings and booking requests: deleted (see the module docstring).
-    appointments = Appointment.objects.filter(clinic=clinic).filter(
-        Q(person=person) | Q(animal_id__in=deleted_animal_ids)
-    )
-    appointment_ids = list(appointments.values_list("pk", flat=True))
-    contact = Q(person=person)
-    if person.email:
-        contact |= Q(person__isnull=True, email__iexact=person.email)
-    if person.phone:
-        contact |= Q(person__isnull=True, phone=person.phone)
-    booking_request_ids = list(
-        BookingRequest.objects.filter(clinic=clinic).filter(contact).values_list("pk", flat=True)
-    )
-    # A benefits-portal lead (seed 001) names the person by contact, not by link.
-    lead_contact = Q(pk__in=[])
-    if person.email:
-        lead_contact |= Q(contact__iexact=person.email)
-    if person.phone:
-        lead_contact |= Q(contact=person.phone)
-    portal_lead_ids = list(
-        PortalLead.objects.filter(clinic=clinic).filter(lead_contact).values_list("pk", flat=True)
-    )
-    for key, ids in (
-        ("appointments", appointment_ids),
-        ("booking_requests", booking_request_ids),
-        ("portal_leads", portal_lead_ids),
-    ):
-        if not ids:
-            continue
-        if person_hold is not None:
-            keep(Decision(key, KEEP, len(ids), "hold", hold=person_hold.reason), ())
-        else:
-            decisions.append(Decision(key, DELETE, len(ids), key, law=ERASURE_LAW))
-            targets[key] = ids
-
-    # Recalls: no more reminders (the person's own, and their sole animals').
-    recalls = Recall.objects.filter(clinic=clinic).filter(
-        Q(person=person) | Q(animal_id__in=kept_animal_ids + deleted_animal_ids)
-    )
-    recall_ids = list(recalls.values_list("pk", flat=True))
-    if recall_ids:
-        if person_hold is not None:
-            keep(Decision("recalls", KEEP, len(recall_ids), "hold", hold=person_hold.reason), ())
-        else:
-            decisions.append(
-                Decision("recalls", DELETE, len(recall_ids), "recalls", law=ERASURE_LAW)
-            )
-            targets["recalls"] = recall_ids
-
-    # Messages about the person (their bodies hold personal data).
-    addresses = [a for a in (person.email, person.phone) if a]
-    about = Q(person=person) | Q(person__isnull=True, to_address__in=addresses)
-    about |= Q(related_type="appointment", related_id__in=appointment_ids)
-    about |= Q(related_type="booking_request", related_id__in=booking_request_ids)
-    about |= Q(related_type="recall", related_id__in=recall_ids)
-    message_ids = list(
-        OutboxMessage.objects.filter(clinic=clinic).filter(about).values_list("pk", flat=True)
-    )
-    if message_ids:
-        if person_hold is not None:
-            keep(Decision("messages", KEEP, len(message_ids), "hold", hold=person_hold.reason), ())
-        else:
-            decisions.append(
-                Decision("messages", DELETE, len(message_ids), "messages", law=ERASURE_LAW)
-            )
-            targets["messages"] = message_ids
-
-    # Consents (REQ-08, REQ-29): withdrawn; deleted unless a hold or a kept disclosure needs
-    # the proof.
-    consent_rows = list(Consent.objects.filter(clinic=clinic, person=person).order_by("pk"))
-    kept_consents, deleted_consents = [], []
-    for consent in consent_rows:
-        held = person_hold or holds["consents"].get(consent.pk)
-        if held is not None or consent.pk in kept_consent_ids:
-            kept_consents.append((consent, held))
-        else:
-            deleted_consents.append(consent.pk)
-    if kept_consents:
-        held = next((h for _c, h in kept_consents if h is not None), None)
-        keep(
-            Decision(
-                "consents", KEEP, len(kept_consents), "hold" if held else "consent_proof",
-                law="GDPR art. 7.1, art. 17.3 e", hold=held.reason if held else "",
-                until=_latest(d.until for d in journal_kept) if not held and journal_kept else None,
-            ),
-            ("name", "contact") if held else (),
-        )  # fmt: skip
-    if deleted_consents:
-        decisions.append(
-            Decision("consents", DELETE, len(deleted_consents), "consents", law=ERASURE_LAW)
-        )
-    targets["consents_withdraw"] = [c.pk for c, _h in kept_consents if c.withdrawn_at is None]
-    targets["consents_delete"] = deleted_consents
-
-    # The breach register (Art. 33(5)) keeps the reference to the person.
-    affected = AffectedPerson.objects.filter(clinic=clinic, person=person).count()
-    if affected:
-        decisions.append(
-            Decision("breach_register", KEEP, affected, "breach_register", law="GDPR art. 33.5")
-        )
-
-    # The access log: kept (REQ-10); it holds only ids.
-    log_policy = retention.policy_for(clinic, "access_log")
-    log_months = log_policy.min_months or log_policy.months or 60
-    decisions.append(
-        Decision(
-            "access_log",
-            KEEP,
-            AccessLogEntry.objects.filter(clinic=clinic, person_id=person.pk).count(),
-            "access_log",
-            law=log_policy.law,
-            until=retention.add_months(today, log_months),
-        )
-    )
-
-    # The privacy requests: the evidence of our answers (Art. 5(2)), without contact data.
-    n_requests = DataSubjectRequest.objects.filter(clinic=clinic, person=person).count()
-    if n_requests:
-        decisions.append(Decision("requests", KEEP, n_requests, "evidence", law="GDPR art. 5.2"))
-
-    # The person row.
-    if person_hold is not None:
-        keep_fields = set(ALL_FIELDS)
-        person_decision = Decision(
-            "person", KEEP, 1, "hold", hold=person_hold.reason, fields=ALL_FIELDS
-        )
-    elif keep_fields:
-        fields = tuple(f for f in ALL_FIELDS if f in keep_fields)
-        person_decision = Decision(
-            "person",
-            KEEP,
-            1,
-            "minimised",
-            law=", ".join(dict.fromkeys(law for law in kept_laws if law)),
-            until=None if None in kept_untils else _latest(kept_untils),
-            fields=fields,
-        )
-    else:
-        person_decision = Decision("person", DELETE, 1, "erased", law=ERASURE_LAW)
-    decisions.insert(0, person_decision)
-    # Crypto-shred the person's data key when none of their encrypted data stays.
-    targets["shred_person_key"] = person_hold is None and (
-        own_journal is None or own_journal.action == DELETE
-    )
-
-    plan = ErasurePlan(
+    _ownerships(ctx)
+    for contract in personal_data.contracts():
+        contract.plan(ctx)
+    return ErasurePlan(
         clinic=clinic,
         person_id=person.pk,
-        today=today,
-        decisions=decisions,
-        blockers=blockers,
-        recipients=targets.pop("recipients", []),
-        keep_fields=tuple(f for f in ALL_FIELDS if f in keep_fields),
-        keep_row=bool(keep_fields) or bool(n_requests) or bool(affected),
-        targets=targets,
+        today=ctx.today,
+        decisions=ctx.decisions,
+        blockers=ctx.blockers,
+        recipients=ctx.recipients,
+        keep_fields=tuple(f for f in ALL_FIELDS if f in ctx.keep_fields),
+        keep_row=bool(ctx.keep_fields) or ctx.keep_row,
+        targets=ctx.targets,
+        facts=ctx.facts,
+        shred_person_key=ctx.shred_person_key,
     )
-    return plan
 
 
 def _latest(dates) -> date | None:
@@ -698,82 +376,39 @@ def _fields_text(fields: tuple[str, ...]) -> str:
     return ", ".join(str(FIELD_LABELS[f]) for f in fields)
 
 
-def _reason(d: Decision) -> str:
-    """The reason for a decision, in the active language."""
-    why = d.why
-    if why == "hold":
-        return _("A legal hold keeps it: %(hold)s (GDPR art. 17(3)(e)).") % {"hold": d.hold}
-    if why == "journal_duty":
-        return _(
-            "Health records must be kept by law (GDPR art. 17(3)(b) and (c)); until then we "
-            "only store them."
-        )
-    if why == "journal_no_end":
-        return _(
-            "The law sets no end date: the journal is kept as long as it may be needed for "
-            "your care and is deleted only on an approved request (GDPR art. 17(3)(b) and (c))."
-        )
-    if why == "animal_journal":
-        return _(
-            "The animal's journal must be kept by law, with its owner's name and address "
-            "(GDPR art. 17(3)(b))."
-        )
-    if why == "no_duty":
-        return _("No law requires us to keep it.")
-    if why == "period_over":
-        return _("The period the law required it to be kept has ended.")
-    if why == "accounting":
-        return _(
-            "Accounting records must be kept by law (GDPR art. 17(3)(b)); your name and "
-            "address on them are replaced by a pseudonym, amounts and numbers stay."
-        )
-    if why == "access_log":
-        return _(
-            "The log of who accessed your data must be kept (GDPR art. 17(3)(b)); it holds "
-            "only reference numbers, not your name or contact details."
-        )
-    if why == "evidence":
-        return _(
-            "Kept as evidence that we answered your requests (GDPR art. 5(2)), without your "
-            "contact details."
-        )
-    if why == "breach_register":
-        return _(
-            "The register of personal-data breaches must be kept (GDPR art. 33(5)); it holds "
-            "only a reference number."
-        )
-    if why == "minimised":
-        return _(
-            "Only what the kept records need is kept (%(fields)s), and only stored "
-            "(GDPR art. 18); your other details are deleted."
-        ) % {"fields": _fields_text(d.fields)}
-    if why == "erased":
-        return _("Your name, contact details, identity number and birth date are deleted.")
-    if why == "with_journal":
-        return _("The record of disclosures is kept with the journal it documents.")
-    if why == "consent_proof":
-        return _("Proof of the consent that a kept disclosure relied on (withdrawn).")
-    if why == "consents":
-        return _("Withdrawn and deleted: an erasure ends every consent.")
-    if why == "disclosures":
-        return _("Deleted with the journal; the recipients are told (GDPR art. 19).")
-    if why == "appointments":
-        return _(
-            "Not needed by any record we keep: journal entries and invoices carry their own dates."
-        )
-    if why == "booking_requests":
-        return _("A booking request is needed only until it is answered.")
-    if why == "portal_leads":
-        return _("Needed only to check the portal's invoice.")
-    if why == "recalls":
-        return _("No more reminders are sent.")
-    if why == "messages":
-        return _("Sent and unsent messages hold personal data in their text.")
-    if why == "animals":
-        return _("Animals without a journal the law requires us to keep.")
-    if why == "ownership":
-        return _("The animals stay with their other owners; only your link to them is removed.")
-    return ""
+def _hold_reason(d: Decision) -> str:
+    return _("A legal hold keeps it: %(hold)s (GDPR art. 17(3)(e)).") % {"hold": d.hold}
+
+
+def _minimised_reason(d: Decision) -> str:
+    return _(
+        "Only what the kept records need is kept (%(fields)s), and only stored "
+        "(GDPR art. 18); your other details are deleted."
+    ) % {"fields": _fields_text(d.fields)}
+
+
+# The reasons the engine itself gives (a contract words its own codes, e.g. "recalls").
+ENGINE_REASONS = {
+    "hold": _hold_reason,
+    "minimised": _minimised_reason,
+    "journal_duty": gettext_lazy(
+        "Health records must be kept by law (GDPR art. 17(3)(b) and (c)); until then we "
+        "only store them."
+    ),
+    "journal_no_end": gettext_lazy(
+        "The law sets no end date: the journal is kept as long as it may be needed for "
+        "your care and is deleted only on an approved request (GDPR art. 17(3)(b) and (c))."
+    ),
+    "animal_journal": gettext_lazy(
+        "The animal's journal must be kept by law, with its owner's name and address "
+        "(GDPR art. 17(3)(b))."
+    ),
+    "no_duty": gettext_lazy("No law requires us to keep it."),
+    "period_over": gettext_lazy("The period the law required it to be kept has ended."),
+    "erased": gettext_lazy(
+        "Your name, contact details, identity number and birth date are deleted."
+    ),
+}
 
 
 BLOCKERS = {
@@ -918,65 +553,13 @@ def _delete_descending(model, ids) -> int:
 
 
 def _apply(actor: Actor, plan: ErasurePlan, person: Person, now: datetime) -> None:
-    from praksis.booking.models import Appointment, BookingRequest
-    from praksis.disclosures.models import Disclosure
-    from praksis.journal.models import Attachment, ClientCard, JournalEntry
-    from praksis.messaging.models import OutboxMessage, Status
-    from praksis.recall.models import Recall
-    from praksis.sales.models import Order, PortalLead
-    from praksis.sales.services import pseudonymise_person_sales
-
-    t = plan.targets
-    clinic = plan.clinic
-    if t.get("consents_withdraw"):
-        # Withdrawn at once (REQ-29): marketing not yet sent under them is dropped.
-        Consent.objects.filter(pk__in=t["consents_withdraw"]).update(withdrawn_at=now)
-        OutboxMessage.objects.filter(
-            clinic=clinic, consent_id__in=t["consents_withdraw"], status=Status.PENDING
-        ).delete()
-    Recall.objects.filter(clinic=clinic, pk__in=t.get("recalls", [])).delete()
-    OutboxMessage.objects.filter(clinic=clinic, pk__in=t.get("messages", [])).delete()
-    BookingRequest.objects.filter(clinic=clinic, pk__in=t.get("booking_requests", [])).delete()
-    PortalLead.objects.filter(clinic=clinic, pk__in=t.get("portal_leads", [])).delete()
-    Appointment.objects.filter(clinic=clinic, pk__in=t.get("appointments", [])).delete()
-    if plan.action_for("accounting") == PSEUDONYMISE:
-        pseudonymise_person_sales(person=person, actor=actor)
-    entries = list(t.get("entries", [])) + list(t.get("animal_entries", []))
-    if entries:
-        # Orders kept under a hold still point at entries that go: cut those links.
-        Order.objects.filter(clinic=clinic, journal_entry_id__in=entries).update(
-            journal_entry=None, updated_at=now
-        )
-        Recall.objects.filter(clinic=clinic, source_entry_id__in=entries).update(source_entry=None)
-    # Append-only rows (journal, disclosures) go only through the sanctioned purge path; a
-    # savepoint keeps a failure from leaving the transaction aborted inside it.
-    with purge_allowed(), transaction.atomic():
-        if t.get("disclosures"):
-            through = Disclosure.journal_entries.through
-            through.objects.filter(disclosure_id__in=t["disclosures"]).delete()
-            _delete_descending(Disclosure, t["disclosures"])
-        if entries:
-            Disclosure.journal_entries.through.objects.filter(journalentry_id__in=entries).delete()
-            Attachment.objects.filter(clinic=clinic, entry_id__in=entries).delete()
-            _delete_descending(JournalEntry, entries)
-    if t.get("card"):
-        ClientCard.objects.filter(clinic=clinic, pk=t["card"]).delete()
-    t["shredded"] = bool(t.get("shred_person_key")) and destroy_key(person)
-    for animal in Animal.objects.filter(clinic=clinic, pk__in=t.get("animals_delete", [])):
-        destroy_key(animal)
-        animal.delete()
-    if t.get("ownerships_delete"):
-        animal_ids = list(
-            AnimalOwner.objects.filter(pk__in=t["ownerships_delete"]).values_list(
-                "animal_id", flat=True
-            )
-        )
-        AnimalOwner.objects.filter(pk__in=t["ownerships_delete"]).delete()
-        for animal_id in animal_ids:  # someone stays the primary owner
-            owners = AnimalOwner.objects.filter(animal_id=animal_id)
-            if not owners.filter(is_primary=True).exists():
-                owners.filter(pk=owners.order_by("pk").values("pk")[:1]).update(is_primary=True)
-    Consent.objects.filter(clinic=clinic, pk__in=t.get("consents_delete", [])).delete()
+    """Every contract carries out its part of the plan, rows pointing at others first."""
+    plan.facts["actor"] = actor
+    plan.facts["now"] = now
+    plan.facts["person"] = person
+    for contract in sorted(personal_data.contracts(), key=lambda c: (c.apply_stage, c.label)):
+        contract.apply(plan)
+    plan.targets["shredded"] = plan.shred_person_key and destroy_key(person)
 
 
 def _minimise_requests(plan: ErasurePlan, person: Person, keep_link_of: int | None) -> None:
@@ -988,15 +571,13 @@ def _minimise_requests(plan: ErasurePlan, person: Person, keep_link_of: int | No
 
 
 def _minimise_person(plan: ErasurePlan, person: Person, now: datetime) -> None:
-    from praksis.sales.services import sales_pseudonym
-
     keep_columns = {c for f in plan.keep_fields for c in FIELD_COLUMNS[f]}
     if not plan.keep_row:
         Person.objects.filter(pk=person.pk).delete()
         return
     changes: dict = {"restricted_at": person.restricted_at or now, "updated_at": now}
     if "first_name" not in keep_columns:
-        changes.update(first_name="", last_name=sales_pseudonym(person))
+        changes.update(first_name="", last_name=pseudonym(person))
         changes.update(first_name_key="", last_name_key=name_key(changes["last_name"]))
     if "identity_kind" not in keep_columns:
         changes.update(identity_hash=None, identity_ciphertext=None, identity_kind="")
@@ -1015,8 +596,6 @@ def _evidence(actor: Actor, plan: ErasurePlan, request_id: int | None) -> None:
     for d in plan.decisions:
         if d.key in ("access_log", "requests") or (d.action == KEEP and d.key != "person"):
             continue
-        if d.action == PSEUDONYMISE:
-            continue  # pseudonymise_person_sales logs its own row
         action = Action.DELETE if d.action == DELETE else Action.UPDATE
         detail = f"{d.action}: {d.count}"
         if d.key == "person" and d.action == KEEP:

@@ -27,12 +27,11 @@ are never deleted — the per-clinic HMAC chain and the append-only triggers for
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -45,8 +44,9 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import require, system_actor
 from praksis.clinics.models import Clinic
-from praksis.core.db import purge_allowed
+from praksis.core import personal_data
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.personal_data import Rule
 
 # ---------------------------------------------------------------------------------------
 # Policies: how long each record type is kept, per regime (LAW.md REQ-01..11), and the
@@ -257,8 +257,6 @@ def _defaults(clinic, record_type: str) -> dict:
             return {**client, "editable": False}
         return dict(JOURNAL_DEFAULTS[regime])
     if record_type == "accounting":
-        from praksis.sales.retention import retention_years
-
         years = retention_years(country)
         if country == "SE":
             return dict(
@@ -270,15 +268,15 @@ def _defaults(clinic, record_type: str) -> dict:
             min_months=12 * years, editable=True, law="bokføringsloven § 13", verified=False,
         )  # fmt: skip
     if record_type in ("booking_request", "booking_ip"):
-        from praksis.booking.models import BookingPolicy
-
-        booking = None
-        if clinic.pk is not None:
-            booking = BookingPolicy.objects.filter(clinic_id=clinic.pk).first()
-        booking = booking or BookingPolicy()
-        days = booking.request_expiry_days if record_type == "booking_request" else (
-            booking.ip_retention_days
-        )  # fmt: skip
+        # The clinic's booking policy sets these (the booking app's contract says how long).
+        days = next(
+            (
+                d
+                for c in personal_data.contracts()
+                if (d := c.retention_days(clinic, record_type)) is not None
+            ),
+            None,
+        )
         return dict(
             months=None, days=days, trigger="expiry" if record_type == "booking_request"
             else "created", action="delete", min_months=None, editable=False,
@@ -296,10 +294,21 @@ def _defaults(clinic, record_type: str) -> dict:
             law="diskrimineringslagen (2008:567)" if country == "SE" else "GDPR art. 5.1 e",
         )  # fmt: skip
     if record_type == "access_log":
+        # REQ-10: at least 5 years in Sweden [V]; the same in Norway [U]. Without
+        # health-record law (GDPR-only) our choice [U]: 5 years, at least 2 — the client
+        # record's own period, so the log covers what a client may ask about (Art. 15),
+        # and long enough to show accountability and trace a breach (Art. 5(2), 32-33).
+        # The audit app's sweep rule removes old rows with a sealed cut of the chain.
+        law, minimum, verified = "GDPR art. 5.2, art. 32", 24, False
+        if regime in ("SE-human", "SE-vet"):
+            law, minimum, verified = "HSLF-FS 2016:40 4 kap. 9 §", 60, True
+        elif regime == "NO-human":
+            law, minimum = "pasientjournalloven § 22, pasientjournalforskriften § 14", 60
+        elif regime == "NO-vet":
+            minimum = 60
         return dict(
-            months=60, trigger="created", action="keep", min_months=60, editable=False,
-            law="HSLF-FS 2016:40 4 kap. 9 §" if country == "SE" else "GDPR art. 5.2, art. 32",
-            verified=country == "SE",
+            months=60, trigger="created", action="delete", min_months=minimum, editable=True,
+            law=law, verified=verified,
         )  # fmt: skip
     if record_type == "lead":
         return dict(
@@ -388,14 +397,59 @@ def kept_until(clinic, record_type: str, trigger_date) -> date | None:
     return add_months(trigger_date, policy.months)
 
 
-def accounting_kept_until(clinic, record_date: date, *, months: int | None = None) -> date:
-    """REQ-06/07 as ``praksis.sales.retention`` computes it, moved by the clinic's own
-    (longer) period when it has one."""
-    from praksis.sales.retention import accounting_retention_until, retention_years
+# Accounting (REQ-06, REQ-07):
+# * SE (bokföringslagen 7 kap. 2 §): through the 7th year after the end of the calendar
+#   year in which the financial year ended.
+# * NO (bokføringsloven § 13): 5 years after the end of the financial year. LAW.md marks
+#   this [U], so the years are configurable: ``PRAKSIS_ACCOUNTING_RETENTION_YEARS`` in
+#   settings (e.g. ``{"NO": 5}``) overrides the defaults.
+ACCOUNTING_YEARS = {"SE": 7, "NO": 5}
 
+
+def retention_years(country: str) -> int:
+    overrides = getattr(settings, "PRAKSIS_ACCOUNTING_RETENTION_YEARS", None) or {}
+    return int(overrides.get(country, ACCOUNTING_YEARS[country]))
+
+
+def financial_year_end(day: date, *, month: int = 12, last_day: int = 31) -> date:
+    """The end of the financial year containing ``day`` (calendar year by default)."""
+
+    def end_in(year: int) -> date:
+        return date(year, month, min(last_day, calendar.monthrange(year, month)[1]))
+
+    end = end_in(day.year)
+    return end if day <= end else end_in(day.year + 1)
+
+
+def clinic_financial_year_end(clinic, day: date) -> date:
+    """The end of the clinic's financial year containing ``day`` (it starts in the month
+    ``clinic.financial_year_start``)."""
+    end_month = (getattr(clinic, "financial_year_start", 1) or 1) - 2
+    return financial_year_end(day, month=end_month % 12 + 1)
+
+
+def accounting_retention_until(
+    *, country: str, record_date: date, fy_end_month: int = 12, fy_end_day: int = 31
+) -> date:
+    """The last day the law keeps a record dated ``record_date``."""
+    years = retention_years(country)
+    fy_end = financial_year_end(record_date, month=fy_end_month, last_day=fy_end_day)
+    if country == "SE":
+        return date(fy_end.year + years, 12, 31)
+    year = fy_end.year + years
+    return date(year, fy_end.month, min(fy_end.day, calendar.monthrange(year, fy_end.month)[1]))
+
+
+def accounting_kept_until(clinic, record_date: date, *, months: int | None = None) -> date:
+    """REQ-06/07 from the end of the clinic's financial year, moved by the clinic's own
+    (longer) period when it has one."""
     if months is None:
         months = policy_for(clinic, "accounting").months
-    law = accounting_retention_until(country=clinic.country, record_date=record_date)
+    fy_end = clinic_financial_year_end(clinic, record_date)
+    law = accounting_retention_until(
+        country=clinic.country, record_date=record_date, fy_end_month=fy_end.month,
+        fy_end_day=fy_end.day,
+    )  # fmt: skip
     return add_months(law, months - 12 * retention_years(clinic.country))
 
 
@@ -507,46 +561,39 @@ def setting_reset(*, actor, record_type: str) -> Policy:
 # ---------------------------------------------------------------------------------------
 
 
-def _record_owner(clinic, record_type: str, record_id: int) -> int | None:
-    """The person a held record belongs to (None when not found in this clinic)."""
-    from praksis.journal.models import JournalEntry
-    from praksis.people.models import AnimalOwner
-    from praksis.privacy.models import Consent
-    from praksis.sales.models import Invoice
-
-    if record_type == "journal":
-        entry = JournalEntry.objects.filter(clinic=clinic, pk=record_id).first()
-        if entry is None:
-            return None
-        if entry.person_id:
-            return entry.person_id
-        return (
-            AnimalOwner.objects.filter(clinic=clinic, animal_id=entry.animal_id)
-            .order_by("-is_primary", "pk")
-            .values_list("person_id", flat=True)
-            .first()
-        )
-    if record_type == "accounting":
-        return (
-            Invoice.objects.filter(clinic=clinic, pk=record_id)
-            .values_list("person_id", flat=True)
-            .first()
-        )
-    if record_type == "marketing_consent":
-        return (
-            Consent.objects.filter(clinic=clinic, pk=record_id)
-            .values_list("person_id", flat=True)
-            .first()
-        )
+def _hold_subject(clinic, record_type: str, record_id: int):
+    """``(person_id, animal_id)`` of a record a hold may name, from the app that holds it
+    (None when the clinic has no such record)."""
     if record_type == "client":
-        return record_id
+        return (record_id, None)
+    for contract in personal_data.contracts():
+        if record_type in contract.holdable:
+            return contract.hold_subject(clinic, record_type, record_id)
     return None
+
+
+def _record_owner(clinic, record_type: str, record_id: int) -> int | None:
+    """The person a held record belongs to (None when not found in this clinic); for an
+    animal's record, its primary owner."""
+    from praksis.people.models import AnimalOwner
+
+    subject = _hold_subject(clinic, record_type, record_id)
+    if subject is None:
+        return None
+    person_id, animal_id = subject
+    if person_id is not None or animal_id is None:
+        return person_id
+    return (
+        AnimalOwner.objects.filter(clinic=clinic, animal_id=animal_id)
+        .order_by("-is_primary", "pk")
+        .values_list("person_id", flat=True)
+        .first()
+    )
 
 
 def holds_for(clinic, person_id) -> list:
     """Active legal holds on the person, or on any record of theirs (their animals'
-    journals included). Erasure and the sweep leave everything they cover alone."""
-    from praksis.journal.models import JournalEntry
+    records included). Erasure and the sweep leave everything they cover alone."""
     from praksis.people.models import AnimalOwner
     from praksis.privacy.models import LegalHold
 
@@ -562,27 +609,20 @@ def holds_for(clinic, person_id) -> list:
             if hold.person_id == person_id:
                 found.append(hold)
             continue
-        if hold.record_type == "journal":
-            entry = (
-                JournalEntry.objects.filter(clinic=clinic, pk=hold.record_id)
-                .values("person_id", "animal_id")
-                .first()
-            )
-            if entry is None:
-                continue
-            if entry["person_id"] == person_id:
-                found.append(hold)
-            elif entry["animal_id"] is not None:
-                if animal_ids is None:
-                    animal_ids = set(
-                        AnimalOwner.objects.filter(clinic=clinic, person_id=person_id).values_list(
-                            "animal_id", flat=True
-                        )
-                    )
-                if entry["animal_id"] in animal_ids:
-                    found.append(hold)
-        elif _record_owner(clinic, hold.record_type, hold.record_id) == person_id:
+        subject = _hold_subject(clinic, hold.record_type, hold.record_id)
+        if subject is None:
+            continue
+        if subject[0] == person_id and person_id is not None:
             found.append(hold)
+        elif subject[0] is None and subject[1] is not None:
+            if animal_ids is None:
+                animal_ids = set(
+                    AnimalOwner.objects.filter(clinic=clinic, person_id=person_id).values_list(
+                        "animal_id", flat=True
+                    )
+                )
+            if subject[1] in animal_ids:
+                found.append(hold)
     return found
 
 
@@ -676,17 +716,7 @@ def holds_list(*, actor, person_id: int | None = None) -> list:
 
 
 def _record_exists(clinic, record_type: str, record_id: int) -> bool:
-    from praksis.journal.models import JournalEntry
-    from praksis.privacy.models import Applicant, Consent
-    from praksis.sales.models import Invoice
-
-    model = {
-        "journal": JournalEntry,
-        "accounting": Invoice,
-        "marketing_consent": Consent,
-        "applicant": Applicant,
-    }[record_type]
-    return model.objects.filter(clinic=clinic, pk=record_id).exists()
+    return _hold_subject(clinic, record_type, record_id) is not None
 
 
 def hold_release(*, actor, hold_id) -> object:
@@ -723,23 +753,6 @@ def hold_release(*, actor, hold_id) -> object:
 
 # The sweep's "now", for rules that hand it on (erasure computes kept-until dates).
 _now: ContextVar[datetime | None] = ContextVar("retention_now", default=None)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One kind of due record. ``due(now)`` selects the due rows of every clinic (each
-    clinic with its own period, held records left out); ``apply(qs)`` deletes or strips
-    the rows of one batch and returns how many it handled. ``due`` must be idempotent:
-    what ``apply`` handled is no longer due, which makes the sweep resumable."""
-
-    name: str
-    record_type: str
-    action: str  # what happens to a due row: "delete", "erase", "forget ip address"
-    due: Callable[[datetime], QuerySet]
-    apply: Callable[[QuerySet], int | list[int]]
-    # The claimed rows are not the ones the rule deletes or changes (a journal rule claims
-    # the person and deletes their entries): a claim can then be stale — see ``sweep``.
-    recheck: bool = False
 
 
 def _active_holds():
@@ -788,44 +801,6 @@ def _by_clinic_cutoff(record_type: str, now: datetime, make_q, regimes=None) -> 
     return q
 
 
-# Journals (REQ-01, REQ-04, REQ-05): a journal document is a person's (or an animal's)
-# journal in one clinic; it is due when its LAST entry (or amendment, or signature) is
-# older than the period — an entry added later pushes the whole document.
-
-
-def _entries_after(subject: str, cutoff: datetime) -> Exists:
-    from praksis.journal.models import JournalEntry
-
-    return Exists(
-        JournalEntry.objects.filter(**{subject: OuterRef("pk")}).filter(
-            Q(created_at__gt=cutoff) | Q(updated_at__gt=cutoff) | Q(signed_at__gt=cutoff)
-        )
-    )
-
-
-def _journal_held(subject: str) -> Exists:
-    from praksis.journal.models import JournalEntry
-
-    held = _active_holds().filter(record_type="journal").values("record_id")
-    return Exists(JournalEntry.objects.filter(**{subject: OuterRef("pk")}, pk__in=held))
-
-
-def _person_journals_due(now: datetime) -> QuerySet:
-    from praksis.journal.models import JournalEntry
-    from praksis.people.models import Person
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids) & ~_entries_after("person", cutoff)
-
-    regimes = ["SE-human", "SE-vet", "NO-vet"]  # NO-human: never (REQ-02)
-    return (
-        Person.objects.filter(_by_clinic_cutoff("journal", now, q, regimes))
-        .filter(Exists(JournalEntry.objects.filter(person=OuterRef("pk"))))
-        .exclude(_person_held("pk"))
-        .exclude(_journal_held("person"))
-    )
-
-
 def _may_be_alive(now: datetime) -> Q:
     """NO-vet (seed 002): an animal's journal is kept while the animal may be alive."""
     today = now.date()
@@ -838,133 +813,6 @@ def _may_be_alive(now: datetime) -> Q:
             | Q(birth_date__isnull=True, created_at__lte=add_months(now, -12 * years))
         )
     return q & ~gone
-
-
-def _animal_journals_due(now: datetime) -> QuerySet:
-    from praksis.journal.models import JournalEntry
-    from praksis.people.models import Animal, AnimalOwner
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids) & ~_entries_after("animal", cutoff)
-
-    owner_held = Exists(
-        AnimalOwner.objects.filter(animal=OuterRef("pk")).filter(_person_held("person_id"))
-    )
-    no_vet = Clinic.objects.filter(regime="NO-vet").values("pk")
-    return (
-        Animal.objects.filter(_by_clinic_cutoff("journal", now, q, ["SE-vet", "NO-vet"]))
-        .filter(Exists(JournalEntry.objects.filter(animal=OuterRef("pk"))))
-        .exclude(Q(clinic_id__in=no_vet) & _may_be_alive(now))
-        .exclude(owner_held)
-        .exclude(_journal_held("animal"))
-    )
-
-
-def _purge_journals(subject: str, subject_ids: list[int]) -> None:
-    """Delete the journal documents of these subjects: entries, amendments, attachments,
-    and the links other records keep to them; then the subjects' data keys, when nothing
-    encrypted under them remains (crypto-shredding any copy, backups included)."""
-    from praksis.disclosures.models import Disclosure
-    from praksis.journal.models import Attachment, ClientCard, JournalEntry
-    from praksis.people.models import DataKey
-    from praksis.recall.models import Recall
-    from praksis.sales.models import Order
-
-    entries = JournalEntry.objects.filter(**{f"{subject}_id__in": subject_ids})
-    entry_ids = entries.values("pk")
-    with purge_allowed():
-        Order.objects.filter(journal_entry__in=entry_ids).update(journal_entry=None)
-        Recall.objects.filter(source_entry__in=entry_ids).update(source_entry=None)
-        Disclosure.journal_entries.through.objects.filter(journalentry__in=entry_ids).delete()
-        attachments = Attachment.objects.filter(entry__in=entry_ids)
-        attachments._raw_delete(attachments.db)
-        # One statement: amendments point at the entries they correct (deferred FKs).
-        entries._raw_delete(entries.db)
-    keys = DataKey.objects.filter(**{f"{subject}_id__in": subject_ids})
-    if subject == "person":
-        keys = keys.exclude(person__in=ClientCard.objects.values("person_id"))
-    # Forgetting the key row is destroying it; a later visit gets a fresh key.
-    keys.exclude(**{f"{subject}__in": JournalEntry.objects.values(f"{subject}_id")})._raw_delete(
-        keys.db
-    )
-
-
-def _delete_person_journals(qs: QuerySet) -> int:
-    ids = list(qs.values_list("pk", flat=True))
-    _purge_journals("person", ids)
-    return len(ids)
-
-
-def _delete_animal_journals(qs: QuerySet) -> int:
-    ids = list(qs.values_list("pk", flat=True))
-    _purge_journals("animal", ids)
-    return len(ids)
-
-
-# Therapy clients (GDPR-only, PRODUCT.md): erased 2 years after their last visit,
-# through the one erasure path (which keeps what the law keeps, e.g. receipts).
-
-
-def _clients_due(now: datetime) -> QuerySet:
-    from praksis.booking.models import Appointment
-    from praksis.journal.models import ClientCard, JournalEntry
-    from praksis.people.models import Person
-    from praksis.sales.models import Order
-
-    def q(clinic_ids, cutoff):
-        recent = [
-            Exists(Appointment.objects.filter(person=OuterRef("pk"), start__gt=cutoff)),
-            Exists(JournalEntry.objects.filter(person=OuterRef("pk"), created_at__gt=cutoff)),
-            Exists(ClientCard.objects.filter(person=OuterRef("pk"), updated_at__gt=cutoff)),
-            Exists(Order.objects.filter(person=OuterRef("pk"), created_at__gt=cutoff)),
-        ]
-        q = Q(clinic_id__in=clinic_ids, created_at__lte=cutoff, updated_at__lte=cutoff)
-        for exists in recent:
-            q &= ~exists
-        return q
-
-    return (
-        Person.objects.filter(_by_clinic_cutoff("client", now, q, ["GDPR-only"]))
-        .filter(~_erased())
-        .exclude(_person_held("pk"))
-    )
-
-
-def _former_clients_due(now: datetime) -> QuerySet:
-    """Health regimes: a client whose journal and accounting records are all gone (swept)
-    and who has not been seen for the journal period is erased too (nothing the law keeps
-    needs the client record any more). NO-human: never (the journal stays)."""
-    from praksis.booking.models import Appointment
-    from praksis.journal.models import ClientCard, JournalEntry
-    from praksis.people.models import AnimalOwner, Person
-    from praksis.sales.models import Invoice, Order
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids, created_at__lte=cutoff, updated_at__lte=cutoff) & ~(
-            Exists(Appointment.objects.filter(person=OuterRef("pk"), start__gt=cutoff))
-        )
-
-    animals_with_journal = AnimalOwner.objects.filter(person=OuterRef("pk")).filter(
-        Exists(JournalEntry.objects.filter(animal=OuterRef("animal_id")))
-    )
-    return (
-        Person.objects.filter(
-            _by_clinic_cutoff("journal", now, q, ["SE-human", "SE-vet", "NO-vet"])
-        )
-        .exclude(Exists(JournalEntry.objects.filter(person=OuterRef("pk"))))
-        .exclude(Exists(animals_with_journal))
-        .exclude(Exists(Order.objects.filter(person=OuterRef("pk"))))
-        .exclude(Exists(Invoice.objects.filter(person=OuterRef("pk"))))
-        .exclude(Exists(ClientCard.objects.filter(person=OuterRef("pk"))))
-        .filter(~_erased())
-        .exclude(_person_held("pk"))
-    )
-
-
-def _erased() -> Q:
-    """Persons the erasure service already handled but kept as an anonymous, restricted
-    placeholder (their privacy requests or a breach entry point at them)."""
-    return Q(first_name="", restricted_at__isnull=False)
 
 
 def _erase_clients(qs: QuerySet) -> list[int]:
@@ -988,230 +836,16 @@ def _erase_clients(qs: QuerySet) -> list[int]:
     return erased
 
 
-# Accounting (REQ-06, REQ-07): an order's invoices, credit notes, lines, payments and
-# instalments go together, once the latest of them is past the period.
+def rules() -> list[Rule]:
+    """Every sweep rule the apps registered (``praksis.core.personal_data``), in order.
 
-
-def _accounting_cutoffs(now: datetime) -> Q:
-    """Per group of clinics with the same period and time zone: the first day of the
-    calendar year whose records are still kept (calendar financial years)."""
-    q = Q(pk__in=[])
-    for months, clinic_ids in _clinic_groups("accounting").items():
-        zones: dict[str, list[int]] = {}
-        for pk, zone in Clinic.objects.filter(pk__in=clinic_ids).values_list("pk", "time_zone"):
-            zones.setdefault(zone, []).append(pk)
-        for zone, ids in zones.items():
-            tz = ZoneInfo(zone)
-            today = timezone.localtime(now, tz).date()
-            q |= _order_past(ids, datetime(today.year - months // 12, 1, 1, tzinfo=tz))
-    return q
-
-
-def _order_past(clinic_ids: list[int], cutoff: datetime) -> Q:
-    """Orders of the clinic whose every invoice was issued and every payment made before
-    ``cutoff`` (the first day no longer kept; calendar financial years)."""
-    from praksis.sales.models import Invoice, Payment
-
-    return (
-        Q(clinic_id__in=clinic_ids)
-        & ~Exists(Invoice.objects.filter(order=OuterRef("pk"), issued_at__gte=cutoff))
-        & ~Exists(Payment.objects.filter(invoice__order=OuterRef("pk"), paid_at__gte=cutoff))
-    )
-
-
-def _accounting_due(now: datetime) -> QuerySet:
-    from praksis.sales.models import Invoice, Order
-
-    held_invoice = Exists(
-        Invoice.objects.filter(order=OuterRef(OuterRef("pk"))).filter(
-            _record_held("accounting", "pk")
-        )
-    )
-    return (
-        Order.objects.filter(_accounting_cutoffs(now))
-        .filter(Exists(Invoice.objects.filter(order=OuterRef("pk"))))
-        .exclude(Q(person__isnull=False) & _person_held("person_id"))
-        .exclude(held_invoice)
-    )
-
-
-def _delete_accounting(qs: QuerySet) -> int:
-    from praksis.sales.models import (
-        Instalment,
-        InstalmentPlan,
-        Invoice,
-        InvoiceLine,
-        Order,
-        OrderLine,
-        Payment,
-    )
-
-    ids = list(qs.values_list("pk", flat=True))
-    invoices = Invoice.objects.filter(order_id__in=ids).values("pk")
-    with purge_allowed():
-        for rows in (
-            Instalment.objects.filter(plan__invoice__in=invoices),
-            InstalmentPlan.objects.filter(invoice__in=invoices),
-            Payment.objects.filter(invoice__in=invoices),
-            InvoiceLine.objects.filter(invoice__in=invoices),
-            OrderLine.objects.filter(order_id__in=ids),
-        ):
-            rows._raw_delete(rows.db)
-        # Credit notes point at the invoices they credit: one statement (deferred FKs).
-        doomed = Invoice.objects.filter(order_id__in=ids)
-        doomed._raw_delete(doomed.db)
-        orders = Order.objects.filter(pk__in=ids)
-        orders._raw_delete(orders.db)
-    return len(ids)
-
-
-# Marketing consents (REQ-08): the proof is kept while relied on, then for the claims
-# buffer after the withdrawal.
-
-
-def _marketing_consents_due(now: datetime) -> QuerySet:
-    from praksis.disclosures.models import Disclosure
-    from praksis.privacy.models import Consent, Purpose
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids, withdrawn_at__lte=cutoff)
-
-    return (
-        Consent.objects.filter(purpose__in=[Purpose.MARKETING_EMAIL, Purpose.MARKETING_SMS])
-        .filter(_by_clinic_cutoff("marketing_consent", now, q))
-        .exclude(_person_held("person_id"))
-        .exclude(_record_held("marketing_consent"))
-        .exclude(pk__in=Disclosure.objects.filter(consent__isnull=False).values("consent_id"))
-    )
-
-
-# Answered privacy requests: kept as proof of the answer, then deleted.
-
-
-def _privacy_requests_due(now: datetime) -> QuerySet:
-    from praksis.privacy.models import DataSubjectRequest
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids, completed_at__lte=cutoff)
-
-    return (
-        DataSubjectRequest.objects.filter(completed_at__isnull=False)
-        .filter(_by_clinic_cutoff("privacy_request", now, q))
-        .exclude(_person_held("person_id"))
-    )
-
-
-# Sent (or given-up) messages: their bodies hold personal data; pending ones still wait.
-
-
-def _messages_due(now: datetime) -> QuerySet:
-    from praksis.messaging.models import OutboxMessage, Status
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids, created_at__lte=cutoff)
-
-    return (
-        OutboxMessage.objects.filter(status__in=[Status.SENT, Status.FAILED])
-        .filter(_by_clinic_cutoff("message", now, q))
-        .exclude(Q(person__isnull=False) & _person_held("person_id"))
-    )
-
-
-# Job applicants (REQ-09): recruitment closed + the claims window; with the applicant's
-# consent to be kept for future roles, the window runs from that consent instead.
-
-
-def _applicants_due(now: datetime) -> QuerySet:
-    from praksis.privacy.models import Applicant
-
-    def q(clinic_ids, cutoff):
-        return Q(clinic_id__in=clinic_ids, recruitment_closed_at__lte=cutoff) & (
-            Q(keep_consent_at__isnull=True) | Q(keep_consent_at__lte=cutoff)
-        )
-
-    return Applicant.objects.filter(_by_clinic_cutoff("applicant", now, q)).exclude(
-        _record_held("applicant")
-    )
-
-
-def _booking_requests_due(now: datetime) -> QuerySet:
-    from praksis.booking.models import BookingRequest
-
-    return (
-        BookingRequest.objects.filter(expires_at__lte=now)
-        .exclude(status=BookingRequest.Status.CONVERTED)
-        .exclude(Q(person__isnull=False) & _person_held("person_id"))
-    )
-
-
-def _booking_ips_due(now: datetime) -> QuerySet:
-    from praksis.booking.models import Appointment
-
-    return Appointment.objects.filter(ip_expires_at__lte=now, ip_address__isnull=False).exclude(
-        _person_held("person_id")
-    )
-
-
-def _delete(qs: QuerySet) -> int:
-    return qs.delete()[0]
-
-
-def _delete_rows(qs: QuerySet) -> int:
-    ids = list(qs.values_list("pk", flat=True))
-    qs.model.objects.filter(pk__in=ids).delete()
-    return len(ids)
-
-
-def _forget_ip(qs: QuerySet) -> int:
-    return qs.update(ip_address=None, ip_expires_at=None)
-
-
-# The access log (REQ-10) has no rule on purpose: it is kept at least five years, and its
-# rows are never deleted — the HMAC chain and the append-only triggers forbid it.
-RULES = [
-    Rule("booking-requests-expired", "booking_request", "delete", _booking_requests_due, _delete),
-    Rule(
-        "booking-ip-addresses",
-        "appointment.ip_address",
-        "forget ip address",
-        _booking_ips_due,
-        _forget_ip,
-    ),
-    Rule(
-        "journals", "journal", "delete", _person_journals_due, _delete_person_journals, recheck=True
-    ),
-    Rule(
-        "animal-journals",
-        "journal",
-        "delete",
-        _animal_journals_due,
-        _delete_animal_journals,
-        recheck=True,
-    ),
-    Rule("inactive-clients", "client", "erase", _clients_due, _erase_clients, recheck=True),
-    Rule("accounting", "accounting", "delete", _accounting_due, _delete_accounting),
-    Rule("former-clients", "client", "erase", _former_clients_due, _erase_clients, recheck=True),
-    Rule("sent-messages", "message", "delete", _messages_due, _delete),
-    Rule(
-        "answered-privacy-requests",
-        "privacy_request",
-        "delete",
-        _privacy_requests_due,
-        _delete,
-    ),
-    Rule(
-        "marketing-consents",
-        "marketing_consent",
-        "delete",
-        _marketing_consents_due,
-        _delete_rows,
-    ),
-    Rule("applicants", "applicant", "delete", _applicants_due, _delete_rows),
-]
+    The access log (REQ-10) has its own rule in the audit app: a sealed cut keeps the
+    chain verifiable after old rows go."""
+    return personal_data.sweep_rules()
 
 
 def rule_named(name: str) -> Rule:
-    return next(r for r in RULES if r.name == name)
+    return next(r for r in rules() if r.name == name)
 
 
 @dataclass
@@ -1222,12 +856,12 @@ class Outcome:
     record_type: str = ""
 
 
-def preview(*, now: datetime | None = None, rules=RULES, clinic=None) -> list[Outcome]:
+def preview(*, now: datetime | None = None, rules=None, clinic=None) -> list[Outcome]:
     """How many records each rule would handle, per clinic (nothing changes)."""
     now = now or timezone.now()
     slugs = dict(Clinic.objects.values_list("pk", "slug"))
     outcomes = []
-    for rule in rules:
+    for rule in rules if rules is not None else globals()["rules"]():
         due = rule.due(now)
         if clinic is not None:
             due = due.filter(clinic_id=clinic.pk)
@@ -1241,7 +875,7 @@ def preview(*, now: datetime | None = None, rules=RULES, clinic=None) -> list[Ou
 def sweep(
     *,
     now: datetime | None = None,
-    rules=RULES,
+    rules=None,
     batch_size: int = 1000,
     progress=None,
     clinic=None,
@@ -1256,7 +890,7 @@ def sweep(
     """
     now = now or timezone.now()
     done: dict[tuple[str, int], int] = {}
-    for rule in rules:
+    for rule in rules if rules is not None else globals()["rules"]():
         after = 0  # keyset cursor: rows before it were handled or are another worker's
         while True:
             with transaction.atomic():

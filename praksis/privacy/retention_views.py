@@ -42,7 +42,7 @@ def _page(
 ):
     actor = request.actor
     clinic = actor.clinic
-    counts = {o.rule: o.count for o in preview(rules=retention.RULES, clinic=clinic)}
+    counts = {o.rule: o.count for o in preview(rules=retention.rules(), clinic=clinic)}
     rules = [
         {
             "rule": r,
@@ -50,7 +50,7 @@ def _page(
             "action": RULE_ACTIONS.get(r.action, r.action),
             "due": counts.get(r.name, 0),
         }
-        for r in retention.RULES
+        for r in retention.rules()
     ]
     return render(
         request,

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import Actor, require, system_actor
+from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
-from praksis.core.crypto import mac
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.journal.models import JournalEntry
 from praksis.people.models import AnimalOwner, Person
@@ -740,53 +739,3 @@ def credit_note_issue(*, actor: Actor, invoice_id: int, reason: str = "") -> Inv
             f"credit note number={note.number} for number={original.number}",
         )
     return note
-
-
-# --- Erasure ----------------------------------------------------------------------------
-
-PSEUDONYM = "Erased person #{}"
-
-
-def sales_pseudonym(person: Person) -> str:
-    """A stable pseudonym: the same erased person gets the same one on every record,
-    so the ledger still adds up per customer; it cannot be turned back into the person."""
-    digest = mac("sales-pseudonym", f"{person.clinic_id}:{person.pk}")
-    return PSEUDONYM.format(digest[:10])
-
-
-@dataclass(frozen=True)
-class Pseudonymised:
-    pseudonym: str
-    orders: int
-    invoices: int
-
-
-def pseudonymise_person_sales(*, person: Person, actor: Actor | None = None) -> Pseudonymised:
-    """Keep a person's accounting records but no longer about them (REQ-06/07, REQ-27).
-
-    Invoices and orders keep their numbers, dates, lines and amounts; the buyer's name
-    and address are replaced by a pseudonym and the links to the person and to the
-    journal entry are cut, so the person row can then be erased.
-    """
-    actor = actor or system_actor(person.clinic)
-    require(actor, "person.write")
-    if person.clinic_id != actor.clinic.pk:
-        raise Http404
-    pseudonym = sales_pseudonym(person)
-    now = timezone.now()
-    with transaction.atomic():
-        orders = Order.objects.filter(clinic=actor.clinic, person=person).update(
-            person=None, journal_entry=None, person_pseudonym=pseudonym, updated_at=now
-        )
-        invoices = Invoice.objects.filter(clinic=actor.clinic, person=person).update(
-            person=None, buyer_name=pseudonym, buyer_address="", pseudonymised_at=now
-        )
-        _log(
-            actor,
-            Action.UPDATE,
-            "sales",
-            "",
-            person.pk,
-            f"pseudonymised: orders={orders}; invoices={invoices}",
-        )
-    return Pseudonymised(pseudonym=pseudonym, orders=orders, invoices=invoices)

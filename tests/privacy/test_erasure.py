@@ -47,7 +47,7 @@ from praksis.privacy.services import consent_give
 from praksis.recall.models import Recall
 from praksis.recall.services import recall_set
 from praksis.sales import services as sales
-from praksis.sales.models import Invoice
+from praksis.sales.models import Invoice, InvoiceLine, Payment
 from tests.conftest import next_local
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +198,14 @@ def _hits(needles: list[str]) -> list[tuple[str, tuple]]:
     ]
 
 
+def _books(world: World) -> list:
+    """Every column of the clinic's invoices, lines and payments (bookkeeping records)."""
+    return [
+        list(model.objects.filter(clinic=world.clinic).order_by("pk").values())
+        for model in (Invoice, InvoiceLine, Payment)
+    ]
+
+
 def _last_entry_date(world: World) -> date:
     latest = JournalEntry.objects.filter(pk__gte=world.entry.pk).latest("created_at").created_at
     return timezone.localtime(latest, world.clinic.zone).date()
@@ -207,9 +215,10 @@ def _last_entry_date(world: World) -> date:
 
 
 def test_req27_therapy_client_leaves_no_personal_data_anywhere(build):
-    """GDPR-only: notes and client card go, the data key is crypto-shredded, invoices are
-    pseudonymised; afterwards no table, outbox row or search finds the person — except the
-    one e-mail that carries the answer to the requester (Art. 12(1))."""
+    """GDPR-only: notes and client card go, the data key is crypto-shredded; issued invoices
+    stay exactly as issued (bookkeeping law, Art. 17(3)(b)); afterwards no other table,
+    outbox row or search finds the person — except the one e-mail that carries the answer
+    to the requester (Art. 12(1))."""
     world = build("therapy")
     from praksis.sales.models import PortalLead
 
@@ -220,21 +229,21 @@ def test_req27_therapy_client_leaves_no_personal_data_anywhere(build):
     assert _hits(needles)  # the fixture really holds the person's data
     key = DataKey.objects.get(person=world.person)
     ciphertext = bytes(JournalEntry.objects.get(pk=world.entry.pk).ciphertext)
-    invoice_before = Invoice.objects.filter(pk=world.invoice.pk).values(
-        "number", "net_total", "vat_total", "total", "paid_total", "issued_at"
-    )[0]
+    invoice_before = _books(world)
 
     plan = erase_person(actor=world.owner, person_id=world.person.pk, request=world.request)
 
     decided = {d.key: d.action for d in plan.decisions}
     assert decided == {
         "person": DELETE, "journal": DELETE, "client_card": DELETE, "disclosures": DELETE,
-        "accounting": PSEUDONYMISE, "appointments": DELETE, "booking_requests": DELETE,
+        "accounting": KEEP, "appointments": DELETE, "booking_requests": DELETE,
         "recalls": DELETE, "messages": DELETE, "consents": DELETE, "access_log": KEEP,
         "requests": KEEP, "portal_leads": DELETE,
     }  # fmt: skip
     left = _hits(needles)
-    assert [table for table, _row in left] == ["messaging_outboxmessage"], left
+    assert sorted({table for table, _row in left}) == [
+        "messaging_outboxmessage", "sales_invoice",
+    ], left  # fmt: skip
     answer_mail = OutboxMessage.objects.get()
     assert (answer_mail.to_address, answer_mail.related_type, answer_mail.related_id) == (
         EMAIL, "privacy_request", world.request.pk,
@@ -250,16 +259,19 @@ def test_req27_therapy_client_leaves_no_personal_data_anywhere(build):
         decrypt(key, ciphertext, purpose="journal-entry")
     assert not JournalEntry.objects.exists() and not Attachment.objects.exists()
     assert not ClientCard.objects.exists() and not Disclosure.objects.exists()
-    # Accounting: numbers and amounts unchanged, the buyer pseudonymised.
+    # Accounting (REQ-06/07): every invoice, line and payment exactly as issued, and the
+    # answer says why.
+    assert _books(world) == invoice_before
     invoice = Invoice.objects.get(pk=world.invoice.pk)
-    assert {k: getattr(invoice, k) for k in invoice_before} == invoice_before
-    assert invoice.person_id is None and invoice.buyer_name.startswith("Erased person #")
+    assert invoice.buyer_name == f"{FIRST} {LAST}" and invoice.person_id == world.person.pk
+    assert "bokföringslagen" in plan.answer
     # The request stays as the evidence of the answer, without contact data.
     request = DataSubjectRequest.objects.get(pk=world.request.pk)
     assert request.status == RequestStatus.COMPLETED and request.completed_at is not None
     assert "IMY" in request.answer and "Försäkringskassan" in request.answer
     tombstone = Person.objects.get(pk=world.person.pk)
-    assert tombstone.last_name == invoice.buyer_name and tombstone.restricted_at is not None
+    assert tombstone.last_name.startswith("Erased person #") and tombstone.restricted_at
+    assert tombstone.email == "" and tombstone.first_name == ""
     assert plan.recipients == ["Försäkringskassan"]
 
 
@@ -278,13 +290,19 @@ def test_evidence_is_logged_without_content(build):
     assert LAST not in texts and EMAIL not in texts and "SECRET" not in texts
 
 
-def test_the_sweep_path_deletes_the_person_row_when_nothing_refers_to_it(build):
-    """The retention sweep calls the same function without a request: the row itself goes."""
+def test_the_sweep_path_keeps_only_the_books(build):
+    """The retention sweep calls the same function without a request: only the invoices,
+    kept as issued (REQ-06/07), still name the person; the person row is an anonymous
+    placeholder they point at."""
     world = build("therapy")
     DataSubjectRequest.objects.filter(pk=world.request.pk).delete()
+    books = _books(world)
     erase_person(actor=system_actor(world.clinic), person_id=world.person.pk)
-    assert not Person.objects.filter(pk=world.person.pk).exists()
-    assert not _hits(world.needles)
+    person = Person.objects.get(pk=world.person.pk)
+    assert person.first_name == "" and person.email == "" and person.phone == ""
+    assert person.last_name.startswith("Erased person #")
+    assert {table for table, _row in _hits(world.needles)} == {"sales_invoice"}
+    assert _books(world) == books
 
 
 # --- The matrix -------------------------------------------------------------------------
@@ -346,6 +364,7 @@ def test_req27_erasure_matrix(build, kind, hold):
     entries_before = JournalEntry.objects.count()
     journal_key = JOURNAL_KEY.get(kind, "journal")
     action, until = _expected_journal(kind, world, hold)
+    books_before = _books(world)
 
     plan = erase_person(actor=world.owner, person_id=world.person.pk, request=world.request)
 
@@ -365,15 +384,17 @@ def test_req27_erasure_matrix(build, kind, hold):
         assert not JournalEntry.objects.filter(person=world.person).exists()
         assert DataKey.objects.get(person=world.person).destroyed_at is not None
 
-    # Accounting (REQ-06/07): pseudonymised, unless a hold keeps it as it is.
+    # Accounting (REQ-06/07): kept exactly as issued and restricted while the bookkeeping
+    # period runs; a hold names its own reason.
     invoice = Invoice.objects.get(pk=world.invoice.pk)
     accounting = plan.of("accounting")[0]
+    assert accounting.action == KEEP
+    assert _books(world) == books_before
+    assert invoice.buyer_name == f"{FIRST} {LAST}" and invoice.person_id == world.person.pk
     if hold in ("person", "accounting"):
-        assert accounting.action == KEEP and accounting.hold == placed.reason
-        assert invoice.buyer_name == f"{FIRST} {LAST}" and invoice.person_id == world.person.pk
+        assert accounting.hold == placed.reason
     else:
-        assert accounting.action == PSEUDONYMISE
-        assert invoice.person_id is None and invoice.buyer_name.startswith("Erased person #")
+        assert accounting.why == "accounting" and accounting.law
         years = 7 if world.clinic.country == "SE" else 5
         issued = timezone.localtime(invoice.issued_at, world.clinic.zone).date()
         assert accounting.until == date(issued.year + years, 12, 31)

@@ -13,10 +13,10 @@ from praksis.journal.models import Attachment, JournalEntry
 from praksis.people.models import Animal, DataKey, Person
 from praksis.people.services import animal_create
 from praksis.privacy.models import LegalHold
-from praksis.privacy.retention import RULES, hold_place, hold_release, kept_until, sweep
+from praksis.privacy.retention import hold_place, hold_release, kept_until, rules, sweep
 from tests.privacy.retention_helpers import at, entry
 
-JOURNALS = [r for r in RULES if r.record_type == "journal"]
+JOURNALS = [r for r in rules() if r.record_type == "journal"]
 
 
 def _sweep(now):

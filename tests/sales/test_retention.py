@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from praksis.sales.retention import accounting_retention_until
+from praksis.privacy.retention import accounting_retention_until
 
 
 def test_sweden_keeps_through_the_seventh_year_after_the_financial_year():

@@ -27,6 +27,7 @@ rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -306,3 +307,101 @@ def engine() -> Any:
     if not _engine:
         raise RuntimeError("the privacy engine is not installed")
     return _engine[0]
+
+
+# --- The check that makes forgetting impossible --------------------------------------------
+
+SUBJECT_MODELS = ("people.Person", "people.Animal")
+# Columns that hold contact or identity data wherever they appear.
+CONTACT_FIELD = re.compile(
+    r"(^|_)(e_?mail|phone|address|identity|birth_date|first_name|last_name|ip_address|"
+    r"to_address|contact|chip_id|buyer_name|personal_number)(_|$)"
+)
+# Models with such columns that are not about a client, and why.
+NOT_ABOUT_CLIENTS = {
+    "clinics.Clinic": "the controller's own business contact details",
+    "clinics.User": "staff accounts (the clinic's employees), managed in staff settings",
+    "processing.Processor": "a processor's business contact",
+    "breaches.Breach": "the data-protection contact point of the clinic",
+    # django-axes: staff sign-in attempts (user name, IP address) for brute-force
+    # protection (Art. 32); about staff and attackers, not clients, and reset by axes.
+    "axes.AccessAttempt": "staff sign-in attempts (django-axes, Art. 32)",
+    "axes.AccessFailureLog": "staff sign-in failures (django-axes, Art. 32)",
+    "axes.AccessLog": "staff sign-ins (django-axes, Art. 32)",
+}
+
+
+def _points_at_subject(model, seen: frozenset = frozenset()) -> str | None:
+    """The first field path from ``model`` to a person or an animal, if any."""
+    label = model._meta.label
+    if label in SUBJECT_MODELS:
+        return "pk"
+    for f in model._meta.get_fields():
+        if not (f.is_relation and f.concrete and f.related_model is not None):
+            continue
+        target = f.related_model._meta.label
+        if target in SUBJECT_MODELS:
+            return f.name
+        if target in seen or target == label or f.related_model._meta.app_label in (
+            "clinics", "auth", "contenttypes", "sessions"
+        ):  # fmt: skip
+            continue
+        deeper = _points_at_subject(f.related_model, seen | {label})
+        if deeper:
+            return f"{f.name}__{deeper}"
+    for f in model._meta.concrete_fields:
+        if f.name in ("person_id", "animal_id") and not f.is_relation:
+            return f.name
+    return None
+
+
+def holds_personal_data(model) -> str | None:
+    """Why ``model`` holds personal data about a client or an animal (None: it does not)."""
+    path = _points_at_subject(model)
+    if path:
+        return f"path to a person or an animal: {path}"
+    if model._meta.label in NOT_ABOUT_CLIENTS:
+        return None
+    fields = [f.name for f in model._meta.concrete_fields if CONTACT_FIELD.search(f.name)]
+    if fields:
+        return "contact or identity data: " + ", ".join(fields)
+    return None
+
+
+def _path_valid(model, path: str) -> bool:
+    if path == "pk":
+        return True
+    current = model
+    parts = path.split("__")
+    for i, part in enumerate(parts):
+        try:
+            f = current._meta.get_field(part)
+        except Exception:
+            return False
+        if i < len(parts) - 1:
+            if not f.is_relation:
+                return False
+            current = f.related_model
+    return True
+
+
+def problems(models) -> list[str]:
+    """What is wrong with the declarations for ``models`` (empty: every model that holds
+    personal data is declared, with an erasure rule and subject paths that exist)."""
+    declared = {h.model: h for h in holdings()}
+    found = []
+    for model in models:
+        label = model._meta.label
+        why = holds_personal_data(model)
+        holding = declared.get(label)
+        if why and holding is None:
+            found.append(f"{label} holds personal data ({why}) but no app declares it")
+            continue
+        if holding is None:
+            continue
+        if holding.erasure not in ERASURE_ACTIONS:
+            found.append(f"{label} is declared without an erasure rule")
+        for path in holding.subject.split("|"):
+            if not _path_valid(model, path):
+                found.append(f"{label}: subject path {path!r} does not exist")
+    return found

@@ -65,6 +65,7 @@ RECORD_TYPES: dict[str, object] = {
     "lead": gettext_lazy("Leads from the benefits portal"),
     "message": gettext_lazy("Sent e-mails and SMS (the outbox)"),
     "privacy_request": gettext_lazy("Answered privacy requests"),
+    "breach": gettext_lazy("Breach register"),
 }
 
 # What a sweep rule does to a due record, for the staff page.
@@ -321,6 +322,13 @@ def _defaults(clinic, record_type: str) -> dict:
         return dict(
             months=36, trigger="answered", action="delete", min_months=None, editable=True,
             law="GDPR art. 5.2, art. 12", verified=False,
+        )  # fmt: skip
+    if record_type == "breach":
+        # The register of breaches documents the clinic's compliance (Art. 33(5)); it holds
+        # only references to the persons affected.
+        return dict(
+            months=None, trigger="created", action="keep", min_months=None, editable=False,
+            law="GDPR art. 33.5",
         )  # fmt: skip
     if record_type == "message":
         # A sent message's body holds personal data; its delivery record is not needed

@@ -7,6 +7,7 @@ from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
+from praksis.site import views as site_views
 from praksis.today import today_page
 
 staff_patterns = [
@@ -33,7 +34,7 @@ handler404 = core_views.not_found
 handler500 = core_views.server_error
 
 urlpatterns = [
-    path("", core_views.root),
+    path("", site_views.root),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found),

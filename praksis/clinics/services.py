@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, heads_create, log_access
-from praksis.booking.models import BookingPolicy
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import (
     ApiToken,
@@ -31,13 +31,22 @@ from praksis.clinics.selectors import MAX_ID, tokens_visible
 from praksis.clinics.validation import RESERVED_SLUGS
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.privacy.models import PrivacyNotice
-from praksis.processing.services import record_setup
 
 TOKEN_PREFIX = "prk_"
 MAX_TOKEN_DAYS = 3650
 LAST_USED_EVERY = timedelta(minutes=1)  # a token's last use is written at most this often
 SECURITY = "security"  # the purpose of the log rows of credentials and roles
+
+# What a new clinic is given by the apps above this one (its booking policy, privacy
+# notice version 1, its record of processing): steps the composition layer registers at
+# start-up (praksis.site.clinic_setup), run in order inside the clinic's transaction.
+_SETUP_STEPS: list[Callable[[Clinic], object]] = []
+
+
+def register_setup_step(step: Callable[[Clinic], object]) -> None:
+    """Give every new clinic what ``step(clinic)`` creates (registered once, in order)."""
+    if step not in _SETUP_STEPS:
+        _SETUP_STEPS.append(step)
 
 
 @transaction.atomic
@@ -48,9 +57,8 @@ def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: s
         slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
     )
     heads_create(clinic.pk)
-    BookingPolicy.objects.create(clinic=clinic)
-    PrivacyNotice.objects.create(clinic=clinic, version=1, summary="First version.")
-    record_setup(clinic)  # the profile's record of processing, and notice v1's text
+    for step in _SETUP_STEPS:
+        step(clinic)
     return clinic
 
 

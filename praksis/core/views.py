@@ -1,7 +1,6 @@
-from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,17 +17,6 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-def root(request):
-    """The staff pages; in demo mode first the demo's front door: its clinics (booking
-    page, privacy notice) and their staff sign-ins."""
-    if not settings.PRAKSIS_DEMO:
-        return redirect("staff:home")
-    # The demo's contents are the composition layer's; the ground only shows them.
-    from praksis.clinics.demo import demo_overview
-
-    return render(request, "demo_home.html", demo_overview())
 
 
 # --- Error pages: branded and in the user's language; JSON under /api/ ------------------

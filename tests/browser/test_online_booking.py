@@ -14,7 +14,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from praksis.booking.models import Appointment
-from praksis.clinics.demo import seed_demo
+from praksis.site.demo import seed_demo
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.identity import synthetic_se

@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from praksis.clinics.access import Actor
-from praksis.clinics.demo import DEMO_PASSWORD, seed_demo
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.clinics.models import Membership, User
 from tests.browser.conftest import TIMEOUT_MS, PageProblems, _is_local
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from praksis.clinics.access import system_actor
-from praksis.clinics.demo import DEMO_PASSWORD, seed_demo
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.services import person_create

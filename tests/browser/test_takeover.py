@@ -16,7 +16,7 @@ from praksis.booking.models import Appointment
 from praksis.booking.selectors import services_public
 from praksis.booking.services import appointment_book
 from praksis.clinics.access import Actor
-from praksis.clinics.demo import seed_demo
+from praksis.site.demo import seed_demo
 from praksis.clinics.models import Membership
 from praksis.messaging.models import OutboxMessage
 from praksis.people.identity import synthetic_se

@@ -24,7 +24,7 @@ from django.utils import timezone
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.models import Appointment, BookingRequest
 from praksis.breaches.models import AffectedPerson, Breach
-from praksis.clinics.demo import DEMO_PASSWORD, seed_demo
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.clinics.models import Clinic, User
 from praksis.disclosures.models import Disclosure
 from praksis.journal.fields import fields_for

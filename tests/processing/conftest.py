@@ -10,7 +10,7 @@ from tests.smtp import smtp_server  # noqa: F401  (re-exported fixture)
 @pytest.fixture
 def demo(settings, db):
     """The four demo clinics of PRODUCT.md, as ``seed-demo`` makes them (small)."""
-    from praksis.clinics.demo import seed_demo
+    from praksis.site.demo import seed_demo
 
     settings.PRAKSIS_DEMO = True
     return {c.slug: c for c in seed_demo(persons_per_clinic=3)}

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from praksis.clinics.demo import seed_demo
+from praksis.site.demo import seed_demo
 
 
 class Command(BaseCommand):

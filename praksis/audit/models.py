@@ -96,6 +96,41 @@ class ChainHead(models.Model):
         return f"{self.clinic_id}/{self.lane}@{self.seq}"
 
 
+class ChainCut(models.Model):
+    """A sealed cut of one lane of a clinic's log: the retention sweep removed the lane's
+    rows after ``from_seq`` up to ``seq`` (REQ-10), and the lane now starts here.
+
+    It keeps what verification needs to go on from the cut: the last removed row's
+    ``seq`` and ``hash`` (the next row's ``prev_hash``), how many rows went, the time of
+    the newest removed row, when the cut was made, and an HMAC seal over all of it and
+    over the lane's previous cut (the same key as the heads'), so a forged, altered or
+    dropped cut is found. Cuts hold no personal data and are kept forever; like the log
+    they are append-only (database triggers refuse UPDATE and DELETE).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    lane = models.PositiveSmallIntegerField(default=0)
+    from_seq = models.BigIntegerField()  # where the lane started before this cut
+    seq = models.BigIntegerField()  # the last row removed
+    hash = models.CharField(max_length=64)  # that row's hash
+    count = models.BigIntegerField()  # rows removed by this cut (seq - from_seq)
+    last_at = models.DateTimeField()  # when the newest removed row was recorded
+    cut_at = models.DateTimeField(default=timezone.now)
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "lane", "seq"], name="chaincut_lane_seq"),
+            models.UniqueConstraint(
+                fields=["clinic", "lane", "from_seq"], name="chaincut_lane_from"
+            ),
+            models.CheckConstraint(condition=Q(seq__gt=F("from_seq")), name="chaincut_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.lane} cut {self.from_seq}..{self.seq}"
+
+
 class ReviewMethod(models.TextChoices):
     SYSTEMATIC = "systematic", _("Systematic sample")
     RANDOM = "random", _("Random sample")

@@ -42,11 +42,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from praksis.audit.cuts import cut_seal
 from praksis.audit.models import (
     LANE_SPAN,
     AccessLogEntry,
     AccessReview,
     Action,
+    ChainCut,
     ChainHead,
     ReviewMethod,
 )
@@ -100,9 +102,12 @@ class ChainProblem:
     clinic: str
     seq: int | None
     problem: str
+    where: str = ""  # said instead of the row or head (a sealed cut of a lane)
 
     def __str__(self) -> str:
-        if self.seq is None:
+        if self.where:
+            where = self.where
+        elif self.seq is None:
             where = "chain head"
         elif self.seq > LANE_SPAN:
             where = f"lane {self.seq // LANE_SPAN} row {self.seq % LANE_SPAN}"
@@ -113,16 +118,34 @@ class ChainProblem:
 
 def verify_clinic_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Iterator[ChainProblem]:
     """Walk each lane of the clinic's log in order; yield every break found (edit, gap,
-    re-order, cut tail, altered head). Rows come in ``seq`` order, lane after lane."""
+    re-order, cut tail, altered head). Rows come in ``seq`` order, lane after lane.
+
+    A lane whose oldest rows the retention sweep removed starts from its last sealed
+    cut (``cuts``): the cuts are checked first (seal, and each one following the one
+    before), then the rows from the last cut's row and hash on. Rows left behind a cut
+    are reported, and so is a row removed without one (it is missing)."""
     heads = {head.lane: head for head in ChainHead.objects.filter(clinic=clinic)}
-    lane, expected_seq, prev = None, 0, GENESIS
+    starts: dict[int, tuple[int, str]] = {}
+    lane_cuts: dict[int, list[ChainCut]] = {}
+    for cut in ChainCut.objects.filter(clinic=clinic).order_by("lane", "seq"):
+        lane_cuts.setdefault(cut.lane, []).append(cut)
+    for cut_lane, found in sorted(lane_cuts.items()):
+        starts[cut_lane] = yield from _check_cuts(clinic, cut_lane, found)
+    lane, expected_seq, prev, start, behind = None, 0, GENESIS, 0, 0
+    seen: set[int] = set()
     rows = AccessLogEntry.objects.filter(clinic=clinic).order_by("seq")
     for row in rows.iterator(chunk_size=chunk_size):
         if row.seq // LANE_SPAN != lane:
             if lane is not None:
+                yield from _behind_cut(clinic, lane, behind)
                 yield from _check_head(clinic, lane, heads.pop(lane, None), expected_seq, prev)
             lane = row.seq // LANE_SPAN
-            expected_seq, prev = lane * LANE_SPAN, GENESIS
+            seen.add(lane)
+            expected_seq, prev = starts.get(lane, (lane * LANE_SPAN, GENESIS))
+            start, behind = expected_seq, 0
+        if row.seq <= start:  # the lane's sealed cut says this row was removed
+            behind += 1
+            continue
         expected_seq += 1
         if row.seq != expected_seq:
             yield ChainProblem(clinic.slug, row.seq, f"expected row {expected_seq} (missing)")
@@ -133,9 +156,46 @@ def verify_clinic_chain(clinic: Clinic, *, chunk_size: int = 5000) -> Iterator[C
             yield ChainProblem(clinic.slug, row.seq, "content does not match its hash")
         prev = row.hash
     if lane is not None:
+        yield from _behind_cut(clinic, lane, behind)
         yield from _check_head(clinic, lane, heads.pop(lane, None), expected_seq, prev)
-    for empty_lane, head in sorted(heads.items()):  # lanes without rows
-        yield from _check_head(clinic, empty_lane, head, empty_lane * LANE_SPAN, GENESIS)
+    for empty_lane in sorted((set(heads) | set(starts)) - seen):  # lanes without rows
+        start_seq, start_hash = starts.get(empty_lane, (empty_lane * LANE_SPAN, GENESIS))
+        yield from _check_head(clinic, empty_lane, heads.get(empty_lane), start_seq, start_hash)
+
+
+def _lane_name(lane: int) -> str:
+    return f"lane {lane} sealed cut" if lane else "sealed cut"
+
+
+def _check_cuts(clinic, lane: int, cuts: list[ChainCut]):
+    """Check a lane's sealed cuts in order (each sealed, each following the one before);
+    yields the problems and returns where the lane starts now: (seq, hash)."""
+    base = lane * LANE_SPAN
+    seq, last_hash, seal = base, GENESIS, ""
+    for cut in cuts:
+        where = f"{_lane_name(lane)} {cut.from_seq - base + 1}..{cut.seq - base}"
+        if cut.from_seq != seq:
+            yield ChainProblem(
+                clinic.slug,
+                cut.seq,
+                f"follows row {cut.from_seq - base}, the cut before ends at row {seq - base}: "
+                "a sealed cut is missing",
+                where=where,
+            )
+        if cut.count != cut.seq - cut.from_seq or cut.seal != cut_seal(cut, seal):
+            yield ChainProblem(clinic.slug, cut.seq, "sealed cut was altered", where=where)
+        seq, last_hash, seal = cut.seq, cut.hash, cut.seal
+    return seq, last_hash
+
+
+def _behind_cut(clinic, lane: int, count: int) -> Iterator[ChainProblem]:
+    if count:
+        yield ChainProblem(
+            clinic.slug,
+            None,
+            f"{count} row(s) the sealed cut removed are still in the log",
+            where=_lane_name(lane),
+        )
 
 
 def _check_head(clinic, lane: int, head, expected_seq: int, prev: str) -> Iterator[ChainProblem]:

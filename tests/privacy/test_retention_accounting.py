@@ -94,3 +94,29 @@ def test_req11_a_hold_on_an_invoice_keeps_it(clinic, owner, make_person):
     assert _sweep(timezone.now()) == 0
     assert Invoice.objects.filter(pk__in=[invoice.pk, other_invoice.pk]).count() == 2
     assert Decimal(invoice.total) > 0
+
+
+def test_req06_the_period_counts_from_the_end_of_the_clinics_financial_year(
+    clinic, owner, make_person
+):
+    """REQ-06: a clinic whose financial year runs May-April: an invoice of 10 March 2017
+    belongs to the year ending 30 April 2017, kept through 31 Dec 2024; one of 10 May 2017
+    to the year ending 30 April 2018, kept through 31 Dec 2025."""
+    type(clinic).objects.filter(pk=clinic.pk).update(financial_year_start=5)
+    clinic.refresh_from_db()
+    person = make_person(owner)
+    march = _sell(owner, person, at(2017, 3, 10, zone="Europe/Stockholm"))
+    may = _sell(owner, person, at(2017, 5, 10, zone="Europe/Stockholm"))
+    assert kept_until(clinic, "accounting", date(2017, 3, 10)) == date(2024, 12, 31)
+    assert kept_until(clinic, "accounting", date(2017, 5, 10)) == date(2025, 12, 31)
+    books = [list(model.objects.filter(pk=may.pk).values()) for model in (Invoice,)] + [
+        list(InvoiceLine.objects.filter(invoice=may).values())
+    ]
+    assert _sweep(at(2024, 12, 31, 23, zone="Europe/Stockholm")) == 0
+    assert _sweep(at(2025, 1, 1, 0, zone="Europe/Stockholm")) == 1
+    assert not Invoice.objects.filter(pk=march.pk).exists()
+    # The later year's invoice is untouched by the sweep, byte for byte.
+    assert books == [list(model.objects.filter(pk=may.pk).values()) for model in (Invoice,)] + [
+        list(InvoiceLine.objects.filter(invoice=may).values())
+    ]
+    assert _sweep(at(2026, 1, 1, 0, zone="Europe/Stockholm")) == 1

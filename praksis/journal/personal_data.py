@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
+from praksis.clinics.models import Regime
 from praksis.core.db import purge_allowed
 from praksis.core.personal_data import (
     DELETE,
@@ -194,7 +195,7 @@ def _person_journals_due(now):
     def q(clinic_ids, cutoff):
         return Q(clinic_id__in=clinic_ids) & ~_entries_after("person", cutoff)
 
-    regimes = ["SE-human", "SE-vet", "NO-vet"]  # NO-human: never (REQ-02)
+    regimes = [Regime.SE_HUMAN, Regime.SE_VET, Regime.NO_VET]  # NO-human: never (REQ-02)
     return (
         Person.objects.filter(engine().by_clinic_cutoff("journal", now, q, regimes))
         .filter(Exists(JournalEntry.objects.filter(person=OuterRef("pk"))))
@@ -211,7 +212,9 @@ def _animal_journals_due(now):
         AnimalOwner.objects.filter(animal=OuterRef("pk")).filter(engine().person_held("person_id"))
     )
     return (
-        Animal.objects.filter(engine().by_clinic_cutoff("journal", now, q, ["SE-vet", "NO-vet"]))
+        Animal.objects.filter(
+            engine().by_clinic_cutoff("journal", now, q, [Regime.SE_VET, Regime.NO_VET])
+        )
         .filter(Exists(JournalEntry.objects.filter(animal=OuterRef("pk"))))
         .exclude(engine().may_be_alive(now))
         .exclude(owner_held)

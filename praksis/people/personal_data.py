@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
+from praksis.clinics.models import Regime
 from praksis.core.personal_data import (
     DELETE,
     KEEP,
@@ -127,7 +128,7 @@ def _clients_due(now):
         )
 
     return (
-        Person.objects.filter(engine().by_clinic_cutoff("client", now, q, ["GDPR-only"]))
+        Person.objects.filter(engine().by_clinic_cutoff("client", now, q, [Regime.GDPR_ONLY]))
         .filter(~_erased())
         .exclude(engine().person_held("pk"))
     )
@@ -144,7 +145,9 @@ def _former_clients_due(now):
         )
 
     due = Person.objects.filter(
-        engine().by_clinic_cutoff("journal", now, q, ["SE-human", "SE-vet", "NO-vet"])
+        engine().by_clinic_cutoff(
+            "journal", now, q, [Regime.SE_HUMAN, Regime.SE_VET, Regime.NO_VET]
+        )
     )
     for contract in contracts():
         for rows in contract.needs_client():

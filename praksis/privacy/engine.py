@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.db.models import Q
 
-from praksis.clinics.models import Clinic
+from praksis.clinics.models import Clinic, Regime
 from praksis.privacy import retention
 
 
@@ -43,7 +43,7 @@ class PrivacyEngine:
 
     def may_be_alive(self, now: datetime) -> Q:
         """NO-vet animals that must be assumed alive (their journals are kept)."""
-        no_vet = Clinic.objects.filter(regime="NO-vet").values("pk")
+        no_vet = Clinic.objects.filter(regime=Regime.NO_VET).values("pk")
         return Q(clinic_id__in=no_vet) & retention._may_be_alive(now)
 
     def erase_clients(self, qs) -> list[int]:

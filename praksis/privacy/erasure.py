@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
-from praksis.clinics.models import Clinic
+from praksis.clinics.models import Clinic, Regime
 from praksis.core import personal_data
 from praksis.core.errors import Conflict
 from praksis.core.personal_data import (
@@ -212,7 +212,7 @@ def _journal_decision(
 
 def _animal_lifespan_until(clinic: Clinic, animal: Animal, first: date) -> date | None:
     """NO-vet: kept while the animal must be assumed to be alive (seed 002, REQ-04)."""
-    if clinic.regime != "NO-vet" or animal.deceased_on is not None:
+    if clinic.regime != Regime.NO_VET or animal.deceased_on is not None:
         return None
     years = getattr(retention, "LIFESPAN_YEARS", {}).get(animal.species)
     if not years:
@@ -223,9 +223,7 @@ def _animal_lifespan_until(clinic: Clinic, animal: Animal, first: date) -> date 
 
 def _person_hold(holds: list):
     """The first active hold on the whole person (or their client record)."""
-    return next(
-        (h for h in holds if h.person_id is not None or h.record_type == "client"), None
-    )
+    return next((h for h in holds if h.person_id is not None or h.record_type == "client"), None)
 
 
 @dataclass
@@ -321,9 +319,11 @@ def _ownerships(ctx: PlanContext) -> None:
     for ownership in AnimalOwner.objects.filter(
         clinic=ctx.clinic, person=ctx.person
     ).select_related("animal"):
-        if AnimalOwner.objects.filter(animal_id=ownership.animal_id).exclude(
-            person=ctx.person
-        ).exists():
+        if (
+            AnimalOwner.objects.filter(animal_id=ownership.animal_id)
+            .exclude(person=ctx.person)
+            .exists()
+        ):
             ctx.shared_ownerships.append(ownership.pk)
         else:
             ctx.sole_animals.append(ownership.animal)
@@ -485,7 +485,7 @@ def compose_answer(plan: ErasurePlan, request: DataSubjectRequest | None = None)
                 % {"names": ", ".join(plan.recipients)},
             ]
         journal = [d for d in plan.kept if d.key in ("journal", "client_card")]
-        if journal and clinic.regime == "SE-human":
+        if journal and clinic.regime == Regime.SE_HUMAN:
             lines += [
                 "",
                 _(
@@ -494,7 +494,7 @@ def compose_answer(plan: ErasurePlan, request: DataSubjectRequest | None = None)
                     "to IVO, www.ivo.se."
                 ),
             ]
-        if journal and clinic.regime == "NO-human":
+        if journal and clinic.regime == Regime.NO_HUMAN:
             lines += [
                 "",
                 _(

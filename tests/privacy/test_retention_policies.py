@@ -32,7 +32,7 @@ DEFAULTS = {
         "booking_ip": (None, 30, "created", "delete", None),
         "marketing_consent": (24, None, "withdrawal", "delete", None),  # REQ-08
         "applicant": (24, None, "recruitment_end", "delete", None),  # REQ-09
-        "access_log": (60, None, "created", "keep", 60),  # REQ-10
+        "access_log": (60, None, "created", "delete", 60),  # REQ-10 (a sealed cut)
     },
     "dental": {  # NO-human
         "journal": (None, None, "last_entry", "archive_eligible", None),  # REQ-02/03
@@ -40,19 +40,20 @@ DEFAULTS = {
         "accounting": (60, None, "financial_year_end", "delete", 60),  # REQ-07
         "marketing_consent": (24, None, "withdrawal", "delete", None),
         "applicant": (24, None, "recruitment_end", "delete", None),
-        "access_log": (60, None, "created", "keep", 60),
+        "access_log": (60, None, "created", "delete", 60),  # REQ-10: as SE [U]
     },
     "vet": {  # NO-vet
         "journal": (120, None, "last_entry", "delete", 120),  # REQ-04
         "client": (None, None, "last_entry", "keep", None),
         "accounting": (60, None, "financial_year_end", "delete", 60),
-        "access_log": (60, None, "created", "keep", 60),
+        "access_log": (60, None, "created", "delete", 60),
     },
     "therapy": {  # GDPR-only
         "journal": (24, None, "last_visit", "delete", None),
         "client": (24, None, "last_visit", "delete", None),
         "accounting": (84, None, "financial_year_end", "delete", 84),
         "lead": (None, None, "reconciled", "delete", None),
+        "access_log": (60, None, "created", "delete", 24),  # our choice [U]
     },
 }
 
@@ -131,7 +132,8 @@ def test_req11_override_within_the_limits_is_accepted_and_logged(clinic, owner):
         ("vet", "journal", 60, "at least 10 years"),  # REQ-04
         ("vet", "accounting", 48, "at least 5 years"),  # REQ-07
         ("dental", "journal", 240, "never deleted automatically"),  # REQ-02
-        ("optician", "access_log", 120, "set by law"),  # REQ-10
+        ("optician", "access_log", 59, "at least 5 years"),  # REQ-10
+        ("dental", "access_log", 48, "at least 5 years"),  # REQ-10 [U]
         ("optician", "applicant", "soon", "whole number"),
         ("optician", "applicant", 0, "between 1 and 1200"),
         ("optician", "nonsense", 12, "Unknown record type"),

@@ -20,19 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from praksis.core.access_log import Action  # the log's vocabulary, kept in the ground
+
 LANE_SPAN = 10**12  # rows a lane can hold before its numbers reach the next lane's
-
-
-class Action(models.TextChoices):
-    READ = "read", _("Read")
-    SEARCH = "search", _("Search")
-    LIST = "list", _("List")
-    CREATE = "create", _("Create")
-    UPDATE = "update", _("Update")
-    DELETE = "delete", _("Delete")
-    PRINT = "print", _("Print")
-    EXPORT = "export", _("Export")
-    DISCLOSE = "disclose", _("Disclose")
 
 
 class AccessLogEntry(models.Model):

@@ -6,7 +6,6 @@ import contextlib
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -23,23 +22,12 @@ from praksis.audit.models import (
     ReviewOutcome,
 )
 from praksis.clinics.access import Actor, require
+from praksis.core.access_log import Access
 from praksis.core.crypto import mac
 from praksis.core.errors import ValidationFailed
 
 GENESIS = "0" * 64
 _PURPOSE = "access-log-chain"
-
-
-@dataclass(frozen=True)
-class Access:
-    """One access to record: what was done to which object of which person."""
-
-    action: str
-    object_type: str
-    object_id: str | int = ""
-    person_id: int | None = None
-    purpose: str = ""
-    detail: str = ""
 
 
 def entry_message(entry: AccessLogEntry) -> str:

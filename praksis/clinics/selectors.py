@@ -7,10 +7,9 @@ import time
 from django.db.models import QuerySet
 from django.http import Http404
 
-from praksis.audit.models import Action
-from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, can, require
 from praksis.clinics.models import ApiToken, Clinic, Membership
+from praksis.core.access_log import Access, Action, log_access
 
 # Public pages look the clinic up on every request; its settings change rarely, so each
 # process keeps what it read for a few seconds (with the booking policy cached on it).

@@ -15,8 +15,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from praksis.audit.models import Action
-from praksis.audit.services import Access, heads_create, log_access
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import (
     ApiToken,
@@ -29,6 +27,7 @@ from praksis.clinics.models import (
 )
 from praksis.clinics.selectors import MAX_ID, tokens_visible
 from praksis.clinics.validation import RESERVED_SLUGS
+from praksis.core.access_log import Access, Action, log_access
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 
@@ -56,7 +55,6 @@ def clinic_create(*, slug: str, name: str, profile: str, regime: str, country: s
     clinic = Clinic.objects.create(
         slug=slug, name=name, profile=profile, regime=regime, country=country, **fields
     )
-    heads_create(clinic.pk)
     for step in _SETUP_STEPS:
         step(clinic)
     return clinic

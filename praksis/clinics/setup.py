@@ -8,6 +8,7 @@ functions serve the command line, the staff pages and the API.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,13 +20,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from praksis.audit.models import Action
-from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics import validation as clean
 from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic, Membership, Profile, Role, SetupLink, User
 from praksis.clinics.selectors import MAX_ID, forget_clinic
 from praksis.clinics.services import SECURITY, clinic_create
+from praksis.core.access_log import Access, Action, log_access, log_accesses
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import absolute_url
@@ -372,10 +372,17 @@ def staff_invite(*, actor: Actor, data: dict) -> Membership:
     return membership
 
 
-def _invitation_send(*, actor: Actor, membership: Membership, token: str | None) -> None:
-    from praksis.messaging.models import Channel, Kind
-    from praksis.messaging.services import message_enqueue
+# The invitation goes out as an e-mail through the outbox (praksis.messaging, which sits
+# above this app): the composition layer registers the sender at start-up
+# (praksis.site.clinic_setup), ``send(clinic=, to=, subject=, body=, related=)``.
+_mailer: list[Callable[..., object]] = []
 
+
+def register_mailer(send: Callable[..., object]) -> None:
+    _mailer[:] = [send]
+
+
+def _invitation_send(*, actor: Actor, membership: Membership, token: str | None) -> None:
     clinic = actor.clinic
     with translation.override(clinic.language):
         names = {
@@ -396,13 +403,11 @@ def _invitation_send(*, actor: Actor, membership: Membership, token: str | None)
                 "%(inviter)s has given you the role %(role)s in %(clinic)s.\n\n"
                 "Sign in as usual and choose the clinic in your menu:\n%(link)s\n"
             ) % {**names, "link": absolute_url("/staff/login/")}
-    message_enqueue(
+    _mailer[0](
         clinic=clinic,
-        channel=Channel.EMAIL,
         to=membership.user.email,
         subject=subject,
         body=body,
-        kind=Kind.OTHER,
         related=("membership", membership.pk),
     )
 

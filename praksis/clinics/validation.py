@@ -21,7 +21,7 @@ from stdnum.se import orgnr as se_orgnr
 
 from praksis.clinics.models import Clinic, Profile, Regime, Role
 from praksis.core.errors import ValidationFailed
-from praksis.people.validation import (
+from praksis.core.text import (
     CHARACTERS_NOT_ALLOWED,
     NameInvalid,
     clean_name,

@@ -10,7 +10,6 @@ import unicodedata
 from collections import defaultdict
 from datetime import date
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -18,6 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.clinics.models import Clinic, IdentityPolicy
 from praksis.core.errors import ValidationFailed
+from praksis.core.text import (  # the people app's names for them, as before
+    CHARACTERS_NOT_ALLOWED,
+    NameInvalid,
+    clean_name,
+    has_forbidden_characters,
+    name_key,
+    normalise_phone,
+)
 from praksis.people.identity import IdentityNumberError, birth_date_only, parse_identity
 
 PERSON_FIELDS = (
@@ -34,72 +41,6 @@ _IDENTITY_MESSAGES = {
     "SE": _("Enter a valid Swedish personal or coordination number (YYYYMMDD-NNNN)."),
     "NO": _("Enter a valid Norwegian national identity number or D-number (11 digits)."),
 }
-
-
-# Unicode categories never allowed in a name or an address: controls (NUL, tab, newline),
-# format characters (bidi overrides and isolates, zero-width spaces and joiners, the BOM),
-# private use, lone surrogates and line/paragraph separators. They let a name display as
-# something else than what it is (on a page, in a PDF) or break what reads it.
-FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-_MULTILINE_ALLOWED = frozenset("\n\r\t")
-CHARACTERS_NOT_ALLOWED = _("This contains characters that are not allowed.")
-
-
-def has_forbidden_characters(value: str, *, multiline: bool = False) -> bool:
-    """Whether ``value`` holds a character of FORBIDDEN_CATEGORIES (line breaks and tabs
-    are allowed in ``multiline`` text, e.g. an address)."""
-    return any(
-        unicodedata.category(ch) in FORBIDDEN_CATEGORIES
-        and not (multiline and ch in _MULTILINE_ALLOWED)
-        for ch in value
-    )
-
-
-class NameInvalid(ValueError):
-    """A name that cannot be stored; ``message`` says why without repeating it."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
-
-
-NAME_MAX_LENGTH = 100
-
-
-def clean_name(value, *, required_message) -> str:
-    """A name as stored: NFC, single-spaced, with letters, of every script.
-
-    Spaces, hyphens and apostrophes are fine (Ærlig-Ødegård, O'Neil); controls, bidi
-    overrides, zero-width and other invisible characters are refused, never dropped
-    silently. Raises NameInvalid; the caller files the message under its field.
-    """
-    raw = unicodedata.normalize("NFC", "" if value is None else str(value))
-    if has_forbidden_characters(raw):
-        raise NameInvalid(CHARACTERS_NOT_ALLOWED)
-    name = " ".join(raw.split())
-    if not name:
-        raise NameInvalid(required_message)
-    if len(name) > NAME_MAX_LENGTH:
-        raise NameInvalid(_("Use at most 100 characters."))
-    if not any(ch.isalpha() for ch in name):
-        raise NameInvalid(_("A name must contain letters."))
-    return name
-
-
-def name_key(value: str) -> str:
-    """The search key of a name: case-folded, single-spaced."""
-    return " ".join(value.casefold().split())
-
-
-def normalise_phone(value: str, country: str) -> str:
-    """E.164 form of ``value`` read in ``country``; raises ValueError when not a number."""
-    try:
-        number = phonenumbers.parse(value, country)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_birth_date(value: str, country: str) -> date | None:

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 from praksis.booking.models import Appointment, BookingPolicy, BookingRequest
 from praksis.core.errors import ValidationFailed
+from praksis.core.text import FORBIDDEN_CATEGORIES
 from praksis.people.identity import synthetic_no, synthetic_se
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create
-from praksis.people.validation import FORBIDDEN_CATEGORIES, clean_person
+from praksis.people.validation import clean_person
 from tests.conftest import next_local
 
 NORDIC_NAMES = ["Åsa", "Øyvind", "Ærlig-Ødegård", "O'Neil", "Zoë", "Sámi Máret", "Jöns Jönsson"]

@@ -14,7 +14,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import translation
 
-from praksis.audit.models import AccessLogEntry, Action, ChainCut
+from praksis.audit.models import LANE_SPAN, AccessLogEntry, Action, ChainCut
 from praksis.audit.personal_data import log_extract
 from praksis.audit.selectors import verify_clinic_chain
 from praksis.audit.services import Access, log_access, log_accesses
@@ -354,3 +354,27 @@ def test_req20_a_norwegian_extract_has_the_hpr_number(make_clinic, make_actor, m
         section = log_extract(Subject(clinic=clinic, person=person, actor=owner))
     assert "hpr" in section.columns
     assert {i["hpr"] for i in section.items} == {"1234567"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="lanes are a PostgreSQL matter")
+@pytest.mark.django_db(transaction=True)
+def test_req10_each_lane_is_cut_on_its_own(make_clinic, make_actor):
+    """REQ-10/REQ-21 on PostgreSQL: every lane of a clinic's log is cut and sealed on its
+    own; a lane cut to its end stays verifiable, and later rows chain on from the cut."""
+    from tests.audit.test_log_lanes import _while_a_lane_is_held
+
+    with clock(at(2017, 1, 1)):
+        clinic = make_clinic("optician")
+        owner = make_actor(clinic)
+    with clock(at(2017, 6, 1)):
+        _while_a_lane_is_held(owner, lambda: _read(owner, 2))
+    with clock(at(2019, 6, 1)):
+        _read(owner, 3)
+    lanes = set(AccessLogEntry.objects.filter(clinic=clinic).values_list("seq", flat=True))
+    assert {seq // LANE_SPAN for seq in lanes} == {0, 1}
+    assert _sweep(at(2023, 6, 2)) == len(lanes) - 1
+    assert sorted(ChainCut.objects.filter(clinic=clinic).values_list("lane", flat=True)) == [0, 1]
+    assert list(verify_clinic_chain(clinic)) == []
+    with clock(at(2023, 7, 1)):
+        _while_a_lane_is_held(owner, lambda: _read(owner, 4))  # lane 1 again, after its cut
+    assert list(verify_clinic_chain(clinic)) == []

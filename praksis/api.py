@@ -7,8 +7,6 @@ or bad token, 403 for a role that may not, 404 for anything outside the caller's
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404
@@ -17,15 +15,27 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.params.models import Body, BodyModel
-from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from praksis.audit.api import router as audit_router
+from praksis.booking.api import public_router as booking_public_router
+from praksis.booking.api import staff_router as booking_staff_router
+from praksis.booking.setup_api import router as booking_setup_router
+from praksis.breaches.api import router as breaches_router
 from praksis.clinics.access import ScopeMissing
+from praksis.clinics.api import router as clinics_router
 from praksis.clinics.services import actor_for_token
+from praksis.core.api_body import StrictJsonParser
 from praksis.core.errors import Conflict, RateLimited, ValidationFailed
-from praksis.core.input import BODY_FIELD, check_value, field_name
+from praksis.core.input import BODY_FIELD, field_name
 from praksis.core.middleware import client_ip
+from praksis.disclosures.api import router as disclosures_router
+from praksis.journal.api import router as journal_router
+from praksis.people.api import router as people_router
+from praksis.privacy.api import router as privacy_router
+from praksis.processing.api import router as processing_router
+from praksis.recall.api import router as recall_router
+from praksis.sales.api import router as sales_router
 
 
 class BearerToken(HttpBearer):
@@ -35,54 +45,6 @@ class BearerToken(HttpBearer):
         return actor_for_token(
             token, request_id=getattr(request, "request_id", ""), ip=client_ip(request)
         )
-
-
-class StrictJsonParser(Parser):
-    """Request bodies are JSON objects whose values a database can hold.
-
-    Anything else (invalid JSON, an array or a bare value where an object is expected, a
-    NUL character, an integer outside 64 bits) is a 422 in the error shape before any
-    endpoint runs, so no action runs on a body it did not ask for. An operation whose
-    body is a list declares it with ``JsonArray`` and gets an array, never an object.
-    """
-
-    def parse_body(self, request):
-        return self.parse_json(request, dict, _("The request body must be a JSON object."))
-
-    def parse_json(self, request, kind: type, refusal: str):
-        try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationFailed(
-                {BODY_FIELD: [_("The request body is not valid JSON.")]}
-            ) from None
-        if not isinstance(data, kind):
-            raise ValidationFailed({BODY_FIELD: [refusal]})
-        check_value(data)
-        return data
-
-
-class _ArrayBodyModel(BodyModel):
-    @classmethod
-    def get_request_data(cls, request, api, path_params):
-        if not request.body:
-            return None
-        try:
-            data = api.parser.parse_json(request, list, _("The request body must be a JSON array."))
-        except ValidationFailed as exc:
-            raise HttpError(400, "Cannot parse request body") from exc  # as ninja's own
-        return {cls.__read_from_single_attr__: data}
-
-
-class JsonArray(Body):
-    """The body of an operation that takes a JSON array: ``week: list[X] = JsonArray(...)``.
-    Every other operation's body stays an object (``StrictJsonParser``)."""
-
-    _model = _ArrayBodyModel
-
-    @classmethod
-    def _param_source(cls) -> str:
-        return "body"
 
 
 class PraksisAPI(NinjaAPI):
@@ -251,38 +213,18 @@ def _out_of_range(request, exc):
 
 
 def _register_routers() -> None:
-    from praksis.booking.api import public_router, staff_router
-    from praksis.journal.api import router as journal_router
-    from praksis.people.api import router as people_router
-
     api.add_router("/", people_router)
-    api.add_router("/", staff_router)
-    api.add_router("/", public_router)
+    api.add_router("/", booking_staff_router)
+    api.add_router("/", booking_public_router)
     api.add_router("/", journal_router)
-    from praksis.privacy.api import router as privacy_router
-
     api.add_router("/", privacy_router)
-    from praksis.recall.api import router as recall_router
-
     api.add_router("/", recall_router)
-    from praksis.sales.api import router as sales_router
-
     api.add_router("/", sales_router)
-    from praksis.breaches.api import router as breaches_router
-    from praksis.disclosures.api import router as disclosures_router
-    from praksis.processing.api import router as processing_router
-
     api.add_router("/", processing_router)
     api.add_router("/", disclosures_router)
     api.add_router("/", breaches_router)
-    from praksis.audit.api import router as audit_router
-
     api.add_router("/", audit_router)
-    from praksis.clinics.api import router as clinics_router
-
     api.add_router("/", clinics_router)
-    from praksis.booking.setup_api import router as booking_setup_router
-
     api.add_router("/", booking_setup_router)
 
 

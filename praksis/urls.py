@@ -7,12 +7,14 @@ from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
+from praksis.site import clinic_page
 from praksis.site import views as site_views
 from praksis.today import today_page
 
 staff_patterns = [
     path("", today_page, name="home"),
     path("", include("praksis.clinics.staff_urls")),
+    path("clinic/", clinic_page.clinic_details, name="clinic"),  # details + booking policy
     path("", include("praksis.people.staff_urls")),
     path("", include("praksis.journal.staff_urls")),
     path("", include("praksis.booking.staff_urls")),

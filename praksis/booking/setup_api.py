@@ -1,5 +1,5 @@
-"""Clinic set-up API for bookings (owner only): services, staff hours and absences,
-closing days and public holidays. Staff are addressed by their membership id."""
+"""Clinic set-up API for bookings (owner only): the booking policy, services, staff hours
+and absences, closing days and public holidays. Staff are addressed by their membership id."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Annotated
 
 from ninja import Router, Schema, Status
 
-from praksis.api import JsonArray
 from praksis.booking import setup
-from praksis.booking.models import Absence, Appointment, ClosedDay
+from praksis.booking.models import Absence, Appointment, BookingPolicy, ClosedDay
+from praksis.booking.policy_setup import booking_policy_get, booking_policy_update
+from praksis.core.api_body import JsonArray
 
 router = Router(tags=["clinic set-up"])
 
@@ -322,3 +323,49 @@ def add_public_holidays(request, payload: HolidaysIn):
             "affected_bookings": _booking_refs(actor, affected),
         },
     )
+
+
+# --- The booking policy (``clinic/booking-policy``, read and patch) ----------------------
+# Its operation ids are those it had under the clinic's own router, so the API document
+# does not change.
+
+
+class PolicyOut(Schema):
+    mode: str
+    slot_minutes: int
+    horizon_days: int
+    min_notice_minutes: int
+    cancel_cutoff_hours: int
+    reminder_hours: int
+    request_expiry_days: int
+    ip_retention_days: int
+
+
+class PolicyIn(Schema):
+    mode: str | None = None
+    slot_minutes: int | None = None
+    horizon_days: int | None = None
+    min_notice_minutes: int | None = None
+    cancel_cutoff_hours: int | None = None
+    reminder_hours: int | None = None
+    request_expiry_days: int | None = None
+    ip_retention_days: int | None = None
+
+
+def _policy(policy: BookingPolicy) -> dict:
+    return {field: getattr(policy, field) for field in PolicyOut.model_fields}
+
+
+@router.get(
+    "clinic/booking-policy", response=PolicyOut, operation_id="praksis_clinics_api_policy_read"
+)
+def policy_read(request):
+    return _policy(booking_policy_get(actor=request.auth))
+
+
+@router.patch(
+    "clinic/booking-policy", response=PolicyOut, operation_id="praksis_clinics_api_policy_patch"
+)
+def policy_patch(request, payload: PolicyIn):
+    changes = payload.model_dump(exclude_unset=True)
+    return _policy(booking_policy_update(actor=request.auth, changes=changes))

@@ -1,17 +1,14 @@
 """API of the clinic set-up (owner only; other roles 403; another clinic's ids 404).
 
-``clinic`` (read, patch) — the clinic's details; ``clinic/booking-policy`` (read, patch) —
-how it takes bookings; ``staff`` (list, invite), ``staff/{id}`` (read, patch),
-``staff/{id}/deactivate``. A member of staff's ``id`` is their role in this clinic (the
-same id as in ``staff/{id}/hours``).
+``clinic`` (read, patch) — the clinic's details; ``staff`` (list, invite), ``staff/{id}``
+(read, patch), ``staff/{id}/deactivate``. A member of staff's ``id`` is their role in this
+clinic (the same id as in ``staff/{id}/hours``).
 """
 
 from __future__ import annotations
 
 from ninja import Router, Schema, Status
 
-from praksis.booking.models import BookingPolicy
-from praksis.booking.policy_setup import booking_policy_get, booking_policy_update
 from praksis.clinics import selectors, setup
 from praksis.clinics.access import require
 from praksis.clinics.models import Clinic, Membership
@@ -45,28 +42,6 @@ class ClinicIn(Schema):
     language: str | None = None
     time_zone: str | None = None
     financial_year_start: int | None = None
-
-
-class PolicyOut(Schema):
-    mode: str
-    slot_minutes: int
-    horizon_days: int
-    min_notice_minutes: int
-    cancel_cutoff_hours: int
-    reminder_hours: int
-    request_expiry_days: int
-    ip_retention_days: int
-
-
-class PolicyIn(Schema):
-    mode: str | None = None
-    slot_minutes: int | None = None
-    horizon_days: int | None = None
-    min_notice_minutes: int | None = None
-    cancel_cutoff_hours: int | None = None
-    reminder_hours: int | None = None
-    request_expiry_days: int | None = None
-    ip_retention_days: int | None = None
 
 
 class StaffOut(Schema):
@@ -118,10 +93,6 @@ def _clinic(clinic: Clinic) -> dict:
     }
 
 
-def _policy(policy: BookingPolicy) -> dict:
-    return {field: getattr(policy, field) for field in PolicyOut.model_fields}
-
-
 def staff_dict(membership: Membership) -> dict:
     user = membership.user
     return {
@@ -146,17 +117,6 @@ def clinic_read(request):
 def clinic_patch(request, payload: ClinicIn):
     changes = payload.model_dump(exclude_unset=True)
     return _clinic(setup.clinic_update(actor=request.auth, changes=changes))
-
-
-@router.get("clinic/booking-policy", response=PolicyOut)
-def policy_read(request):
-    return _policy(booking_policy_get(actor=request.auth))
-
-
-@router.patch("clinic/booking-policy", response=PolicyOut)
-def policy_patch(request, payload: PolicyIn):
-    changes = payload.model_dump(exclude_unset=True)
-    return _policy(booking_policy_update(actor=request.auth, changes=changes))
 
 
 @router.get("staff", response=StaffPage)

@@ -1,6 +1,7 @@
-"""Staff pages of the clinic set-up: the one-time set-up link, the clinic's details and
-booking policy, and the staff (owner only). Thin: read the form, call a service, show
-the page again with the errors and what was typed, or redirect."""
+"""Staff pages of the clinic set-up: the one-time set-up link and the staff (owner only;
+the page of the clinic's details and booking policy is ``praksis.site.clinic_page``).
+Thin: read the form, call a service, show the page again with the errors and what was
+typed, or redirect."""
 
 from __future__ import annotations
 
@@ -14,18 +15,10 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking.models import BookingPolicy
-from praksis.booking.policy_setup import (
-    POLICY_FIELDS,
-    POLICY_LIMITS,
-    booking_policy_get,
-    booking_policy_update,
-)
 from praksis.clinics import selectors, setup
 from praksis.clinics.auth import SESSION_CLINIC, requires_two_factor, staff_view
 from praksis.clinics.models import Clinic, Role
 from praksis.clinics.services import staff_deactivate
-from praksis.clinics.validation import LANGUAGES, time_zones
 from praksis.clinics.views import OTP_ATTEMPTS, PENDING_NEXT, PENDING_USER
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
@@ -98,72 +91,6 @@ def setup_link(request, token: str):
         except ValidationFailed as exc:
             return _setup_page(request, link, values, exc.errors, status=422)
     return _signed_in(request, done)
-
-
-# --- The clinic's details and booking policy --------------------------------------------
-
-DETAIL_FIELDS = setup.CLINIC_FIELDS
-
-
-def _details_values(clinic: Clinic) -> dict:
-    return {
-        "name": clinic.name,
-        "organisation_number": clinic.organisation_number,
-        "address": clinic.address,
-        "phone": clinic.contact_phone,
-        "email": clinic.contact_email,
-        "language": clinic.language,
-        "time_zone": clinic.time_zone,
-        "financial_year_start": str(clinic.financial_year_start),
-    }
-
-
-def _policy_values(policy: BookingPolicy) -> dict:
-    return {field: str(getattr(policy, field)) for field in POLICY_FIELDS}
-
-
-def _clinic_page(request, status: int = 200, **context):
-    clinic = Clinic.objects.get(pk=request.actor.clinic.pk)
-    context = {
-        "details": _details_values(clinic),
-        "details_errors": {},
-        "policy": _policy_values(booking_policy_get(actor=request.actor)),
-        "policy_errors": {},
-        "languages": [(code, name) for code, name in settings.LANGUAGES if code in LANGUAGES],
-        "zones": sorted(z for z in time_zones() if "/" in z and not z.startswith("Etc/")),
-        "months": range(1, 13),
-        "modes": BookingPolicy.Mode.choices,
-        "limits": POLICY_LIMITS,
-        "target_clinic": clinic,
-        **context,
-    }
-    return render(request, "clinics/clinic.html", context, status=status)
-
-
-@require_http_methods(["GET", "POST"])
-@staff_view("clinic.manage")
-def clinic_details(request):
-    """The clinic's details and its booking policy: two forms on one page, each saved on
-    its own (``section``)."""
-    if request.method == "GET":
-        return _clinic_page(request, saved=request.GET.get("saved", ""))
-    if request.POST.get("section") == "policy":
-        return _policy_save(request)
-    values = {field: request.POST.get(field, "") for field in DETAIL_FIELDS}
-    try:
-        setup.clinic_update(actor=request.actor, changes=values)
-    except ValidationFailed as exc:
-        return _clinic_page(request, status=422, details=values, details_errors=exc.errors)
-    return redirect(reverse("staff:clinic") + "?saved=details")
-
-
-def _policy_save(request):
-    values = {field: request.POST.get(field, "") for field in POLICY_FIELDS}
-    try:
-        booking_policy_update(actor=request.actor, changes=values)
-    except ValidationFailed as exc:
-        return _clinic_page(request, status=422, policy=values, policy_errors=exc.errors)
-    return redirect(reverse("staff:clinic") + "?saved=policy#booking-policy")
 
 
 # --- Staff ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Staff sign-in, sign-out, clinic switching, API tokens, and the clinic set-up: the
-one-time set-up link, the clinic's details and booking policy, its staff (under /staff/)."""
+one-time set-up link and its staff (under /staff/; the page of the clinic's details and
+booking policy, ``clinic/``, is the composition layer's)."""
 
 from django.urls import path
 
@@ -16,7 +17,6 @@ urlpatterns = [
     path("tokens/", clinic_views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", clinic_views.token_revoke_view, name="token-revoke"),
     path("setup/<str:token>/", setup_views.setup_link, name="setup"),
-    path("clinic/", setup_views.clinic_details, name="clinic"),
     path("staff/", setup_views.staff, name="staff"),
     path("staff/<int:membership_id>/", setup_views.staff_member, name="staff-member"),
     path(

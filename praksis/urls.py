@@ -7,7 +7,7 @@ from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
-from praksis.site import clinic_page
+from praksis.site import clinic_page, person_page
 from praksis.site import views as site_views
 from praksis.today import today_page
 
@@ -16,6 +16,7 @@ staff_patterns = [
     path("", include("praksis.clinics.staff_urls")),
     path("clinic/", clinic_page.clinic_details, name="clinic"),  # details + booking policy
     path("", include("praksis.people.staff_urls")),
+    path("persons/<int:person_id>/", person_page.person_detail, name="person"),
     path("", include("praksis.journal.staff_urls")),
     path("", include("praksis.booking.staff_urls")),
     path("", include("praksis.privacy.staff_urls")),

@@ -1,4 +1,5 @@
-"""Staff pages for people (under /staff/)."""
+"""Staff pages for people (under /staff/; the person page itself, ``persons/<id>/``, is the
+composition layer's: praksis.site.person_page)."""
 
 from django.urls import path
 
@@ -9,7 +10,6 @@ urlpatterns = [
     path("persons/", people_views.person_list, name="persons"),
     path("persons/new/", people_views.person_create, name="person-create"),
     path("persons/pick/", person_pick, name="person-pick"),
-    path("persons/<int:person_id>/", people_views.person_detail, name="person"),
     path("persons/<int:person_id>/edit/", people_views.person_edit, name="person-edit"),
     path(
         "persons/<int:person_id>/access-log/",

@@ -1,4 +1,5 @@
-"""Staff pages for people: search, detail, register, edit. Thin: all rules live in services."""
+"""Staff pages for people: search, register, edit, the access log. Thin: all rules live in
+services. (The person page, with the sections of other apps, is praksis.site.person_page.)"""
 
 from __future__ import annotations
 
@@ -8,19 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from praksis.audit.selectors import person_access_log
-from praksis.booking.selectors import person_appointments
-from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
-from praksis.journal.selectors import journal_summary
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity, mask_identity
 from praksis.people.validation import PERSON_FIELDS, clean_person
-from praksis.privacy.models import Consent, Purpose
-from praksis.privacy.retention import journal_retention
-from praksis.privacy.services import DESK_TEXTS
-from praksis.recall.selectors import recall_for
 
 PAGE_SIZE = 20
 
@@ -60,38 +54,6 @@ def person_list(request):
         else "people/person_list.html"
     )
     return render(request, template, context)
-
-
-@staff_view("person.read")
-def person_detail(request, person_id: int):
-    actor = request.actor
-    person = selectors.person_get(
-        actor=actor, person_id=person_id, purpose=request.GET.get("purpose", "")[:200]
-    )
-    animals = selectors.animals_of(actor=actor, person=person) if actor.clinic.has_animals else []
-    journal = journal_summary(actor=actor, person_id=person.pk)
-    return render(
-        request,
-        "people/person_detail.html",
-        {
-            "person": person,
-            "identity": _display_identity(person, actor.clinic),
-            "animals": animals,
-            "can_view_log": can(actor, "access_log.read"),
-            "can_read_journal": can(actor, "journal.read"),
-            "journal": journal,
-            "journal_retention": journal_retention(actor.clinic, journal.last_entry_at),
-            "recall": recall_for(actor=actor, person=person),
-            "consents": Consent.objects.filter(clinic=actor.clinic, person=person).order_by(
-                "-given_at"
-            ),
-            "consent_purposes": [(p, Purpose(p).label) for p in DESK_TEXTS],
-            "appointments": [
-                {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
-                for a in person_appointments(actor=actor, person_id=person.pk)
-            ],
-        },
-    )
 
 
 def _form_context(request, values, errors, *, person=None, duplicates=None):

@@ -6,14 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from praksis.clinics.auth import staff_view
-from praksis.clinics.reauth import recent_auth
-from praksis.core.errors import ValidationFailed
-from praksis.messaging import marketing, selectors, services
+from praksis.messaging import selectors, services
 from praksis.messaging.models import Status
-from praksis.privacy.models import Consent
 
 _MAX_ID = 2**63 - 1
 
@@ -90,38 +87,3 @@ def messages_retry(request):
 def messages_retry_failed(request):
     """Retry every failed message of the clinic (owner)."""
     return _retried(services.messages_retry_failed(actor=request.actor))
-
-
-@staff_view("privacy.manage")
-@require_http_methods(["GET", "POST"])
-@recent_auth
-def marketing_send(request):
-    """Write a newsletter; it goes only to those who opted in on the chosen channel."""
-    actor = request.actor
-    values = {k: request.POST.get(k, "") for k in ("channel", "subject", "body")}
-    errors: dict = {}
-    sent = None
-    if request.method == "POST":
-        try:
-            sent = marketing.campaign_send(actor=actor, **values)
-            values = {}
-        except ValidationFailed as exc:
-            errors = exc.errors
-    audience = {
-        channel: Consent.objects.filter(
-            clinic=actor.clinic,
-            purpose=purpose,
-            withdrawn_at__isnull=True,
-            person__restricted_at__isnull=True,
-        )
-        .values("person_id")
-        .distinct()
-        .count()
-        for channel, purpose in marketing.CONSENT_FOR.items()
-    }
-    return render(
-        request,
-        "messaging/marketing.html",
-        {"values": values, "errors": errors, "sent": sent, "audience": audience},
-        status=422 if errors else 200,
-    )

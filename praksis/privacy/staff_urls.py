@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from praksis.privacy import erasure_views, retention_views
+from praksis.privacy import erasure_views, marketing_views, retention_views
 from praksis.privacy import views as privacy_views
 
 urlpatterns = [
+    path("messages/marketing/", marketing_views.marketing_send, name="marketing"),
     path("applicants/", retention_views.applicants_view, name="applicants"),
     path("privacy-requests/", privacy_views.requests_dashboard, name="privacy-requests"),
     path("privacy-requests/new/", privacy_views.request_new, name="privacy-request-new"),

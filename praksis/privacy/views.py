@@ -20,7 +20,6 @@ from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
 from praksis.disclosures.selectors import recipients_of_many
-from praksis.messaging.marketing import consent_for_token
 from praksis.people.picker import picked_person
 from praksis.privacy.consent_links import (
     SELF_SERVICE,
@@ -30,6 +29,7 @@ from praksis.privacy.consent_links import (
     consents_for_link,
 )
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
+from praksis.privacy.marketing import consent_for_token
 from praksis.privacy.models import Purpose, RequestKind
 from praksis.privacy.requests import (
     DELIVERIES,

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from praksis.core.errors import ValidationFailed
-from praksis.messaging.marketing import campaign_send, optout_token
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
+from praksis.privacy.marketing import campaign_send, optout_token
 from praksis.privacy.models import Consent, TakedownTask
 from praksis.privacy.services import (
     TAKEDOWN_HOURS,

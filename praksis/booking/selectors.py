@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 
 from praksis.audit.models import Action
@@ -138,3 +138,22 @@ def identity_matches_count(*, actor: Actor) -> int:
     return Appointment.objects.filter(
         clinic=actor.clinic, identity_match=Appointment.IdentityMatch.TO_CONFIRM
     ).count()
+
+
+_VISITED = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
+
+
+def visit_dates(clinic: Clinic, kind: str, ids: set[int], now: datetime):
+    """``(id, last, next)`` of ``kind`` ("person"/"animal") subjects: the latest booked or
+    completed appointment up to ``now``, the earliest booked one after it (the recall
+    list's visits; one query)."""
+    rows = (
+        Appointment.objects.filter(clinic=clinic, **{f"{kind}_id__in": ids})
+        .values(f"{kind}_id")
+        .annotate(
+            last=Max("start", filter=Q(start__lte=now, status__in=_VISITED)),
+            next=Min("start", filter=Q(start__gt=now, status=Appointment.Status.BOOKED)),
+        )
+        .order_by()
+    )
+    return [(row[f"{kind}_id"], row["last"], row["next"]) for row in rows]

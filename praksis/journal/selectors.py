@@ -219,3 +219,17 @@ def client_card_read(*, actor: Actor, person_id: int) -> CardView:
     except (KeyDestroyed, VaultError):
         return CardView("", "", card.updated_at, unreadable=True)
     return CardView(content.get("allergies", ""), content.get("injuries", ""), card.updated_at)
+
+
+def visit_dates(clinic, kind: str, ids: set[int], now: datetime):
+    """``(id, last, None)`` of ``kind`` ("person"/"animal") subjects: when their latest
+    signed entry was written (the recall list's visits; dates only, one query)."""
+    rows = (
+        JournalEntry.objects.filter(
+            clinic=clinic, signed_at__isnull=False, **{f"{kind}_id__in": ids}
+        )
+        .values(f"{kind}_id")
+        .annotate(last=Max("created_at"))
+        .order_by()
+    )
+    return [(row[f"{kind}_id"], row["last"], None) for row in rows]

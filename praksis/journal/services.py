@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -190,21 +192,23 @@ def entry_discard_draft(*, actor: Actor, entry_id: int) -> None:
         log_subject(actor, subject, Action.DELETE, "journal_entry", entry_id, detail="draft")
 
 
+# A signed entry that sets a recall (``recall_months``, ``next_vaccination``) says so here;
+# the recall app sets it — connected by the composition layer (praksis.site.wiring), in the
+# signing transaction. Arguments: actor, subject ({"person": ...} or {"animal": ...}),
+# interval_months, due_date, reason, source_entry.
+recall_due = Signal()
+
+
 def _after_sign(actor: Actor, entry: JournalEntry, subject, fields: dict) -> None:
     """A signed entry may set the subject's recall (optician, dental, vet vaccinations)."""
     months = fields.get("recall_months")
     due = fields.get("next_vaccination")
     if not months and not due:
         return
-    try:
-        from praksis.recall.services import recall_set
-    except ImportError:  # pragma: no cover - the recall app is optional at import time
-        return
-    from datetime import date
-
-    recall_set(
+    recall_due.send(
+        JournalEntry,
         actor=actor,
-        **_subject_fields(subject),
+        subject=_subject_fields(subject),
         interval_months=months,
         due_date=date.fromisoformat(due) if due else None,
         reason=str(_("vaccination") if due else _("check-up")),

@@ -11,27 +11,25 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.booking.models import Appointment
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
-from praksis.journal.models import JournalEntry
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.privacy.models import Consent, Purpose
 from praksis.recall.models import CallAttempt, Recall, RecallPolicy, Status
 
 MAX_ROWS = 1000
 DEFAULT_LEAD_DAYS = 14
-_VISITED = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
 
 
 # --- Dates ------------------------------------------------------------------------------
@@ -124,14 +122,28 @@ class Visits:
     next: dict[tuple[str, int], date]
 
 
+# Where visits are seen: ``source(clinic, kind, ids, now)`` yields ``(id, last, next)`` for
+# subjects of ``kind`` ("person" or "animal") — the latest visit up to ``now`` and the
+# earliest booking after it, either None. The booking app (appointments) and the journal
+# (signed entries) are registered by the composition layer (praksis.site.wiring).
+VisitSource = Callable[[Clinic, str, set[int], datetime], Iterable[tuple[int, Any, Any]]]
+_VISIT_SOURCES: list[VisitSource] = []
+
+
+def register_visit_source(source: VisitSource) -> None:
+    if source not in _VISIT_SOURCES:
+        _VISIT_SOURCES.append(source)
+
+
 def visits(
     clinic: Clinic, subjects: Iterable[tuple[str, int]], now: datetime | None = None
 ) -> Visits:
     """Last visit and next booking of ``("person"|"animal", id)`` subjects, as local dates.
 
-    The last visit is the later of the latest past booked or completed appointment and
-    the latest signed journal entry; the next booking the earliest future booked one.
-    At most four queries, whatever the number of subjects.
+    The last visit is the latest any registered source saw (booking: the latest past
+    booked or completed appointment; journal: the latest signed entry); the next booking
+    the earliest future booked one. A query per source and kind, whatever the number of
+    subjects.
     """
     now = now or timezone.now()
     zone = clinic.zone
@@ -142,33 +154,13 @@ def visits(
         ids = {pk for k, pk in subjects if k == kind}
         if not ids:
             continue
-        appointments = (
-            Appointment.objects.filter(clinic=clinic, **{f"{kind}_id__in": ids})
-            .values(f"{kind}_id")
-            .annotate(
-                last=Max("start", filter=Q(start__lte=now, status__in=_VISITED)),
-                next=Min("start", filter=Q(start__gt=now, status=Appointment.Status.BOOKED)),
-            )
-            .order_by()
-        )
-        for row in appointments:
-            key = (kind, row[f"{kind}_id"])
-            if row["last"]:
-                last[key] = row["last"]
-            if row["next"]:
-                upcoming[key] = row["next"]
-        entries = (
-            JournalEntry.objects.filter(
-                clinic=clinic, signed_at__isnull=False, **{f"{kind}_id__in": ids}
-            )
-            .values(f"{kind}_id")
-            .annotate(last=Max("created_at"))
-            .order_by()
-        )
-        for row in entries:
-            key = (kind, row[f"{kind}_id"])
-            if row["last"] <= now and (key not in last or row["last"] > last[key]):
-                last[key] = row["last"]
+        for source in _VISIT_SOURCES:
+            for pk, seen, booked in source(clinic, kind, ids, now):
+                key = (kind, pk)
+                if seen and seen <= now and (key not in last or seen > last[key]):
+                    last[key] = seen
+                if booked and (key not in upcoming or booked < upcoming[key]):
+                    upcoming[key] = booked
     return Visits(
         last={k: v.astimezone(zone).date() for k, v in last.items()},
         next={k: v.astimezone(zone).date() for k, v in upcoming.items()},

@@ -1,11 +1,26 @@
 """What the composition layer plugs into the apps' hooks at start-up."""
 
 from praksis.audit.services import log_accesses
+from praksis.booking import selectors as booking_selectors
 from praksis.core import access_log
+from praksis.journal import selectors as journal_selectors
+from praksis.journal.services import recall_due
+from praksis.recall.selectors import register_visit_source
+from praksis.recall.services import recall_set
 from praksis.site import clinic_setup
+
+
+def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
+    """A signed journal entry's recall (optician, dental, vet vaccinations)."""
+    recall.pop("signal", None)
+    recall_set(actor=actor, **subject, **recall)
 
 
 def connect() -> None:
     """Register every cross-app hook (idempotent: each registry keeps one of each)."""
     access_log.register_writer(log_accesses)  # clinics logs through the ground's port
     clinic_setup.connect()
+    # The recall list's "last visit" and "next booking", seen by booking and the journal.
+    register_visit_source(booking_selectors.visit_dates)
+    register_visit_source(journal_selectors.visit_dates)
+    recall_due.connect(_recall_from_journal, dispatch_uid="praksis.site:recall-from-journal")

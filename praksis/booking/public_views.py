@@ -7,13 +7,12 @@ strictly necessary CSRF cookie. Language: ``?lang=sv|nb|en``, else the clinic's 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import wraps
 from itertools import groupby
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,52 +21,16 @@ from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.calendar import appointment_ics
 from praksis.booking.models import BookingRequest
 from praksis.clinics.models import Clinic, IdentityPolicy
-from praksis.clinics.selectors import clinic_by_slug
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import clamp_date
 from praksis.core.middleware import client_ip
 from praksis.people.models import Species
-from praksis.privacy.cookies import read_choice
+from praksis.privacy.public_pages import _ctx, public_page
 from praksis.privacy.services import notice_current
 
-LANGS = ("sv", "nb", "en")
-
-
-def public_page(view):
-    """Load the clinic (404 if unknown) and speak the asked or the clinic's language."""
-
-    @wraps(view)
-    def wrapper(request, clinic: str, *args, **kwargs):
-        the_clinic = clinic_by_slug(clinic)
-        if the_clinic is None:
-            raise Http404
-        lang = request.GET.get("lang") or request.POST.get("lang")
-        lang = lang if lang in LANGS else the_clinic.language
-        request.clinic = the_clinic
-        request.lang = lang
-        with translation.override(lang), timezone.override(the_clinic.zone):
-            response = view(request, the_clinic, *args, **kwargs)
-            response["Content-Language"] = lang
-            return response
-
-    return wrapper
-
-
-def _ctx(request, **extra) -> dict:
-    clinic = request.clinic
-    # Switching language keeps the client where they are (service, time, week).
-    kept = {k: v for k, v in request.GET.items() if k != "lang"}
-    if request.method == "POST":
-        kept.update({k: request.POST[k] for k in ("service", "start") if request.POST.get(k)})
-    return {
-        "clinic": clinic,
-        "cookie_choice": read_choice(request),
-        "lang": request.lang,
-        "langs": [(code, urlencode({**kept, "lang": code})) for code in LANGS],
-        "lang_query": urlencode({"lang": request.lang}),
-        **extra,
-    }
+# The frame of a clinic's public pages (the clinic, its languages, the cookie choice) is
+# shared with the privacy pages: praksis.privacy.public_pages.
 
 
 def _week(value: str | None, today: date) -> date:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking.public_views import _ctx, public_page
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.reauth import recent_auth
@@ -31,6 +30,7 @@ from praksis.privacy.consent_links import (
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
 from praksis.privacy.marketing import consent_for_token
 from praksis.privacy.models import Purpose, RequestKind
+from praksis.privacy.public_pages import _ctx, public_page
 from praksis.privacy.requests import (
     DELIVERIES,
     access_report_pdf,

@@ -6,7 +6,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from praksis.breaches.models import AffectedPerson
-from praksis.core.personal_data import KEEP, Contract, Decision, Holding, register
+from praksis.core.personal_data import (
+    KEEP,
+    Contract,
+    Decision,
+    Holding,
+    Section,
+    Subject,
+    register,
+)
 
 
 class BreachesData(Contract):
@@ -33,6 +41,55 @@ class BreachesData(Contract):
                          law="GDPR art. 33.5")
             )  # fmt: skip
             ctx.keep_row = True
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """Entries of the breach register that name the person: what happened, and
+        whether and how we told them (Art. 33(5), 34)."""
+        rows = (
+            AffectedPerson.objects.filter(clinic=subject.clinic, person=subject.person)
+            .select_related("breach")
+            .order_by("-breach__discovered_at", "-pk")
+        )
+        channels = {"email": gettext_lazy("E-mail"), "sms": gettext_lazy("SMS")}
+        items = [
+            {
+                "discovered_at": a.breach.discovered_at,
+                "description": a.breach.description,
+                "data_categories": a.breach.data_categories,
+                "consequences": a.breach.consequences,
+                "measures": a.breach.measures,
+                "risk": a.breach.get_risk_display(),
+                "added_at": a.added_at,
+                "notified": a.notified_at is not None,
+                "notified_at": a.notified_at,
+                "channel": str(channels[a.channel]) if a.channel in channels else None,
+                "exemption": a.get_exemption_ground_display() if a.exemption_ground else None,
+                "exemption_note": a.exemption_note,
+            }
+            for a in rows
+        ]
+        return [
+            Section(
+                key="breaches",
+                title=str(gettext_lazy("Personal data breaches that concerned you")),
+                columns={
+                    "discovered_at": str(gettext_lazy("Discovered")),
+                    "description": str(gettext_lazy("What happened")),
+                    "data_categories": str(gettext_lazy("Data concerned")),
+                    "consequences": str(gettext_lazy("Likely consequences")),
+                    "measures": str(gettext_lazy("What we did")),
+                    "risk": str(gettext_lazy("Risk")),
+                    "added_at": str(gettext_lazy("You were added to the register")),
+                    "notified": str(gettext_lazy("We told you")),
+                    "notified_at": str(gettext_lazy("Told")),
+                    "channel": str(gettext_lazy("Told by")),
+                    "exemption": str(gettext_lazy("Why we did not tell you")),
+                    "exemption_note": str(gettext_lazy("Note")),
+                },
+                items=items,
+                order=75,
+            )
+        ]
 
 
 register(BreachesData())

@@ -7,7 +7,16 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from praksis.core.db import purge_allowed
-from praksis.core.personal_data import DELETE, KEEP, Contract, Decision, Holding, register
+from praksis.core.personal_data import (
+    DELETE,
+    KEEP,
+    Contract,
+    Decision,
+    Holding,
+    Section,
+    Subject,
+    register,
+)
 from praksis.disclosures.models import Disclosure
 
 
@@ -101,6 +110,56 @@ class DisclosuresData(Contract):
         if model == "privacy.Consent":
             return (Disclosure.objects.filter(consent__isnull=False).values("consent_id"),)
         return ()
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """Every disclosure of the person's (or their animals') data: to whom, when, what,
+        on which legal basis (Art. 15(1)(c))."""
+        disclosures = (
+            Disclosure.objects.filter(clinic=subject.clinic, person=subject.person)
+            .select_related("animal", "corrects")
+            .order_by("-disclosed_at", "-pk")
+        )
+        items = []
+        for d in disclosures:
+            basis = d.get_basis_display()
+            items.append(
+                {
+                    "disclosed_at": d.disclosed_at,
+                    "recipient": d.recipient_name,
+                    "recipient_address": d.recipient_address,
+                    "kind": d.get_kind_display(),
+                    "animal": d.animal.name if d.animal_id else None,
+                    "description": d.description,
+                    "reason": d.reason,
+                    "basis": f"{basis}: {d.basis_text}" if d.basis_text else basis,
+                    "channel": d.get_channel_display(),
+                    "recorded_by": ", ".join(
+                        v for v in (d.recorded_by_name, d.recorded_by_title) if v
+                    ),
+                    "corrects": d.corrects.disclosed_at if d.corrects_id else None,
+                }
+            )
+        return [
+            Section(
+                key="disclosures",
+                title=str(gettext_lazy("Record of disclosures of your data to others")),
+                columns={
+                    "disclosed_at": str(gettext_lazy("Disclosed")),
+                    "recipient": str(gettext_lazy("Recipient")),
+                    "recipient_address": str(gettext_lazy("Recipient's address")),
+                    "kind": str(gettext_lazy("What kind")),
+                    "animal": str(gettext_lazy("Animal")),
+                    "description": str(gettext_lazy("What was sent")),
+                    "reason": str(gettext_lazy("Reason or question")),
+                    "basis": str(gettext_lazy("Legal basis")),
+                    "channel": str(gettext_lazy("Sent by")),
+                    "recorded_by": str(gettext_lazy("Recorded by")),
+                    "corrects": str(gettext_lazy("Corrects the disclosure of")),
+                },
+                items=items,
+                order=65,
+            )
+        ]
 
 
 register(DisclosuresData())

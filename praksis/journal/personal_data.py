@@ -16,11 +16,14 @@ from praksis.core.personal_data import (
     Decision,
     Holding,
     Rule,
+    Section,
+    Subject,
     engine,
     register,
     unlink,
 )
 from praksis.journal.models import Attachment, ClientCard, JournalEntry
+from praksis.journal.report import journal_sections
 from praksis.people.models import Animal, AnimalOwner, DataKey, Person
 
 
@@ -170,6 +173,13 @@ class JournalData(Contract):
             ClientCard.objects.all(),
             AnimalOwner.objects.filter(with_journal),
         )
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """The person's journal (template fields, amendments beside their originals,
+        attachments listed and delivered), the client card, and the journal of each animal
+        they own. Each journal is read once and logged once, as an export (REQ-19).
+        Not portable: the journal is written by staff under a legal duty (REQ-26)."""
+        return journal_sections(subject)
 
 
 # --- The retention sweep (REQ-01, REQ-04, REQ-05) ----------------------------------------

@@ -13,6 +13,8 @@ from praksis.core.personal_data import (
     Decision,
     Holding,
     Rule,
+    Section,
+    Subject,
     engine,
     register,
 )
@@ -58,6 +60,53 @@ class MessagingData(Contract):
         ids = plan.targets.get(self.label, {}).get("messages")
         if ids:
             OutboxMessage.objects.filter(clinic=plan.clinic, pk__in=ids).delete()
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """E-mails and text messages to the person (or to their address or number)."""
+        person = subject.person
+        addresses = [a for a in (person.email, person.phone) if a]
+        about = Q(person=person) | Q(person__isnull=True, to_address__in=addresses)
+        messages = (
+            OutboxMessage.objects.filter(clinic=subject.clinic)
+            .filter(about)
+            .defer("attachment_body")
+            .order_by("-created_at", "-pk")
+        )
+        items = [
+            {
+                "created_at": m.created_at,
+                "sent_at": m.sent_at,
+                "channel": m.get_channel_display(),
+                "kind": m.get_kind_display(),
+                "to": m.to_address,
+                "subject": m.subject,
+                "status": m.get_status_display(),
+                "reason": m.get_reason_display() if m.reason else None,
+                "attachment": m.attachment_name,
+                "body": m.body,
+            }
+            for m in messages
+        ]
+        return [
+            Section(
+                key="messages",
+                title=str(gettext_lazy("E-mails and text messages to you")),
+                columns={
+                    "created_at": str(gettext_lazy("Written")),
+                    "sent_at": str(gettext_lazy("Sent")),
+                    "channel": str(gettext_lazy("Channel")),
+                    "kind": str(gettext_lazy("Kind")),
+                    "to": str(gettext_lazy("To")),
+                    "subject": str(gettext_lazy("Subject")),
+                    "status": str(gettext_lazy("Status")),
+                    "reason": str(gettext_lazy("Why it was not sent")),
+                    "attachment": str(gettext_lazy("Attachment")),
+                    "body": str(gettext_lazy("Text")),
+                },
+                items=items,
+                order=60,
+            )
+        ]
 
 
 # Sent (or given-up) messages: their bodies hold personal data; pending ones still wait.

@@ -14,6 +14,8 @@ from praksis.core.personal_data import (
     Decision,
     Holding,
     Rule,
+    Section,
+    Subject,
     contracts,
     engine,
     register,
@@ -98,6 +100,84 @@ class PeopleData(Contract):
                 owners = AnimalOwner.objects.filter(animal_id=animal_id)
                 if not owners.filter(is_primary=True).exists():
                     owners.filter(pk=owners.order_by("pk").values("pk")[:1]).update(is_primary=True)
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """The person's identity and contact details, and the animals they own: what they
+        gave the clinic (portable, Art. 20)."""
+        return [_identity_section(subject), _animals_section(subject)]
+
+
+# --- The access report and the export ------------------------------------------------
+
+
+def _identity_section(subject: Subject) -> Section:
+    person = subject.person
+    columns = {
+        "first_name": str(gettext_lazy("First name")),
+        "last_name": str(gettext_lazy("Last name")),
+        "identity_number": str(gettext_lazy("Identity number")),
+        "birth_date": str(gettext_lazy("Birth date")),
+        "email": str(gettext_lazy("E-mail")),
+        "phone": str(gettext_lazy("Phone")),
+        "address": str(gettext_lazy("Address")),
+        "created_at": str(gettext_lazy("Registered")),
+        "restricted_at": str(gettext_lazy("Processing restricted since")),
+    }
+    item = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "identity_number": person.identity_number,  # decrypted under the person's key
+        "birth_date": person.birth_date,
+        "email": person.email,
+        "phone": person.phone,
+        "address": person.address,
+        "created_at": person.created_at,
+        "restricted_at": person.restricted_at,
+    }
+    return Section(
+        key="person",
+        title=str(gettext_lazy("Your name, contact details and identity number")),
+        columns=columns,
+        items=[item],
+        portable=True,
+        order=10,
+    )
+
+
+def _animals_section(subject: Subject) -> Section:
+    links = (
+        AnimalOwner.objects.filter(clinic=subject.clinic, person=subject.person)
+        .select_related("animal")
+        .order_by("animal__name", "animal_id")
+    )
+    items = [
+        {
+            "name": link.animal.name,
+            "species": link.animal.get_species_display(),
+            "breed": link.animal.breed,
+            "birth_date": link.animal.birth_date,
+            "chip_id": link.animal.chip_id,
+            "deceased_on": link.animal.deceased_on,
+            "is_primary": link.is_primary,
+        }
+        for link in links
+    ]
+    return Section(
+        key="animals",
+        title=str(gettext_lazy("Your animals")),
+        columns={
+            "name": str(gettext_lazy("Name")),
+            "species": str(gettext_lazy("Species")),
+            "breed": str(gettext_lazy("Breed")),
+            "birth_date": str(gettext_lazy("Birth date")),
+            "chip_id": str(gettext_lazy("ID chip number")),
+            "deceased_on": str(gettext_lazy("Died")),
+            "is_primary": str(gettext_lazy("Main contact for the animal")),
+        },
+        items=items,
+        portable=True,
+        order=12,
+    )
 
 
 # Clients no longer seen: erased through the one erasure path (which keeps what the law

@@ -13,6 +13,8 @@ from praksis.core.personal_data import (
     Decision,
     Holding,
     Rule,
+    Section,
+    Subject,
     engine,
     in_use,
     register,
@@ -125,6 +127,124 @@ class PrivacyData(Contract):
             ).delete()
         if targets.get("consents_delete"):
             Consent.objects.filter(clinic=plan.clinic, pk__in=targets["consents_delete"]).delete()
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """The person's consents (portable: given by the person) and privacy requests."""
+        return [_consents_section(subject), _requests_section(subject)]
+
+
+# --- The access report and the export ------------------------------------------------
+
+# How a consent or a request reached us (the ``channel`` column holds these codes).
+CHANNEL_WORDS = {
+    "online": gettext_lazy("Online"),
+    "desk": gettext_lazy("At the desk"),
+    "phone": gettext_lazy("Phone"),
+    "api": gettext_lazy("Connected system"),
+    "email": gettext_lazy("E-mail"),
+    "sms": gettext_lazy("SMS"),
+    "letter": gettext_lazy("Letter"),
+}
+
+
+def _channel(code: str) -> str | None:
+    if not code:
+        return None
+    return str(CHANNEL_WORDS.get(code, gettext_lazy("Other")))
+
+
+def _consents_section(subject: Subject) -> Section:
+    consents = (
+        Consent.objects.filter(clinic=subject.clinic, person=subject.person)
+        .select_related("takedown")
+        .order_by("-given_at", "-pk")
+    )
+    items = []
+    for c in consents:
+        try:
+            takedown = c.takedown
+        except TakedownTask.DoesNotExist:
+            takedown = None
+        items.append(
+            {
+                "purpose": c.get_purpose_display(),
+                "given_at": c.given_at,
+                "withdrawn_at": c.withdrawn_at,
+                "active": c.withdrawn_at is None,
+                "channel": _channel(c.channel),
+                "third_party": c.third_party,
+                "text_version": c.text_version,
+                "text_shown": c.text_shown,
+                "ip_address": c.ip_address,
+                "user_agent": c.user_agent,
+                "takedown_due": takedown.due_at if takedown else None,
+                "takedown_done": takedown.done_at if takedown else None,
+            }
+        )
+    return Section(
+        key="consents",
+        title=str(gettext_lazy("Consents")),
+        columns={
+            "purpose": str(gettext_lazy("Purpose")),
+            "given_at": str(gettext_lazy("Given")),
+            "withdrawn_at": str(gettext_lazy("Withdrawn")),
+            "active": str(gettext_lazy("In force")),
+            "channel": str(gettext_lazy("Given through")),
+            "third_party": str(gettext_lazy("Recipient")),
+            "text_version": str(gettext_lazy("Version of the text")),
+            "text_shown": str(gettext_lazy("The text you were shown")),
+            "ip_address": str(gettext_lazy("IP address")),
+            "user_agent": str(gettext_lazy("Browser")),
+            "takedown_due": str(gettext_lazy("Published photos to be taken down by")),
+            "takedown_done": str(gettext_lazy("Published photos taken down")),
+        },
+        items=items,
+        portable=True,
+        order=55,
+    )
+
+
+def _requests_section(subject: Subject) -> Section:
+    requests = DataSubjectRequest.objects.filter(
+        clinic=subject.clinic, person=subject.person
+    ).order_by("-received_at", "-pk")
+    items = [
+        {
+            "kind": r.get_kind_display(),
+            "received_at": r.received_at,
+            "channel": _channel(r.channel),
+            "details": r.details,
+            "status": r.get_status_display(),
+            "due_date": r.due_date,
+            "extended_to": r.extended_to,
+            "extension_reason": r.extension_reason,
+            "verified_at": r.verified_at,
+            "completed_at": r.completed_at,
+            "answer": r.answer,
+            "downloaded_at": r.downloaded_at,
+        }
+        for r in requests
+    ]
+    return Section(
+        key="requests",
+        title=str(gettext_lazy("Your privacy requests and our answers")),
+        columns={
+            "kind": str(gettext_lazy("Request")),
+            "received_at": str(gettext_lazy("Received")),
+            "channel": str(gettext_lazy("Made through")),
+            "details": str(gettext_lazy("What you asked")),
+            "status": str(gettext_lazy("Status")),
+            "due_date": str(gettext_lazy("To be answered by")),
+            "extended_to": str(gettext_lazy("Extended to")),
+            "extension_reason": str(gettext_lazy("Why we needed more time")),
+            "verified_at": str(gettext_lazy("You confirmed the request")),
+            "completed_at": str(gettext_lazy("Answered")),
+            "answer": str(gettext_lazy("Our answer")),
+            "downloaded_at": str(gettext_lazy("You downloaded the answer")),
+        },
+        items=items,
+        order=70,
+    )
 
 
 # Marketing consents (REQ-08): the proof is kept while relied on, then for the claims

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import calendar
-import io
 import json
 import secrets
 from datetime import date, timedelta
@@ -22,18 +21,17 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from weasyprint import HTML
 
-from praksis.audit.models import AccessLogEntry, Action
+from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require, system_actor
-from praksis.core import csvsafe
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.people.validation import normalise_phone
+from praksis.privacy import report
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 
 NEAR_DUE_DAYS = 7
@@ -308,65 +306,24 @@ def request_complete(*, actor: Actor, request_id: int) -> DataSubjectRequest:
 # --- What the person gets ---------------------------------------------------------------
 
 
-def _provided_data(person: Person) -> dict:
-    """What the person gave the clinic (Art. 20): identity, contacts, bookings, consents."""
-    from praksis.booking.models import Appointment
-    from praksis.privacy.models import Consent
-
-    return {
-        "person": {
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "identity_number": person.identity_number,
-            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
-            "email": person.email,
-            "phone": person.phone,
-            "address": person.address,
-        },
-        "bookings": [
-            {
-                "start": a.start.isoformat(),
-                "end": a.end.isoformat(),
-                "service": a.service.name,
-                "status": a.status,
-                "channel": a.channel,
-            }
-            for a in Appointment.objects.filter(person=person)
-            .select_related("service")
-            .order_by("start")
-        ],
-        "consents": [
-            {
-                "purpose": c.purpose,
-                "given_at": c.given_at.isoformat(),
-                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-                "channel": c.channel,
-                "text_version": c.text_version,
-                "text": c.text_shown,
-            }
-            for c in Consent.objects.filter(person=person).order_by("given_at")
-        ],
-    }
-
-
 def _export_data(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> dict:
-    data = {
-        "controller": request.clinic.name,
-        "organisation_number": request.clinic.organisation_number,
-        "generated_at": timezone.now().isoformat(),
-        **_provided_data(request.person),
-    }
+    """The complete copy of the person's data, machine-readable (Art. 15(3)), with what
+    the right to data portability covers marked (Art. 20): every app's sections, in the
+    clinic's language, times in its zone. Logged as an export."""
+    clinic = request.clinic
     log_access(
         actor,
         Access(
             Action.EXPORT, "person", request.person_id, person_id=request.person_id, purpose=purpose
         ),
     )
-    return data
+    with translation.override(clinic.language), timezone.override(clinic.zone):
+        subject = report.subject_of(actor, request, purpose=purpose)
+        return report.export_dict(subject=subject, sections=report.collect(subject))
 
 
 def export_json(*, actor: Actor, request_id: int) -> str:
-    """The portability export (Art. 20): structured, machine-readable; logged as an export."""
+    """The export (Art. 15(3), Art. 20): structured, machine-readable; logged as an export."""
     require(actor, "privacy.manage")
     request = _get(actor, request_id)
     _require_verified(request)
@@ -382,39 +339,30 @@ def _authority(clinic) -> str:
 
 
 def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
-    from praksis.disclosures.selectors import disclosures_for_person
-    from praksis.journal.selectors import journal_read
+    """The access report: the Art. 15(1)(a)-(h) information from the record of processing,
+    then every app's sections about the person and their animals, the attached files
+    embedded. Logged as an export (and each journal read in it once more, by the journal)."""
     from praksis.processing.selectors import build_notice
 
     person = request.person
     clinic = request.clinic
-    journal = journal_read(actor=actor, person_id=person.pk, purpose=purpose, action=Action.EXPORT)
-    accesses = list(
-        AccessLogEntry.objects.filter(clinic=clinic, person_id=person.pk)
-        .exclude(channel="system")
-        .order_by("-at", "-seq")[:500]
-    )
     log_access(
         actor,
         Access(Action.EXPORT, "person", person.pk, person_id=person.pk, purpose=purpose),
     )
     with translation.override(clinic.language), timezone.override(clinic.zone):
-        html = render_to_string(
-            "privacy/access_report.html",
-            {
-                "clinic": clinic,
-                "person": person,
+        subject = report.subject_of(actor, request, purpose=purpose)
+        sections = report.collect(subject)
+        return report.render_pdf(
+            subject=subject,
+            sections=sections,
+            context={
                 "request": request,
-                "data": _provided_data(person),
-                "journal": journal,
-                "accesses": accesses,
-                "disclosures": disclosures_for_person(clinic, person.pk),
+                "received_at": report.shown(request.received_at, clinic.zone),
                 "authority": _authority(clinic),
                 "record": build_notice(clinic)[clinic.language],
-                "generated_at": timezone.now(),
             },
         )
-        return HTML(string=html).write_pdf()
 
 
 def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
@@ -426,25 +374,12 @@ def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
 
 
 def export_csv(*, actor: Actor, request_id: int) -> str:
-    """The portability export as CSV: one row per value (section, item, field, value)."""
+    """The export as CSV: one row per value (section, item, field, value)."""
     return _as_csv(json.loads(export_json(actor=actor, request_id=request_id)))
 
 
 def _as_csv(data: dict) -> str:
-    out = io.StringIO()
-    writer = csvsafe.writer(out)
-    writer.writerow(["section", "item", "field", "value"])
-    for section, value in data.items():
-        if isinstance(value, dict):
-            for field, v in value.items():
-                writer.writerow([section, 1, field, "" if v is None else v])
-        elif isinstance(value, list):
-            for index, item in enumerate(value, start=1):
-                for field, v in item.items():
-                    writer.writerow([section, index, field, "" if v is None else v])
-        else:
-            writer.writerow([section, "", "", value])
-    return out.getvalue()
+    return report.as_csv(data)
 
 
 # --- Answering the requester --------------------------------------------------------------

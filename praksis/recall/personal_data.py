@@ -6,7 +6,16 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from praksis.core.personal_data import DELETE, KEEP, Contract, Decision, Holding, register
+from praksis.core.personal_data import (
+    DELETE,
+    KEEP,
+    Contract,
+    Decision,
+    Holding,
+    Section,
+    Subject,
+    register,
+)
 from praksis.recall.models import CallAttempt, Recall  # noqa: F401
 
 
@@ -47,6 +56,63 @@ class RecallData(Contract):
     def unlink(self, model, ids) -> None:
         if model == "journal.JournalEntry":
             Recall.objects.filter(source_entry__in=ids).update(source_entry=None)
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """Recall reminders for the person and their animals, with every call made."""
+        recalls = (
+            Recall.objects.filter(clinic=subject.clinic)
+            .filter(Q(person=subject.person) | Q(animal_id__in=subject.animal_ids))
+            .select_related("animal")
+            .prefetch_related("attempts")
+            .order_by("-due_date", "-pk")
+        )
+        items = [
+            {
+                "due_date": r.due_date,
+                "reason": r.reason,
+                "animal": r.animal.name if r.animal_id else None,
+                "interval_months": r.interval_months,
+                "call_on": r.call_on,
+                "status": r.get_status_display(),
+                "closed_reason": r.get_closed_reason_display() if r.closed_reason else None,
+                "closed_at": r.closed_at,
+                "created_at": r.created_at,
+                "attempts": [
+                    {
+                        "at": a.at,
+                        "outcome": a.get_outcome_display(),
+                        "note": a.note,
+                        "call_back_on": a.call_back_on,
+                    }
+                    for a in sorted(r.attempts.all(), key=lambda a: (a.at, a.pk))
+                ],
+            }
+            for r in recalls
+        ]
+        return [
+            Section(
+                key="recalls",
+                title=str(gettext_lazy("Recall reminders and calls")),
+                columns={
+                    "due_date": str(gettext_lazy("Due")),
+                    "reason": str(gettext_lazy("Reason")),
+                    "animal": str(gettext_lazy("Animal")),
+                    "interval_months": str(gettext_lazy("Interval (months)")),
+                    "call_on": str(gettext_lazy("We planned to call on")),
+                    "status": str(gettext_lazy("Status")),
+                    "closed_reason": str(gettext_lazy("Closed because")),
+                    "closed_at": str(gettext_lazy("Closed")),
+                    "created_at": str(gettext_lazy("Created")),
+                    "attempts": str(gettext_lazy("Calls")),
+                    "attempts.at": str(gettext_lazy("Time")),
+                    "attempts.outcome": str(gettext_lazy("Outcome")),
+                    "attempts.note": str(gettext_lazy("Note")),
+                    "attempts.call_back_on": str(gettext_lazy("Call back on")),
+                },
+                items=items,
+                order=50,
+            )
+        ]
 
 
 register(RecallData())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -17,6 +18,8 @@ from praksis.core.personal_data import (
     Decision,
     Holding,
     Rule,
+    Section,
+    Subject,
     engine,
     register,
 )
@@ -139,6 +142,192 @@ class SalesData(Contract):
 
     def needs_client(self):
         return (Order.objects.all(), Invoice.objects.all())
+
+    def sections(self, subject: Subject) -> list[Section]:
+        """Orders with their lines; invoices and credit notes as issued, with their lines,
+        payments and instalments; notes from a benefits portal. Not portable: accounting
+        records kept under bookkeeping law."""
+        return [_orders_section(subject), _invoices_section(subject), _leads_section(subject)]
+
+
+# --- The access report and the export ------------------------------------------------
+
+
+def _lines(rows) -> list[dict]:
+    return [
+        {
+            "description": line.description,
+            "kind": line.get_kind_display(),
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "vat_rate": line.vat_rate,
+        }
+        for line in rows
+    ]
+
+
+_LINE_COLUMNS = {
+    "description": gettext_lazy("Description"),
+    "kind": gettext_lazy("Kind"),
+    "quantity": gettext_lazy("Quantity"),
+    "unit_price": gettext_lazy("Unit price incl. VAT"),
+    "vat_rate": gettext_lazy("VAT rate (%)"),
+}
+
+
+def _orders_section(subject: Subject) -> Section:
+    orders = (
+        Order.objects.filter(clinic=subject.clinic, person=subject.person)
+        .prefetch_related("lines")
+        .order_by("-created_at", "-pk")
+    )
+    items = []
+    for order in orders:
+        lines = sorted(order.lines.all(), key=lambda line: line.position)
+        items.append(
+            {
+                "created_at": order.created_at,
+                "status": order.get_status_display(),
+                "placed_at": order.placed_at,
+                "delivered_at": order.delivered_at,
+                "cancelled_at": order.cancelled_at,
+                "total": sum((line.quantity * line.unit_price for line in lines), Decimal(0)),
+                "lines": _lines(lines),
+            }
+        )
+    return Section(
+        key="orders",
+        title=str(gettext_lazy("Orders")),
+        columns={
+            "created_at": str(gettext_lazy("Created")),
+            "status": str(gettext_lazy("Status")),
+            "placed_at": str(gettext_lazy("Ordered")),
+            "delivered_at": str(gettext_lazy("Delivered")),
+            "cancelled_at": str(gettext_lazy("Cancelled")),
+            "total": str(gettext_lazy("Total incl. VAT")),
+            "lines": str(gettext_lazy("Lines")),
+            **{f"lines.{k}": str(v) for k, v in _LINE_COLUMNS.items()},
+        },
+        items=items,
+        order=40,
+    )
+
+
+def _invoices_section(subject: Subject) -> Section:
+    invoices = (
+        Invoice.objects.filter(clinic=subject.clinic, person=subject.person)
+        .select_related("credits", "instalment_plan")
+        .prefetch_related("lines", "payments", "instalment_plan__instalments")
+        .order_by("-issued_at", "-pk")
+    )
+    items = []
+    for invoice in invoices:
+        try:
+            plan = invoice.instalment_plan
+        except InstalmentPlan.DoesNotExist:
+            plan = None
+        items.append(
+            {
+                "number": invoice.number,
+                "kind": invoice.get_kind_display(),
+                "credits": invoice.credits.number if invoice.credits_id else None,
+                "issued_at": invoice.issued_at,
+                "due_date": invoice.due_date,
+                "seller": invoice.seller_name,
+                "buyer_name": invoice.buyer_name,
+                "buyer_address": invoice.buyer_address,
+                "currency": invoice.currency,
+                "net_total": invoice.net_total,
+                "vat_total": invoice.vat_total,
+                "total": invoice.total,
+                "paid_total": invoice.paid_total,
+                "status": invoice.get_status_display(),
+                "reason": invoice.reason,
+                "lines": _lines(sorted(invoice.lines.all(), key=lambda line: line.position)),
+                "payments": [
+                    {"paid_at": p.paid_at, "amount": p.amount, "method": p.get_method_display()}
+                    for p in sorted(invoice.payments.all(), key=lambda p: (p.paid_at, p.pk))
+                ],
+                "instalments": [
+                    {"due_date": i.due_date, "amount": i.amount}
+                    for i in sorted(plan.instalments.all(), key=lambda i: i.seq)
+                ]
+                if plan is not None
+                else [],
+            }
+        )
+    return Section(
+        key="invoices",
+        title=str(gettext_lazy("Invoices, credit notes and payments")),
+        columns={
+            "number": str(gettext_lazy("Invoice number")),
+            "kind": str(gettext_lazy("Document")),
+            "credits": str(gettext_lazy("Credits invoice number")),
+            "issued_at": str(gettext_lazy("Issued")),
+            "due_date": str(gettext_lazy("Due date")),
+            "seller": str(gettext_lazy("Seller")),
+            "buyer_name": str(gettext_lazy("Buyer")),
+            "buyer_address": str(gettext_lazy("Buyer's address")),
+            "currency": str(gettext_lazy("Currency")),
+            "net_total": str(gettext_lazy("Amount excl. VAT")),
+            "vat_total": str(gettext_lazy("VAT")),
+            "total": str(gettext_lazy("Total")),
+            "paid_total": str(gettext_lazy("Paid")),
+            "status": str(gettext_lazy("Status")),
+            "reason": str(gettext_lazy("Reason for the credit note")),
+            "lines": str(gettext_lazy("Lines")),
+            **{f"lines.{k}": str(v) for k, v in _LINE_COLUMNS.items()},
+            "payments": str(gettext_lazy("Payments")),
+            "payments.paid_at": str(gettext_lazy("Paid")),
+            "payments.amount": str(gettext_lazy("Amount")),
+            "payments.method": str(gettext_lazy("Method")),
+            "instalments": str(gettext_lazy("Instalments")),
+            "instalments.due_date": str(gettext_lazy("Due date")),
+            "instalments.amount": str(gettext_lazy("Amount")),
+        },
+        items=items,
+        note=str(
+            gettext_lazy(
+                "Invoices, receipts and credit notes are kept exactly as issued for as long "
+                "as bookkeeping law requires."
+            )
+        ),
+        order=42,
+    )
+
+
+def _leads_section(subject: Subject) -> Section:
+    person = subject.person
+    contact = Q(pk__in=[])
+    if person.email:
+        contact |= Q(contact__iexact=person.email)
+    if person.phone:
+        contact |= Q(contact=person.phone)
+    leads = (
+        PortalLead.objects.filter(clinic=subject.clinic).filter(contact).order_by("-received_at")
+    )
+    return Section(
+        key="portal_leads",
+        title=str(gettext_lazy("Notes from a benefits portal")),
+        columns={
+            "received_at": str(gettext_lazy("Received")),
+            "portal": str(gettext_lazy("Portal")),
+            "name": str(gettext_lazy("Name")),
+            "contact": str(gettext_lazy("Contact")),
+            "note": str(gettext_lazy("Note")),
+        },
+        items=[
+            {
+                "received_at": lead.received_at,
+                "portal": lead.portal,
+                "name": lead.name,
+                "contact": lead.contact,
+                "note": lead.note,
+            }
+            for lead in leads
+        ],
+        order=44,
+    )
 
 
 # --- The retention sweep (REQ-06, REQ-07) ------------------------------------------------

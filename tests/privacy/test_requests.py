@@ -111,9 +111,14 @@ def test_req26_portability_export_is_structured(clinic, patient, make_api):
     response = owner.get(f"privacy-requests/{request_id}/export.json")
     assert response.status_code == 200
     data = json.loads(response.content)
-    assert data["person"]["email"] == "greta@example.com"
-    assert set(data) >= {"person", "bookings", "consents", "controller"}
-    assert "Synfel" not in response.content.decode()  # journals are kept under a legal duty
+    sections = {s["key"]: s for s in data["sections"]}
+    assert sections["person"]["items"][0]["email"] == "greta@example.com"
+    assert {"person", "bookings", "consents"} <= set(sections) and data["controller"]
+    assert sections["person"]["portable"] and sections["consents"]["portable"]
+    # The export is the complete copy (Art. 15(3), issue 12): the journal is in it, but
+    # marked as not portable: journals are kept under a legal duty (REQ-26).
+    assert "Synfel" in json.dumps(sections["journal"]["items"], ensure_ascii=False)
+    assert sections["journal"]["portable"] is False
 
 
 def test_the_dashboard_orders_by_due_date_and_flags_close_ones(clinic, patient, make_staff):

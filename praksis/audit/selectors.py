@@ -14,7 +14,6 @@ from django.db import models
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -26,22 +25,20 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
     Window,
 )
 from django.db.models.functions import (
-    Concat,
     ExtractHour,
     ExtractIsoWeekDay,
     ExtractMinute,
     RowNumber,
     TruncDate,
-    Upper,
 )
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from praksis.audit import sources
 from praksis.audit.cuts import cut_seal
 from praksis.audit.models import (
     LANE_SPAN,
@@ -56,8 +53,7 @@ from praksis.audit.services import GENESIS, Access, entry_hash, head_seal, log_a
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, Membership, Role, User
 from praksis.core.errors import ValidationFailed
-from praksis.people.models import Person
-from praksis.people.validation import name_key
+from praksis.core.text import name_key
 
 REVIEW_PURPOSE = "access log review"
 
@@ -338,23 +334,17 @@ def _population(clinic: Clinic, period: Period, upto: str) -> QuerySet[AccessLog
 def _relation(clinic: Clinic) -> Q:
     """True where the user had a reason to open the person's data.
 
-    They registered the person or wrote the row as a create; the person has a booking
-    with them (as practitioner) or booked by them; they wrote in the person's journal
-    (or their animal's); at the desk, any booking or booking request of the person; for
-    the owner, a data-subject request of the person.
+    They registered the person or wrote the row as a create; or a registered source
+    (``praksis.audit.sources``) knows a relation: the person has a booking with them (as
+    practitioner) or booked by them; they wrote in the person's journal (or their
+    animal's); at the desk, any booking or booking request of the person; for the owner,
+    a data-subject request of the person.
     """
-    from praksis.booking.models import Appointment, BookingRequest
-    from praksis.journal.models import JournalEntry
-    from praksis.privacy.models import DataSubjectRequest
-
     user, person = OuterRef("user_id"), OuterRef("person_id")
-    bookings = Appointment.objects.filter(clinic=clinic, person_id=person)
-    journal = JournalEntry.objects.filter(clinic=clinic, author_user_id=user)
-    return (
+    return reduce(
+        operator.or_,
+        sources.relations(clinic, user, person),
         Q(action=Action.CREATE)
-        | Exists(bookings.filter(Q(practitioner__user_id=user) | Q(created_by_user_id=user)))
-        | Exists(journal.filter(person_id=person))
-        | Exists(journal.filter(animal__ownerships__person_id=person))
         | Exists(
             AccessLogEntry.objects.filter(
                 clinic=clinic,
@@ -363,18 +353,7 @@ def _relation(clinic: Clinic) -> Q:
                 action=Action.CREATE,
                 object_type="person",
             )
-        )
-        | (
-            Q(role=Role.RECEPTIONIST)
-            & (
-                Exists(bookings)
-                | Exists(BookingRequest.objects.filter(clinic=clinic, person_id=person))
-            )
-        )
-        | (
-            Q(role=Role.OWNER)
-            & Exists(DataSubjectRequest.objects.filter(clinic=clinic, person_id=person))
-        )
+        ),
     )
 
 
@@ -386,33 +365,19 @@ def clinic_hours(clinic: Clinic) -> dict[int, tuple[int, int]]:
     """Opening hours per weekday (0 = Monday) in minutes of the local day, with a margin.
 
     The span from the earliest start to the latest end of the active practitioners'
-    weekly hours (booking app); a weekday without hours is closed. A clinic without
-    any hours gets DEFAULT_HOURS.
+    weekly hours (as the registered sources give them: the booking app's); a weekday
+    without hours is closed. A clinic without any hours gets DEFAULT_HOURS.
     """
-    from praksis.booking.models import WorkingHours
-
-    spans = (
-        WorkingHours.objects.filter(clinic=clinic, practitioner__active=True)
-        .values("weekday")
-        .annotate(first=Min("start"), last=Max("end"))
-        .order_by()
-    )
     hours = {}
-    for span in spans:
-        opens = span["first"].hour * 60 + span["first"].minute - HOURS_MARGIN_MINUTES
-        closes = span["last"].hour * 60 + span["last"].minute + HOURS_MARGIN_MINUTES
-        hours[span["weekday"]] = (max(0, opens), min(24 * 60, closes))
+    for weekday, (first, last) in sources.hours(clinic).items():
+        opens = first.hour * 60 + first.minute - HOURS_MARGIN_MINUTES
+        closes = last.hour * 60 + last.minute + HOURS_MARGIN_MINUTES
+        hours[weekday] = (max(0, opens), min(24 * 60, closes))
     return hours or dict(DEFAULT_HOURS)
 
 
 def _closed_days(clinic: Clinic, period: Period) -> list[date]:
-    from praksis.booking.models import ClosedDay
-
-    return list(
-        ClosedDay.objects.filter(
-            clinic=clinic, date__gte=period.start, date__lte=period.end
-        ).values_list("date", flat=True)
-    )
+    return sources.closed_days(clinic, period.start, period.end)
 
 
 def is_out_of_hours(local: datetime, hours: dict, closed_days=()) -> bool:
@@ -461,15 +426,7 @@ def _staff_persons(clinic: Clinic) -> dict[int, set[int]]:
             by_name.setdefault(name_key(full_name), set()).add(user_id)
     if not staff:
         return {}
-    rows = (
-        Person.objects.filter(clinic=clinic)
-        .annotate(
-            email_upper=Upper("email"),
-            name=Concat("first_name_key", Value(" "), "last_name_key", output_field=CharField()),
-        )
-        .filter(Q(email_upper__in=list(by_email)) | Q(name__in=list(by_name)))
-        .values_list("pk", "email_upper", "name")[:MAX_STAFF_PERSONS]
-    )
+    rows = sources.person_matches(clinic, list(by_email), list(by_name), MAX_STAFF_PERSONS)
     matches: dict[int, set[int]] = {}
     for person_id, email_upper, name in rows:
         matches[person_id] = by_email.get(email_upper, set()) | by_name.get(name, set())
@@ -509,12 +466,7 @@ def _rows(context: _Context, entries: list[AccessLogEntry]) -> list[ReviewRow]:
     """Flag each entry (``related`` comes annotated) and name its person: one query."""
     clinic = context.clinic
     person_ids = {e.person_id for e in entries}
-    names = {
-        pk: f"{first} {last}"
-        for pk, first, last in Person.objects.filter(clinic=clinic, pk__in=person_ids)
-        .values_list("pk", "first_name", "last_name")
-        .order_by()
-    }
+    names = sources.person_names(clinic, person_ids)
     rows = []
     for entry in entries:
         flags = []

@@ -1,5 +1,6 @@
 """What the composition layer plugs into the apps' hooks at start-up."""
 
+from praksis.audit import sources as review_sources
 from praksis.audit.services import log_accesses
 from praksis.booking import selectors as booking_selectors
 from praksis.core import access_log
@@ -7,7 +8,7 @@ from praksis.journal import selectors as journal_selectors
 from praksis.journal.services import recall_due
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
-from praksis.site import clinic_setup
+from praksis.site import access_review, clinic_setup
 
 
 def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
@@ -24,3 +25,12 @@ def connect() -> None:
     register_visit_source(booking_selectors.visit_dates)
     register_visit_source(journal_selectors.visit_dates)
     recall_due.connect(_recall_from_journal, dispatch_uid="praksis.site:recall-from-journal")
+    # The access log's review: relations, working hours and closed days, persons.
+    review_sources.register_relation(access_review.booking_relation)
+    review_sources.register_relation(access_review.journal_relation)
+    review_sources.register_relation(access_review.request_relation)
+    review_sources.register_hours(access_review.working_hours)
+    review_sources.register_closed_days(access_review.closed_days)
+    review_sources.register_people(
+        names=access_review.person_names, matches=access_review.person_matches
+    )

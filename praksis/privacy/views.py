@@ -18,7 +18,6 @@ from praksis.clinics.reauth import recent_auth
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.middleware import client_ip
-from praksis.disclosures.selectors import recipients_of_many
 from praksis.people.picker import picked_person
 from praksis.privacy.consent_links import (
     SELF_SERVICE,
@@ -57,7 +56,7 @@ from praksis.privacy.services import (
     takedown_done,
     takedowns_open,
 )
-from praksis.processing.selectors import notice_context
+from praksis.privacy.sources import notice_context, recipients_of_many
 
 
 def _notice_context(request, clinic, *, values=None, errors=None, version=None, **extra) -> dict:

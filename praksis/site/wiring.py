@@ -4,8 +4,11 @@ from praksis.audit import sources as review_sources
 from praksis.audit.services import log_accesses
 from praksis.booking import selectors as booking_selectors
 from praksis.core import access_log
+from praksis.disclosures import selectors as disclosure_selectors
 from praksis.journal import selectors as journal_selectors
 from praksis.journal.services import recall_due
+from praksis.privacy import sources as privacy_sources
+from praksis.processing import selectors as processing_selectors
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
 from praksis.site import access_review, clinic_setup
@@ -34,3 +37,8 @@ def connect() -> None:
     review_sources.register_people(
         names=access_review.person_names, matches=access_review.person_matches
     )
+    # The privacy engine's notice (from the record of processing) and Art. 19 recipients.
+    privacy_sources.register_notice_builder(
+        processing_selectors.build_notice, context=processing_selectors.notice_context
+    )
+    privacy_sources.register_recipients_source(disclosure_selectors.recipients_of_many)

@@ -8,8 +8,11 @@ from datetime import date, datetime
 
 from django.db.models import Q
 
+from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic, Regime
+from praksis.core.errors import Conflict
 from praksis.privacy import retention
+from praksis.privacy.erasure import erase_person
 
 
 class PrivacyEngine:
@@ -47,7 +50,24 @@ class PrivacyEngine:
         return Q(clinic_id__in=no_vet) & retention._may_be_alive(now)
 
     def erase_clients(self, qs) -> list[int]:
-        return retention._erase_clients(qs)
+        """Erase each due client through the one erasure path; a client whose erasure is
+        blocked (e.g. photos still to take down) stays for the owner and is not counted."""
+        erased = []
+        clinics: dict[int, Clinic] = {}
+        for person_id, clinic_id in qs.values_list("pk", "clinic_id").iterator():
+            clinic = clinics.get(clinic_id) or clinics.setdefault(
+                clinic_id, Clinic.objects.get(pk=clinic_id)
+            )
+            try:
+                erase_person(
+                    actor=system_actor(clinic, channel="system"),
+                    person_id=person_id,
+                    now=retention.sweep_now(),
+                )
+            except Conflict:
+                continue
+            erased.append(person_id)
+        return erased
 
 
 ENGINE = PrivacyEngine()

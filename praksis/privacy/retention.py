@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -823,25 +823,9 @@ def _may_be_alive(now: datetime) -> Q:
     return q & ~gone
 
 
-def _erase_clients(qs: QuerySet) -> list[int]:
-    """Erase each due client through the one erasure path; a client whose erasure is
-    blocked (e.g. photos still to take down) stays for the owner and is not counted."""
-    from praksis.privacy.erasure import erase_person
-
-    erased = []
-    clinics: dict[int, Clinic] = {}
-    for person_id, clinic_id in qs.values_list("pk", "clinic_id").iterator():
-        clinic = clinics.get(clinic_id) or clinics.setdefault(
-            clinic_id, Clinic.objects.get(pk=clinic_id)
-        )
-        try:
-            erase_person(
-                actor=system_actor(clinic, channel="system"), person_id=person_id, now=_now.get()
-            )
-        except Conflict:
-            continue
-        erased.append(person_id)
-    return erased
+def sweep_now() -> datetime | None:
+    """The sweep's "now" while a rule applies (erasures date their evidence by it)."""
+    return _now.get()
 
 
 def rules() -> list[Rule]:

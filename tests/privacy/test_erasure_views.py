@@ -40,7 +40,8 @@ def test_api_plan_is_dry_then_erase_answers(build, make_api):
     decisions = {d["record_type"]: d for d in body["decisions"]}
     assert decisions["journal"]["action"] == "keep"
     assert decisions["journal"]["kept_until"] and "patientdatalagen" in decisions["journal"]["law"]
-    assert decisions["accounting"]["action"] == "pseudonymise"
+    assert decisions["accounting"]["action"] == "keep"  # invoices stay as issued (REQ-06)
+    assert decisions["accounting"]["restricted"] and decisions["accounting"]["kept_until"]
     assert decisions["appointments"]["action"] == "delete"
     assert body["applied"] is False and body["answer"] == ""
     assert _state(world) == before

@@ -3,9 +3,10 @@
 The letter is rendered from the recorded disclosure each time it is printed: the clinic's
 letterhead, the patient (or the animal and its owner), the recipient, the reason or
 question, what is sent, the selected journal entries decrypted through the journal's own
-selector, and the basis — with the consent relied on. Signed entries never change, and
-only follow-ups written before the disclosure are printed beside them, so a reprint says
-what was sent. Printing is access-logged (action "print") with its purpose.
+selector (``praksis.disclosures.entries``), and the basis — with the consent relied on.
+Signed entries never change, and only follow-ups written before the disclosure are
+printed beside them, so a reprint says what was sent. Printing is access-logged (action
+"print") with its purpose.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from weasyprint import HTML
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
+from praksis.disclosures import entries as journal_entries
 from praksis.disclosures.models import Basis, Channel, Kind
 from praksis.disclosures.selectors import disclosure_get
-from praksis.journal.fields import fields_for
-from praksis.journal.selectors import journal_read
 
 
 def _selected(disclosure, purpose: str, actor: Actor) -> list:
@@ -34,7 +34,7 @@ def _selected(disclosure, purpose: str, actor: Actor) -> list:
         if disclosure.animal_id
         else {"person_id": disclosure.person_id}
     )
-    tree = journal_read(actor=actor, purpose=purpose, action=Action.PRINT, **subject)
+    tree = journal_entries.journal(actor, subject, purpose)
     chosen = []
     for view in tree:
         for candidate in [view, *view.followups]:
@@ -67,7 +67,7 @@ def disclosure_letter_pdf(*, actor: Actor, disclosure_id: int, purpose: str = ""
         ),
     )
     clinic = actor.clinic
-    labels = {f.name: f.label for f in fields_for(clinic.profile)}
+    labels = journal_entries.labels(clinic)
     with translation.override(clinic.language), timezone.override(clinic.zone):
         html = render_to_string(
             "disclosures/letter.html",

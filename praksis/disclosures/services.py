@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -54,10 +55,13 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, can, require
 from praksis.clinics.models import Clinic, Profile
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.disclosures import entries as journal_entries
 from praksis.disclosures.models import Basis, Channel, Disclosure, Kind
-from praksis.journal.models import JournalEntry
 from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.privacy.models import Consent, Purpose
+
+if TYPE_CHECKING:
+    from praksis.journal.models import JournalEntry  # the rows come through entries.chosen
 
 B = Basis
 
@@ -215,7 +219,7 @@ def _check_fields(actor: Actor, data: dict) -> tuple[dict[str, list], _Checked |
         errors["journal_entries"] = [_("Choose journal entries from the list.")]
     elif entry_ids and person is not None and "animal" not in errors:
         subject = {"animal": animal} if animal else {"person": person}
-        entries = list(JournalEntry.objects.filter(clinic=clinic, pk__in=set(entry_ids), **subject))
+        entries = journal_entries.chosen(clinic, entry_ids, subject)
         if len(entries) != len(set(entry_ids)):
             errors["journal_entries"] = [
                 _("Choose journal entries of this person (at a vet: of the chosen animal).")

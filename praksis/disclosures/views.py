@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.disclosures import entries as journal_entries
 from praksis.disclosures import pdf, selectors, services
 from praksis.disclosures.models import Basis, Channel, Kind
-from praksis.journal.models import EntryKind, JournalEntry
 from praksis.people import selectors as people_selectors
 from praksis.privacy.models import Consent, Purpose
 
@@ -38,19 +38,7 @@ def _entry_choices(actor, person, animals) -> list[dict]:
     """Signed entries to choose from: date, kind and author only (no content is read)."""
     if not can(actor, "journal.read"):
         return []
-    qs = JournalEntry.objects.filter(clinic=actor.clinic, signed_at__isnull=False)
-    qs = qs.filter(animal__in=animals) if actor.clinic.has_animals else qs.filter(person=person)
-    names = {a.pk: a.name for a in animals}
-    return [
-        {
-            "id": e.pk,
-            "created_at": e.created_at,
-            "kind": EntryKind(e.kind).label,
-            "author": e.author_name,
-            "animal": names.get(e.animal_id, ""),
-        }
-        for e in qs.order_by("-created_at", "-pk")[:ENTRY_CHOICES]
-    ]
+    return journal_entries.choices(actor.clinic, person, animals, ENTRY_CHOICES)
 
 
 def _page(request, person_id: int, *, values=None, errors=None, error="", status=200):

@@ -4,6 +4,7 @@ from praksis.audit import sources as review_sources
 from praksis.audit.services import log_accesses
 from praksis.booking import selectors as booking_selectors
 from praksis.core import access_log
+from praksis.disclosures import entries as disclosure_entries
 from praksis.disclosures import selectors as disclosure_selectors
 from praksis.journal import selectors as journal_selectors
 from praksis.journal.services import recall_due
@@ -11,7 +12,7 @@ from praksis.privacy import sources as privacy_sources
 from praksis.processing import selectors as processing_selectors
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
-from praksis.site import access_review, clinic_setup
+from praksis.site import access_review, clinic_setup, journal_links
 
 
 def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
@@ -42,3 +43,10 @@ def connect() -> None:
         processing_selectors.build_notice, context=processing_selectors.notice_context
     )
     privacy_sources.register_recipients_source(disclosure_selectors.recipients_of_many)
+    # The journal entries a disclosure sends along.
+    disclosure_entries.register(
+        chosen=journal_links.disclosure_chosen,
+        choices=journal_links.disclosure_choices,
+        journal=journal_links.disclosure_journal,
+        labels=journal_links.field_labels,
+    )

@@ -5,10 +5,10 @@ services; and for the therapy clinic a lead from a benefits portal. Idempotent."
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from praksis.clinics.access import Actor
 from praksis.clinics.models import Clinic
-from praksis.journal.models import JournalEntry
 from praksis.people.models import Person
 from praksis.sales.leads import lead_add
 from praksis.sales.models import Kind, Order, PortalLead, Product
@@ -18,6 +18,9 @@ from praksis.sales.services import (
     order_create,
     payment_register,
 )
+
+if TYPE_CHECKING:
+    from praksis.journal.models import JournalEntry  # given by the demo seed (praksis.site)
 
 # (names by language, kind, price incl. VAT, VAT rate). Health care is exempt from VAT
 # in both countries (the eye examination, dental care); goods and veterinary care are not.

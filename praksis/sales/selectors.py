@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, can, require
 from praksis.clinics.models import Clinic
-from praksis.journal.models import JournalEntry
-from praksis.people.models import AnimalOwner, Person
+from praksis.people.models import Person
+from praksis.sales import entries as journal_entries
 from praksis.sales.models import Invoice, Order, Payment, Product
+
+if TYPE_CHECKING:
+    from praksis.journal.models import JournalEntry  # the rows come through entries.notes
 
 
 @dataclass
@@ -160,6 +164,9 @@ def invoice_list(
     )
 
 
+ORDER_ENTRIES = 20
+
+
 def journal_entries_for_order(*, actor: Actor, person: Person) -> list[JournalEntry]:
     """Entries an order may point at (dates and authors only, never their text).
 
@@ -167,14 +174,7 @@ def journal_entries_for_order(*, actor: Actor, person: Person) -> list[JournalEn
     """
     if not can(actor, "journal.read"):
         return []
-    animals = AnimalOwner.objects.filter(clinic=actor.clinic, person=person).values("animal_id")
-    entries = list(
-        JournalEntry.objects.filter(clinic=actor.clinic, kind="note")
-        .filter(Q(person=person) | Q(animal_id__in=animals))
-        .select_related("animal")
-        .only("id", "created_at", "signed_at", "author_name", "animal__name")
-        .order_by("-created_at")[:20]
-    )
+    entries = journal_entries.notes(actor.clinic, person, ORDER_ENTRIES)
     _log(
         actor,
         Action.LIST,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import Http404
@@ -23,8 +24,8 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.journal.models import JournalEntry
 from praksis.people.models import AnimalOwner, Person
+from praksis.sales import entries as journal_entries
 from praksis.sales import money
 from praksis.sales.models import (
     Instalment,
@@ -38,6 +39,9 @@ from praksis.sales.models import (
     Payment,
     Product,
 )
+
+if TYPE_CHECKING:
+    from praksis.journal.models import JournalEntry  # the row comes through entries.entry
 
 MAX_QUANTITY = Decimal("9999")
 MAX_UNIT_PRICE = Decimal("999999.99")
@@ -251,7 +255,7 @@ def _journal_entry(clinic: Clinic, person: Person, entry_id) -> JournalEntry | N
     """The prescribing entry: of this clinic, about the person or one of their animals."""
     if entry_id in (None, ""):
         return None
-    entry = JournalEntry.objects.filter(clinic=clinic, pk=_int(entry_id)).first()
+    entry = journal_entries.entry(clinic, _int(entry_id))
     if entry is not None:
         if entry.person_id == person.pk:
             return entry

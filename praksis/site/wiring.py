@@ -12,6 +12,7 @@ from praksis.privacy import sources as privacy_sources
 from praksis.processing import selectors as processing_selectors
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
+from praksis.sales import entries as sales_entries
 from praksis.site import access_review, clinic_setup, journal_links
 
 
@@ -50,3 +51,5 @@ def connect() -> None:
         journal=journal_links.disclosure_journal,
         labels=journal_links.field_labels,
     )
+    # The journal entry that prescribed an order.
+    sales_entries.register(entry=journal_links.entry_of_clinic, notes=journal_links.notes_for_order)

@@ -30,7 +30,7 @@ demo: sync
 		--worker-class gthread --timeout 60 --graceful-timeout 10
 
 ## make test: lint (ruff; lint-imports keeps the layers of ARCHITECTURE.md), migrations check,
-## the whole suite on SQLite and on a throwaway PostgreSQL.
+## the whole suite on SQLite and (all but the browser tests) on a throwaway PostgreSQL.
 test: sync browser lint check test-sqlite test-postgres
 
 browser:
@@ -53,8 +53,10 @@ check: sync
 test-sqlite: sync
 	PRAKSIS_ENV=test uv run pytest $(PYTEST_ARGS)
 
+# The browser tests (real Chromium) run once, on SQLite above: what a page shows does not
+# depend on the database, and everything below the pages runs on both.
 test-postgres: sync
-	PRAKSIS_ENV=test uv run python scripts/with_postgres.py -- uv run pytest $(PYTEST_ARGS)
+	PRAKSIS_ENV=test uv run python scripts/with_postgres.py -- uv run pytest -m "not browser" $(PYTEST_ARGS)
 
 ## make bench: performance figures on PostgreSQL (table on stdout, JSON in var/bench.json).
 bench: sync

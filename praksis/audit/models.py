@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from praksis.clinics.models import Role
 from praksis.core.access_log import Action  # the log's vocabulary, kept in the ground
 
 LANE_SPAN = 10**12  # rows a lane can hold before its numbers reach the next lane's
@@ -62,8 +63,6 @@ class AccessLogEntry(models.Model):
     @property
     def role_label(self) -> str:
         """The role in words (REQ-23: the extract says in which role someone looked)."""
-        from praksis.clinics.models import Role
-
         return str(Role(self.role).label) if self.role in Role.values else self.role
 
 

@@ -160,7 +160,7 @@ def _bookings_section(subject: Subject) -> Section:
             "cancelled_at": str(gettext_lazy("Cancelled")),
             "cancel_reason": str(gettext_lazy("Reason for cancelling")),
             "ip_address": str(gettext_lazy("IP address of the online booking")),
-            "created_at": str(gettext_lazy("Booked")),
+            "created_at": str(gettext_lazy("Booking made")),
         },
         items=items,
         portable=True,

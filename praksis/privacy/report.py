@@ -37,8 +37,10 @@ from praksis.people.models import AnimalOwner
 DASH = "–"
 # A section is shown as a table when its records are short and flat; otherwise one block
 # per record (the journal, messages) — both simple for the PDF layout.
-TABLE_MAX_COLUMNS = 9
-TABLE_MAX_TEXT = 160
+TABLE_MAX_COLUMNS = 6
+TABLE_MAX_TEXT = 80
+TABLE_MAX_ROWS = 40
+SEPARATOR = " · "
 
 
 def subject_of(actor, request, *, purpose: str) -> Subject:
@@ -110,8 +112,8 @@ def _sub_lines(key: str, records: list[dict], section: Section, zone) -> dict:
                     " ".join(shown(v, zone) for v in r.values() if not _empty(v)) for r in value
                 )
             label = section.columns.get(f"{key}.{field}", "")
-            parts.append((label, shown(value, zone)))
-        lines.append(parts)
+            parts.append(f"{label}: {shown(value, zone)}" if label else shown(value, zone))
+        lines.append(SEPARATOR.join(parts))
     return {"label": section.columns.get(key, ""), "lines": lines}
 
 
@@ -122,26 +124,43 @@ def _for_pdf(section: Section, zone) -> dict:
     nested = [k for k in visible if any(_nested(item.get(k)) for item in section.items)]
     flat = [k for k in visible if k not in nested]
     long_text = any(_long(item.get(k)) for item in section.items for k in flat)
-    table = not nested and not long_text and len(flat) <= TABLE_MAX_COLUMNS
+    simple = not nested and not long_text
+    many = len(section.items) > TABLE_MAX_ROWS
+    table = simple and (many or len(flat) <= TABLE_MAX_COLUMNS)
     out = {
         "key": section.key,
         "title": section.title,
         "note": section.note,
         "portable": section.portable,
         "table": table,
+        "shown": bool(section.items or section.attachments),
         "files": [f.name for f in section.attachments],
     }
     if table:
         out["headers"] = [section.columns[k] for k in flat]
-        out["rows"] = [[shown(item.get(k), zone) for k in flat] for item in section.items]
+        rows = [[shown(item.get(k), zone) for k in flat] for item in section.items]
+        if many:
+            # A long list (the log extract, years of bookings): one line per record under
+            # a line of column names, far cheaper to lay out than a table.
+            out["table"] = False
+            out["lines"] = [SEPARATOR.join(row) for row in rows]
+        else:
+            out["rows"] = rows
         return out
     blocks = []
+    long_columns = {k for k in flat if any(_long(item.get(k)) for item in section.items)}
     for item in section.items:
-        pairs = [
-            (section.columns[k], shown(item.get(k), zone)) for k in flat if not _empty(item.get(k))
-        ]
+        # Short values run on in one paragraph; long texts get a paragraph each.
+        pairs, texts = [], []
+        for k in flat:
+            value = item.get(k)
+            if not _empty(value):
+                (texts if _long(value) or k in long_columns else pairs).append(
+                    (section.columns[k], shown(value, zone))
+                )
         subs = [_sub_lines(k, item[k], section, zone) for k in nested if not _empty(item.get(k))]
-        blocks.append({"pairs": pairs, "subs": subs})
+        head = SEPARATOR.join(f"{label}: {value}" for label, value in pairs)
+        blocks.append({"head": head, "texts": texts, "subs": subs})
     out["blocks"] = blocks
     return out
 

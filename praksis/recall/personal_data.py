@@ -94,7 +94,7 @@ class RecallData(Contract):
                 key="recalls",
                 title=str(gettext_lazy("Recall reminders and calls")),
                 columns={
-                    "due_date": str(gettext_lazy("Due")),
+                    "due_date": str(gettext_lazy("Time for a new visit")),
                     "reason": str(gettext_lazy("Reason")),
                     "animal": str(gettext_lazy("Animal")),
                     "interval_months": str(gettext_lazy("Interval (months)")),

@@ -191,7 +191,9 @@ def _orders_section(subject: Subject) -> Section:
                 "placed_at": order.placed_at,
                 "delivered_at": order.delivered_at,
                 "cancelled_at": order.cancelled_at,
-                "total": sum((line.quantity * line.unit_price for line in lines), Decimal(0)),
+                "total": sum(
+                    (line.quantity * line.unit_price for line in lines), Decimal(0)
+                ).quantize(Decimal("0.01")),
                 "lines": _lines(lines),
             }
         )

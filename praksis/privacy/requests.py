@@ -342,7 +342,7 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
     """The access report: the Art. 15(1)(a)-(h) information from the record of processing,
     then every app's sections about the person and their animals, the attached files
     embedded. Logged as an export (and each journal read in it once more, by the journal)."""
-    from praksis.processing.selectors import build_notice
+    from praksis.privacy.sources import build_notice
 
     person = request.person
     clinic = request.clinic
@@ -511,7 +511,8 @@ def requester_download(*, clinic, token: str, what: str) -> tuple[str, str, byte
     request = answer_for_requester(clinic=clinic, token=token)
     actor = system_actor(clinic, channel="public")
     allowed = {
-        RequestKind.ACCESS: {"report.pdf"},
+        # Art. 15(3): the copy also in a commonly used electronic, machine-readable form.
+        RequestKind.ACCESS: {"report.pdf", "export.json", "export.csv"},
         RequestKind.PORTABILITY: {"export.json", "export.csv"},
     }.get(request.kind, set())
     if what not in allowed:
@@ -521,7 +522,8 @@ def requester_download(*, clinic, token: str, what: str) -> tuple[str, str, byte
         if what == "report.pdf":
             body = _report_pdf(actor, request, purpose="access request: downloaded by the person")
             return f"access-report-{request.pk}.pdf", "application/pdf", body
-        data = _export_data(actor, request, purpose="portability: downloaded by the person")
+        kind = "access request" if request.kind == RequestKind.ACCESS else "portability"
+        data = _export_data(actor, request, purpose=f"{kind}: downloaded by the person")
         if what == "export.csv":
             return f"export-{request.pk}.csv", "text/csv; charset=utf-8", _as_csv(data)
         return (

@@ -63,8 +63,10 @@ def test_req25_answer_by_secure_link_reaches_the_requester(clinic, greta, owner,
     assert pdf["Cache-Control"] == "no-store"
     text = _pdf_text(pdf.content)
     assert "Wikander" in text and "Synfel" in text
-    # The export belongs to portability requests only.
-    assert visitor.get(link + "export.json").status_code == 404
+    # Art. 15(3): the same copy machine-readable, from the same link.
+    data = json.loads(visitor.get(link + "export.json").content)
+    assert any(s["key"] == "journal" for s in data["sections"])
+    assert visitor.get(link + "export.csv").status_code == 200
     request.refresh_from_db()
     assert request.status == "completed" and request.downloaded_at is not None
     assert AccessLogEntry.objects.filter(

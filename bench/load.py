@@ -208,6 +208,19 @@ def child(args: argparse.Namespace) -> None:
         "seconds": round(min(timings), 2),
         "bytes": len(report),
     }
+    # The same complete copy, machine-readable (export.json, Art. 15(3) and 20).
+    from praksis.privacy.requests import export_json
+
+    portability = request_create(actor=actor, person_id=person.pk, kind="portability")
+    timings = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        export = export_json(actor=actor, request_id=portability.pk)
+        timings.append(time.perf_counter() - t0)
+    results["export.json, 520 entries + 200 bookings"] = {
+        "seconds": round(min(timings), 2),
+        "bytes": len(export.encode()),
+    }
 
     # Material for the HTTP load: distinct free slots with fresh people, search prefixes.
     rng = random.Random(11)

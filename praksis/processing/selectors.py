@@ -18,6 +18,10 @@ from django.utils.translation import gettext as _
 
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
+from praksis.privacy.cookies import BANNER_VERSION, CATEGORIES
+from praksis.privacy.models import PrivacyNotice
+from praksis.privacy.retention import RECORD_TYPES, policies_for, policy_for, relevant_record_types
+from praksis.privacy.services import notice_current
 from praksis.processing.models import (
     LANGS,
     LegalBasis,
@@ -79,14 +83,12 @@ def processor_get(*, actor: Actor, processor_id: int) -> Processor:
 
 
 def record_types(clinic: Clinic) -> list[str]:
-    from praksis.privacy.retention import relevant_record_types
 
     return relevant_record_types(clinic)
 
 
 def retention_policies(clinic: Clinic, keys) -> dict:
     """The retention engine's policy in force for each record type in ``keys``."""
-    from praksis.privacy.retention import RECORD_TYPES, policies_for, policy_for
 
     wanted = [key for key in dict.fromkeys(keys) if key in RECORD_TYPES]
     if not wanted:
@@ -261,7 +263,6 @@ def authorities(clinic: Clinic) -> list[dict]:
 
 
 def cookie_categories() -> dict:
-    from praksis.privacy.cookies import BANNER_VERSION, CATEGORIES
 
     described = {
         "statistics": (_("Statistics"), _("Counting visits to these pages. Only if you say yes.")),
@@ -329,7 +330,6 @@ def digest_of(content: dict) -> str:
 
 
 def notice_versions(clinic: Clinic) -> list:
-    from praksis.privacy.models import PrivacyNotice
 
     return list(
         PrivacyNotice.objects.filter(clinic=clinic)
@@ -346,7 +346,6 @@ def notice_context(clinic: Clinic, language: str, version=None) -> dict:
     A version published before notices were generated has no stored text: the current one
     is then shown as built from the record now; an older one says its text was not kept.
     """
-    from praksis.privacy.services import notice_current
 
     language = language if language in LANGS else clinic.language
     versions = notice_versions(clinic)

@@ -28,6 +28,11 @@ from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import base_url
+from praksis.messaging.models import OutboxMessage
+from praksis.messaging.services import message_enqueue
+from praksis.people.models import Person
+from praksis.privacy.models import Consent, PrivacyNotice, Purpose
+from praksis.privacy.services import notice_current
 from praksis.processing import selectors
 from praksis.processing.defaults import DEMO_DPA_DATE, DEMO_PROCESSORS, activity_specs
 from praksis.processing.models import (
@@ -334,7 +339,6 @@ def _operator_processor(clinic: Clinic) -> Processor | None:
 
 def _text_for_current(clinic: Clinic) -> None:
     """The current version gets the text built now if it has none (the clinic's first)."""
-    from praksis.privacy.services import notice_current
 
     notice = notice_current(clinic=clinic)
     if NoticeText.objects.filter(notice=notice).exists():
@@ -388,7 +392,6 @@ def notice_publish(*, actor: Actor, summary: str = "", material: bool = False) -
     A material change (the owner's judgement, with a summary the clients read) is e-mailed
     to every client who acknowledged the notice, once per version.
     """
-    from praksis.privacy.models import PrivacyNotice
 
     require(actor, "privacy.manage")
     clinic = actor.clinic
@@ -445,8 +448,6 @@ def notice_publish(*, actor: Actor, summary: str = "", material: bool = False) -
 def announce_recipients(clinic: Clinic):
     """Clients who accepted e-mail about the notice: an e-mail address on record, an active
     acknowledgement of the privacy notice, and no restriction (Art. 18)."""
-    from praksis.people.models import Person
-    from praksis.privacy.models import Consent, Purpose
 
     acknowledged = Consent.objects.filter(
         clinic=clinic,
@@ -467,9 +468,6 @@ def notice_announce(*, actor: Actor, version: int, batch_size: int = ANNOUNCE_BA
     Each batch is one transaction: a fixed number of queries to find the recipients and
     what was already queued, then one outbox row per new recipient.
     """
-    from praksis.messaging.models import OutboxMessage
-    from praksis.messaging.services import message_enqueue
-    from praksis.privacy.models import PrivacyNotice
 
     require(actor, "privacy.manage")
     clinic = actor.clinic

@@ -19,6 +19,7 @@ rows looked at (by id); they hold nothing about a client and are not declared he
 from __future__ import annotations
 
 from django.db.models import F, Min, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,7 +75,13 @@ class AuditData(Contract):
 
 def _due(now):
     """Rows past their clinic's period, up to (not including) the first row of a held
-    person in each lane: a cut is by ``seq``, so nothing after that row can go yet."""
+    person in each lane: a cut is by ``seq``, so nothing after that row can go yet.
+
+    Never ahead of the real clock: a sweep run with a later ``now`` (a forecast, a test)
+    removes only what is really past its period — and the sweep's own evidence rows,
+    appended after each cut, are never due in the run that writes them (else each batch
+    would find the previous batch's evidence row due, without end)."""
+    now = min(now, timezone.now())
 
     def q(clinic_ids, cutoff):
         return Q(clinic_id__in=clinic_ids, at__lte=cutoff)

@@ -6,13 +6,13 @@ extract lists every row in words."""
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from praksis.audit.models import LANE_SPAN, AccessLogEntry, Action, ChainCut
 from praksis.audit.personal_data import log_extract
@@ -104,6 +104,17 @@ def test_req10_the_sweep_removes_rows_past_five_years_and_the_chain_still_verifi
     # A third cut follows the second; the sweeps' own rows after them still verify.
     assert _sweep(at(2024, 6, 2)) == 2
     assert ChainCut.objects.filter(clinic=clinic).count() == 3
+    assert list(verify_clinic_chain(clinic)) == []
+
+
+def test_req10_a_sweep_ahead_of_the_clock_removes_only_what_is_really_due(se):
+    """A sweep run with a later ``now`` (a forecast, a test) never removes rows whose
+    period has not really passed — nor its own evidence rows, so it ends."""
+    clinic, _owner, _person, _other = se
+    assert _sweep(timezone.now() + timedelta(days=365 * 30)) > 0
+    remaining = AccessLogEntry.objects.filter(clinic=clinic)
+    assert not remaining.filter(at__lt=at(2020)).exists()
+    assert {(r.object_type, r.purpose) for r in remaining} == {("access_log", "retention")}
     assert list(verify_clinic_chain(clinic)) == []
 
 

@@ -389,3 +389,26 @@ def test_req10_each_lane_is_cut_on_its_own(make_clinic, make_actor):
     with clock(at(2023, 7, 1)):
         _while_a_lane_is_held(owner, lambda: _read(owner, 4))  # lane 1 again, after its cut
     assert list(verify_clinic_chain(clinic)) == []
+
+
+def test_req10_the_retention_page_shows_the_access_log_rule(se, make_staff, settings):
+    """REQ-10/REQ-11: the owner's retention page lists the access log's period with its
+    law, lets the owner lengthen it, and shows the sweep rule with what is due."""
+    from django.test import Client
+
+    from tests.conftest import speaks
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    clinic, _owner, _person, _other = se
+    client = Client()
+    client.force_login(speaks(make_staff(clinic, "owner", email="boss@test-optik.test"), "en"))
+    body = client.get("/staff/retention/").content.decode()
+    policy = body.split('id="policy-access_log"', 1)[1].split("</tr>", 1)[0]
+    assert "HSLF-FS 2016:40" in policy and 'id="months-access_log"' in policy
+    rule = body.split("<code>access-log</code>", 1)[1].split("</tr>", 1)[0]
+    assert "Access log" in rule
+    response = client.post(
+        "/staff/retention/settings/", {"record_type": "access_log", "months": "48"}
+    )
+    assert response.status_code == 422
+    assert "The law requires at least 5 years" in response.content.decode()

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 
 from praksis.clinics.access import SENSITIVE, require_scope
 from praksis.privacy import requests, services
+from praksis.privacy.erasure import erasure_plan_for_request, erasure_request_execute
 
 router = Router(tags=["consents"])
 
@@ -244,7 +245,6 @@ class ErasurePlanOut(Schema):
 
 @router.get("privacy-requests/{int:privacy_request_id}/erasure-plan", response=ErasurePlanOut)
 def privacy_request_erasure_plan(request, privacy_request_id: int):
-    from praksis.privacy.erasure import erasure_plan_for_request
 
     _dsr, plan = erasure_plan_for_request(actor=request.auth, request_id=privacy_request_id)
     return plan.as_dict()
@@ -253,7 +253,6 @@ def privacy_request_erasure_plan(request, privacy_request_id: int):
 @router.post("privacy-requests/{int:privacy_request_id}/erase", response=ErasurePlanOut)
 def privacy_request_erase(request, privacy_request_id: int):
     """Carry out the erasure plan. A token needs the "sensitive" scope."""
-    from praksis.privacy.erasure import erasure_request_execute
 
     require_scope(request.auth, SENSITIVE)
 

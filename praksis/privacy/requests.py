@@ -33,6 +33,7 @@ from praksis.people.models import Person
 from praksis.people.validation import normalise_phone
 from praksis.privacy import report
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
+from praksis.privacy.sources import build_notice
 
 NEAR_DUE_DAYS = 7
 _CONFIRM = _("Confirm your privacy request")
@@ -342,7 +343,6 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
     """The access report: the Art. 15(1)(a)-(h) information from the record of processing,
     then every app's sections about the person and their animals, the attached files
     embedded. Logged as an export (and each journal read in it once more, by the journal)."""
-    from praksis.privacy.sources import build_notice
 
     person = request.person
     clinic = request.clinic

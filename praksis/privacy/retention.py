@@ -20,8 +20,9 @@ clinic in the access log — rule, record type, count, time; never content. ``--
 (:func:`preview`) only counts. Append-only rows (journal entries, attachments, invoices,
 lines, payments) are deleted only through ``praksis.core.db.purge_allowed``.
 
-The access log is kept at least five years (REQ-10) and has no rule on purpose: its rows
-are never deleted — the per-clinic HMAC chain and the append-only triggers forbid it.
+The access log is kept at least five years in Sweden (REQ-10) and per regime elsewhere; its
+rule lives in the audit app's contract, which removes old rows only as a sealed cut of
+each chain (``praksis.audit.cuts``), so the chain stays verifiable after a sweep.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from praksis.clinics.models import Clinic
 from praksis.core import personal_data
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.personal_data import Rule
+from praksis.people.models import AnimalOwner, Person
+from praksis.privacy.models import LegalHold, RetentionSetting
 
 # ---------------------------------------------------------------------------------------
 # Policies: how long each record type is kept, per regime (LAW.md REQ-01..11), and the
@@ -156,8 +159,8 @@ def _describe(p: Policy) -> str:
         ) % {"period": _period(p.archive_after_months)}
     if p.record_type == "access_log":
         return _(
-            "Kept at least %(period)s; never deleted by the retention sweep (the log is "
-            "append-only and tamper-evident)"
+            "Kept %(period)s after it was recorded, then cut away by the retention sweep; a "
+            "sealed record of the cut keeps the rest of the log verifiable"
         ) % {"period": period}
     if p.record_type == "client" and p.action == "keep":
         return _("Kept as long as the client's journal or accounting records are kept, then erased")
@@ -350,7 +353,6 @@ def relevant_record_types(clinic) -> list[str]:
 
 
 def _overrides(clinic) -> dict[str, int]:
-    from praksis.privacy.models import RetentionSetting
 
     if clinic.pk is None:
         return {}
@@ -523,7 +525,6 @@ def validate_setting(clinic, record_type: str, months) -> int:
 
 def setting_save(*, actor, record_type: str, months) -> Policy:
     """Set the clinic's own period for ``record_type`` (owner only), within the law."""
-    from praksis.privacy.models import RetentionSetting
 
     require(actor, "privacy.manage")
     clinic = actor.clinic
@@ -548,7 +549,6 @@ def setting_save(*, actor, record_type: str, months) -> Policy:
 
 def setting_reset(*, actor, record_type: str) -> Policy:
     """Back to the law's default for ``record_type``."""
-    from praksis.privacy.models import RetentionSetting
 
     require(actor, "privacy.manage")
     clinic = actor.clinic
@@ -583,7 +583,6 @@ def _hold_subject(clinic, record_type: str, record_id: int):
 def _record_owner(clinic, record_type: str, record_id: int) -> int | None:
     """The person a held record belongs to (None when not found in this clinic); for an
     animal's record, its primary owner."""
-    from praksis.people.models import AnimalOwner
 
     subject = _hold_subject(clinic, record_type, record_id)
     if subject is None:
@@ -602,8 +601,6 @@ def _record_owner(clinic, record_type: str, record_id: int) -> int | None:
 def holds_for(clinic, person_id) -> list:
     """Active legal holds on the person, or on any record of theirs (their animals'
     records included). Erasure and the sweep leave everything they cover alone."""
-    from praksis.people.models import AnimalOwner
-    from praksis.privacy.models import LegalHold
 
     active = list(
         LegalHold.objects.filter(clinic=clinic, released_at__isnull=True).order_by("placed_at")
@@ -639,8 +636,6 @@ def hold_place(
 ):
     """Place a legal hold on a person (``person`` or ``person_id``) or on one record
     (``record_type`` + ``record_id``); owner only, access-logged."""
-    from praksis.people.models import Person
-    from praksis.privacy.models import LegalHold
 
     require(actor, "privacy.manage")
     clinic = actor.clinic
@@ -703,7 +698,6 @@ HOLDABLE = ("journal", "accounting", "marketing_consent", "applicant")
 
 def holds_list(*, actor, person_id: int | None = None) -> list:
     """The clinic's active legal holds (of one person, when given), access-logged."""
-    from praksis.privacy.models import LegalHold
 
     require(actor, "privacy.manage")
     if person_id is not None:
@@ -729,7 +723,6 @@ def _record_exists(clinic, record_type: str, record_id: int) -> bool:
 
 def hold_release(*, actor, hold_id) -> object:
     """Release an active hold (owner only), access-logged."""
-    from praksis.privacy.models import LegalHold
 
     require(actor, "privacy.manage")
     with transaction.atomic():
@@ -764,7 +757,6 @@ _now: ContextVar[datetime | None] = ContextVar("retention_now", default=None)
 
 
 def _active_holds():
-    from praksis.privacy.models import LegalHold
 
     return LegalHold.objects.filter(released_at__isnull=True)
 
@@ -781,7 +773,6 @@ def _record_held(record_type: str, field: str = "pk") -> Exists:
 def _clinic_groups(record_type: str, regimes=None) -> dict[int | None, list[int]]:
     """Clinics whose policy for ``record_type`` deletes automatically, grouped by their
     period in months (few groups, so the due-selection stays one indexable query)."""
-    from praksis.privacy.models import RetentionSetting
 
     clinics = Clinic.objects.all()
     if regimes is not None:

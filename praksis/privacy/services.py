@@ -14,6 +14,8 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import ValidationFailed
+from praksis.messaging.models import OutboxMessage, Status
+from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.privacy.models import Consent, PrivacyNotice, Purpose, TakedownTask
 
@@ -188,7 +190,6 @@ def _withdrawal_effects(consent: Consent) -> None:
     is dropped from the outbox; a photo consent opens a take-down task with a deadline. A
     disclosure consent is checked when a disclosure is recorded, so it simply stops
     counting from now on."""
-    from praksis.messaging.models import OutboxMessage, Status
 
     OutboxMessage.objects.filter(
         clinic_id=consent.clinic_id, consent_id=consent.pk, status=Status.PENDING
@@ -328,8 +329,6 @@ def restriction_lift(*, actor: Actor, person_id: int) -> Person:
     """Lift a restriction, telling the person first (Art. 18(3))."""
     from django.template.loader import render_to_string
     from django.utils import translation
-
-    from praksis.messaging.services import message_enqueue
 
     require(actor, "privacy.manage")
     with transaction.atomic():

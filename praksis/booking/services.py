@@ -33,6 +33,7 @@ from praksis.core.links import base_url
 from praksis.people.models import Animal, AnimalOwner, Person, Species
 from praksis.people.validation import NameInvalid, clean_name, clean_person
 from praksis.privacy.models import Purpose
+from praksis.privacy.retention import sweep_rule
 from praksis.privacy.services import consent_record, notice_current
 
 SLOT_TAKEN = _("That time has just been taken. Please choose another time.")
@@ -762,15 +763,11 @@ def booking_request_decline(*, actor: Actor, request_id: int, reason: str = "") 
 
 def booking_requests_expire(*, now: datetime | None = None) -> int:
     """Delete requests nobody converted before they expired (their own short retention)."""
-    from praksis.privacy.retention import sweep_rule
-
     return sweep_rule("booking-requests-expired", now=now)
 
 
 def booking_ips_expire(*, now: datetime | None = None) -> int:
     """Forget the IP addresses of online bookings once their security retention ends."""
-    from praksis.privacy.retention import sweep_rule
-
     return sweep_rule("booking-ip-addresses", now=now)
 
 

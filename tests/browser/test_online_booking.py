@@ -14,11 +14,11 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from praksis.booking.models import Appointment
-from praksis.site.demo import seed_demo
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.identity import synthetic_se
 from praksis.privacy.models import Consent, Purpose
+from praksis.site.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -28,8 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from praksis.clinics.access import Actor
-from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.clinics.models import Membership, User
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from tests.browser.conftest import TIMEOUT_MS, PageProblems, _is_local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

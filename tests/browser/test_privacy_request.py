@@ -14,11 +14,11 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from praksis.clinics.access import system_actor
-from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.services import person_create
 from praksis.privacy.models import DataSubjectRequest
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from tests.browser.test_staff_search import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

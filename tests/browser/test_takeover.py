@@ -16,13 +16,13 @@ from praksis.booking.models import Appointment
 from praksis.booking.selectors import services_public
 from praksis.booking.services import appointment_book
 from praksis.clinics.access import Actor
-from praksis.site.demo import seed_demo
 from praksis.clinics.models import Membership
 from praksis.messaging.models import OutboxMessage
 from praksis.people.identity import synthetic_se
 from praksis.people.services import person_create
 from praksis.privacy.models import Consent
 from praksis.privacy.services import consent_give_at_desk
+from praksis.site.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

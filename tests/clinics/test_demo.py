@@ -24,7 +24,6 @@ from django.utils import timezone
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.models import Appointment, BookingRequest
 from praksis.breaches.models import AffectedPerson, Breach
-from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from praksis.clinics.models import Clinic, User
 from praksis.disclosures.models import Disclosure
 from praksis.journal.fields import fields_for
@@ -33,6 +32,7 @@ from praksis.journal.selectors import decrypt_content
 from praksis.messaging.models import OutboxMessage
 from praksis.recall.models import Recall
 from praksis.sales.models import InstalmentPlan, Invoice, Order, Payment, PortalLead
+from praksis.site.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from praksis.booking.models import Appointment
 from praksis.people.models import Person
 from praksis.privacy.models import Applicant, Consent
 from praksis.privacy.retention import (
-    rules,
     hold_place,
     preview,
     rule_named,
+    rules,
     setting_save,
     sweep,
 )

@@ -10,9 +10,7 @@ from django.utils.translation import gettext_lazy
 from praksis.booking.models import Appointment, BookingPolicy, BookingRequest
 from praksis.core.personal_data import (
     DELETE,
-    KEEP,
     Contract,
-    Decision,
     Holding,
     Rule,
     Section,
@@ -65,16 +63,8 @@ class BookingData(Contract):
         }
         ctx.relate("appointment", found["appointments"])
         ctx.relate("booking_request", found["booking_requests"])
-        targets = ctx.targets.setdefault(self.label, {})
         for key, ids in found.items():
-            if not ids:
-                continue
-            if ctx.person_hold is not None:
-                hold = ctx.person_hold.reason
-                ctx.decide(Decision(key, KEEP, len(ids), "hold", hold=hold))
-            else:
-                ctx.decide(Decision(key, DELETE, len(ids), key, law="GDPR art. 17.1"))
-                targets[key] = ids
+            ctx.delete_unless_held(self.label, key, ids)
 
     def apply(self, plan) -> None:
         targets = plan.targets.get(self.label, {})

@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from praksis.core.personal_data import (
     DELETE,
-    KEEP,
     Contract,
-    Decision,
     Holding,
     Rule,
     Section,
@@ -49,12 +47,7 @@ class MessagingData(Contract):
         )
         if not ids:
             return
-        if ctx.person_hold is not None:
-            hold = ctx.person_hold.reason
-            ctx.decide(Decision("messages", KEEP, len(ids), "hold", hold=hold))
-        else:
-            ctx.decide(Decision("messages", DELETE, len(ids), "messages", law="GDPR art. 17.1"))
-            ctx.targets.setdefault(self.label, {})["messages"] = ids
+        ctx.delete_unless_held(self.label, "messages", ids)
 
     def apply(self, plan) -> None:
         ids = plan.targets.get(self.label, {}).get("messages")

@@ -272,6 +272,17 @@ class PlanContext:
             self.kept_untils.append(decision.until)
         return decision
 
+    def delete_unless_held(self, app: str, key: str, ids: list[int]) -> None:
+        """The fate of records no law keeps: deleted (``targets[app][key]``, worded by the
+        reason code ``key``), or kept while the person is under a legal hold."""
+        if not ids:
+            return
+        if self.person_hold is not None:
+            self.decide(Decision(key, KEEP, len(ids), "hold", hold=self.person_hold.reason))
+        else:
+            self.decide(Decision(key, DELETE, len(ids), key, law=ERASURE_LAW))
+            self.targets.setdefault(app, {})[key] = ids
+
     def block(self, code: str) -> None:
         self.blockers.append(code)
 

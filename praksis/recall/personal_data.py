@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from praksis.core.personal_data import (
     DELETE,
-    KEEP,
     Contract,
-    Decision,
     Holding,
     Section,
     Subject,
@@ -41,12 +39,7 @@ class RecallData(Contract):
         if not ids:
             return
         ctx.relate("recall", ids)
-        if ctx.person_hold is not None:
-            hold = ctx.person_hold.reason
-            ctx.decide(Decision("recalls", KEEP, len(ids), "hold", hold=hold))
-        else:
-            ctx.decide(Decision("recalls", DELETE, len(ids), "recalls", law="GDPR art. 17.1"))
-            ctx.targets.setdefault(self.label, {})["recalls"] = ids
+        ctx.delete_unless_held(self.label, "recalls", ids)
 
     def apply(self, plan) -> None:
         ids = plan.targets.get(self.label, {}).get("recalls")

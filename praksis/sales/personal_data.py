@@ -116,16 +116,7 @@ class SalesData(Contract):
         leads = list(
             PortalLead.objects.filter(clinic=clinic).filter(contact).values_list("pk", flat=True)
         )
-        if leads:
-            if ctx.person_hold is not None:
-                hold = ctx.person_hold.reason
-                ctx.decide(Decision("portal_leads", KEEP, len(leads), "hold", hold=hold))
-            else:
-                ctx.decide(
-                    Decision("portal_leads", DELETE, len(leads), "portal_leads",
-                             law="GDPR art. 17.1")
-                )  # fmt: skip
-                ctx.targets.setdefault(self.label, {})["portal_leads"] = leads
+        ctx.delete_unless_held(self.label, "portal_leads", leads)
 
     def apply(self, plan) -> None:
         leads = plan.targets.get(self.label, {}).get("portal_leads")

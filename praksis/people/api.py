@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from praksis.audit.selectors import person_access_log
 from praksis.people import selectors, services
 from praksis.people.identity import mask_identity
+from praksis.people.models import Animal, Species
 
 router = Router(tags=["persons"])
 
@@ -77,6 +78,46 @@ class AccessLogOut(Schema):
 
 class AccessLogPage(Schema):
     items: list[AccessLogOut]
+    count: int
+
+
+class AnimalIn(Schema):
+    name: str
+    species: Species
+    breed: str | None = None
+    birth_date: str | None = Field(None, description="YYYY-MM-DD")
+    chip_id: str | None = Field(None, description="ISO 11784 transponder code: 15 digits")
+
+
+class AnimalPatch(Schema):
+    name: str | None = None
+    breed: str | None = None
+    birth_date: str | None = Field(None, description="YYYY-MM-DD; null to clear")
+    chip_id: str | None = Field(None, description="15 digits; null to clear")
+    deceased_on: str | None = Field(
+        None, description="YYYY-MM-DD: the animal died (no more reminders or recalls)"
+    )
+
+
+class AnimalOwnerOut(Schema):
+    person: int
+    primary: bool
+
+
+class AnimalOut(Schema):
+    id: int
+    name: str
+    species: str
+    breed: str
+    birth_date: date | None
+    chip_id: str | None
+    deceased_on: date | None
+    owners: list[AnimalOwnerOut] = Field(description="The primary owner first.")
+    created_at: datetime
+
+
+class AnimalPage(Schema):
+    items: list[AnimalOut]
     count: int
 
 
@@ -149,3 +190,48 @@ def person_access_log_view(
         raise Http404
     rows = person_access_log(actor=actor, person_id=person_id)
     return {"items": list(rows[offset : offset + limit]), "count": rows.count()}
+
+
+def _animal_out(animal: Animal) -> dict:
+    owners = sorted(animal.ownerships.all(), key=lambda o: (not o.is_primary, o.pk))
+    return {
+        "id": animal.pk,
+        "name": animal.name,
+        "species": animal.species,
+        "breed": animal.breed,
+        "birth_date": animal.birth_date,
+        "chip_id": animal.chip_id,
+        "deceased_on": animal.deceased_on,
+        "owners": [{"person": o.person_id, "primary": o.is_primary} for o in owners],
+        "created_at": animal.created_at,
+    }
+
+
+@router.get("persons/{int:person_id}/animals", response=AnimalPage)
+def person_animals(request, person_id: int, purpose: str = ""):
+    animals = selectors.person_animals(
+        actor=request.auth, person_id=person_id, purpose=purpose[:200]
+    )
+    return {"items": [_animal_out(a) for a in animals], "count": len(animals)}
+
+
+@router.post("persons/{int:person_id}/animals", response={201: AnimalOut})
+def create_animal(request, person_id: int, payload: AnimalIn):
+    animal = services.person_animal_create(
+        actor=request.auth, person_id=person_id, data=payload.model_dump(exclude_unset=True)
+    )
+    return Status(201, _animal_out(animal))
+
+
+@router.get("animals/{int:animal_id}", response=AnimalOut)
+def read_animal(request, animal_id: int, purpose: str = ""):
+    animal = selectors.animal_get(actor=request.auth, animal_id=animal_id, purpose=purpose[:200])
+    return _animal_out(animal)
+
+
+@router.patch("animals/{int:animal_id}", response=AnimalOut)
+def update_animal(request, animal_id: int, payload: AnimalPatch):
+    animal = services.animal_update(
+        actor=request.auth, animal_id=animal_id, changes=payload.model_dump(exclude_unset=True)
+    )
+    return _animal_out(animal)

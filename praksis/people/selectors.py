@@ -5,7 +5,10 @@ Search reads what kind of query it was given — a name prefix, a whole identity
 them; a birth date covers the partial case), a phone number, an e-mail address or a birth
 date — and answers from an index for each:
 the (clinic, name key) B-trees give the first page of a name prefix in index order, so a
-search costs the same at a thousand or a million people.
+search costs the same at a thousand or a million people. At a clinic that keeps animals a
+whole chip number (15 digits) finds the owners by the (clinic, chip) unique index, and a
+name also finds the owners of pets whose name starts with it (after the people's own
+names; the animals have no name-key index yet, so that part reads the clinic's animals).
 """
 
 from __future__ import annotations
@@ -14,24 +17,25 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from praksis.audit.models import Action
-from praksis.audit.services import Access, log_access
+from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, IdentityPolicy
 from praksis.people.identity import (
     birth_date_only,
     looks_like_identity,
 )
-from praksis.people.models import Animal, Person
+from praksis.people.models import Animal, AnimalOwner, Person
 from praksis.people.validation import name_key
 from praksis.people.vault import lookup_digests
 
 COUNT_CAP = 1000
 _TOP = "\U0010ffff"
 _PHONE_CHARS = re.compile(r"^[+\d][\d\s()-]*$")
+_CHIP = re.compile(r"^[0-9]{15}$")  # ISO 11784: an animal's transponder code
 _COUNTRY_CODE = {"SE": "+46", "NO": "+47"}
 
 
@@ -69,6 +73,8 @@ def _classify(clinic: Clinic, query: str) -> tuple[str, object]:
         pass
     if not _PHONE_CHARS.match(query):
         return "name", None
+    if clinic.has_animals and _CHIP.match(re.sub(r"\s", "", query)):
+        return "chip", re.sub(r"\s", "", query)
     compact = re.sub(r"[\s()+-]", "", query)
     if looks_like_identity(query):
         if clinic.identity_policy == IdentityPolicy.BIRTH_DATE_ONLY:
@@ -188,16 +194,19 @@ def _parts(clinic: Clinic, query: str) -> tuple[str, list[_Part]]:
         return "list", [_Part("1 = 1", (), "last")]
     kind, value = _classify(clinic, query)
     if kind != "name":
-        return kind, _value_parts(kind, value)
+        return kind, _value_parts(clinic, kind, value)
     tokens = name_key(query).split()
     if len(tokens) == 1:
         last, last_params = _prefix_sql("last_name_key", tokens[0])
         first, first_params = _prefix_sql("first_name_key", tokens[0])
         first_only = f"{first} AND (last_name_key < %s OR last_name_key >= %s)"
-        return "name", [
+        parts = [
             _Part(last, last_params, "last"),
             _Part(first_only, first_params + last_params, "first"),
         ]
+        return "name", parts + _pet_parts(
+            clinic, query, f"({last}) OR ({first})", (*last_params, *first_params)
+        )
     head, rest, whole = tokens[0], " ".join(tokens[1:]), " ".join(tokens)
     pairs = [
         (("first_name_key", head), ("last_name_key", rest)),
@@ -213,10 +222,32 @@ def _parts(clinic: Clinic, query: str) -> tuple[str, list[_Part]]:
         sql, more = _prefix_sql(column, whole)
         where.append(f"({sql})")
         params += more
-    return "name", [_Part("(" + " OR ".join(where) + ")", params, "last")]
+    named = "(" + " OR ".join(where) + ")"
+    return "name", [_Part(named, params, "last"), *_pet_parts(clinic, query, named, params)]
 
 
-def _value_parts(kind: str, value) -> list[_Part]:
+# The owners of the clinic's animals that match: a subquery over the animals, joined to
+# their owners by the (animal, person) unique index. A chip number is an equality on the
+# (clinic, chip) unique index; a pet's name is a case-insensitive prefix within the clinic.
+_OWNERS_OF = (
+    "id IN (SELECT o.person_id FROM people_animalowner o"
+    " JOIN people_animal a ON a.id = o.animal_id WHERE a.clinic_id = %s AND {})"
+)
+
+
+def _pet_parts(clinic: Clinic, query: str, named: str, named_params: tuple) -> list[_Part]:
+    """Owners found by their pet's name, after (and not repeating) the people whose own
+    name matched ``named``. Only at clinics that keep animals."""
+    if not clinic.has_animals:
+        return []
+    escaped = query.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pet = _OWNERS_OF.format("UPPER(a.name) LIKE %s ESCAPE '\\'")
+    return [_Part(f"{pet} AND NOT ({named})", (clinic.pk, escaped + "%", *named_params), "last")]
+
+
+def _value_parts(clinic: Clinic, kind: str, value) -> list[_Part]:
+    if kind == "chip":
+        return [_Part(_OWNERS_OF.format("a.chip_id = %s"), (clinic.pk, value), "last")]
     if kind == "email":
         return [_Part("UPPER(email) = UPPER(%s)", (value,), "last")]
     if kind == "birth_date":
@@ -293,6 +324,62 @@ def animals_of(*, actor: Actor, person: Person) -> list[Animal]:
     return list(
         Animal.objects.filter(clinic=actor.clinic, ownerships__person=person).order_by("name")
     )
+
+
+def _animals(clinic: Clinic) -> QuerySet[Animal]:
+    """The clinic's animals, each with its owners (the primary owner first)."""
+    owners = AnimalOwner.objects.order_by("-is_primary", "id")
+    return Animal.objects.filter(clinic=clinic).prefetch_related(
+        Prefetch("ownerships", queryset=owners)
+    )
+
+
+def person_animals(*, actor: Actor, person_id: int, purpose: str = "") -> list[Animal]:
+    """The animals a person of the actor's clinic owns (404 for any other person), with
+    the read logged against the person."""
+    require(actor, "person.read")
+    if not person_exists(clinic=actor.clinic, person_id=person_id):
+        raise Http404
+    animals = list(
+        _animals(actor.clinic).filter(ownerships__person_id=person_id).order_by("name", "id")
+    )
+    log_access(
+        actor,
+        Access(
+            action=Action.LIST,
+            object_type="animal",
+            person_id=person_id,
+            purpose=purpose,
+            detail="ids=" + ",".join(str(a.pk) for a in animals)[:400],
+        ),
+    )
+    return animals
+
+
+def animal_get(*, actor: Actor, animal_id: int, purpose: str = "") -> Animal:
+    """One animal of the actor's clinic (404 for any other), the read logged against
+    each of its owners."""
+    require(actor, "person.read")
+    animal = _animals(actor.clinic).filter(pk=animal_id).first()
+    if animal is None:
+        raise Http404
+    owners = [o.person_id for o in animal.ownerships.all()] or [None]
+    log_accesses(
+        actor,
+        [
+            Access(Action.READ, "animal", animal.pk, person_id=owner, purpose=purpose)
+            for owner in owners
+        ],
+    )
+    return animal
+
+
+def animal_get_for_update(*, clinic: Clinic, animal_id: int) -> Animal:
+    """Lock the animal row for a write (inside the caller's transaction)."""
+    animal = Animal.objects.filter(clinic=clinic, pk=animal_id).select_for_update().first()
+    if animal is None:
+        raise Http404
+    return animal
 
 
 def log_duplicate_check(*, actor: Actor, duplicates: list[Person]) -> None:

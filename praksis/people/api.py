@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from praksis.audit.selectors import person_access_log
+from praksis.core.errors import ValidationFailed
 from praksis.people import selectors, services
 from praksis.people.identity import mask_identity
 from praksis.people.models import Animal, Species
@@ -86,14 +88,14 @@ class AnimalIn(Schema):
     species: Species
     breed: str | None = None
     birth_date: str | None = Field(None, description="YYYY-MM-DD")
-    chip_id: str | None = Field(None, description="ISO 11784 transponder code: 15 digits")
+    chip_number: str | None = Field(None, description="ISO 11784 transponder code: 15 digits")
 
 
 class AnimalPatch(Schema):
     name: str | None = None
     breed: str | None = None
     birth_date: str | None = Field(None, description="YYYY-MM-DD; null to clear")
-    chip_id: str | None = Field(None, description="15 digits; null to clear")
+    chip_number: str | None = Field(None, description="15 digits; null to clear")
     deceased_on: str | None = Field(
         None, description="YYYY-MM-DD: the animal died (no more reminders or recalls)"
     )
@@ -110,7 +112,7 @@ class AnimalOut(Schema):
     species: str
     breed: str
     birth_date: date | None
-    chip_id: str | None
+    chip_number: str | None
     deceased_on: date | None
     owners: list[AnimalOwnerOut] = Field(description="The primary owner first.")
     created_at: datetime
@@ -192,6 +194,27 @@ def person_access_log_view(
     return {"items": list(rows[offset : offset + limit]), "count": rows.count()}
 
 
+# PRODUCT.md names the chip `chip_number` in the API; the model and the services say
+# `chip_id`. The names are translated here, errors included.
+_API_NAMES = {"chip_id": "chip_number"}
+
+
+def _from_api(data: dict) -> dict:
+    if "chip_number" in data:
+        data["chip_id"] = data.pop("chip_number")
+    return data
+
+
+@contextmanager
+def _api_field_names():
+    try:
+        yield
+    except ValidationFailed as failed:
+        raise ValidationFailed(
+            {_API_NAMES.get(name, name): msgs for name, msgs in failed.errors.items()}
+        ) from None
+
+
 def _animal_out(animal: Animal) -> dict:
     owners = sorted(animal.ownerships.all(), key=lambda o: (not o.is_primary, o.pk))
     return {
@@ -200,7 +223,7 @@ def _animal_out(animal: Animal) -> dict:
         "species": animal.species,
         "breed": animal.breed,
         "birth_date": animal.birth_date,
-        "chip_id": animal.chip_id,
+        "chip_number": animal.chip_id,
         "deceased_on": animal.deceased_on,
         "owners": [{"person": o.person_id, "primary": o.is_primary} for o in owners],
         "created_at": animal.created_at,
@@ -217,9 +240,12 @@ def person_animals(request, person_id: int, purpose: str = ""):
 
 @router.post("persons/{int:person_id}/animals", response={201: AnimalOut})
 def create_animal(request, person_id: int, payload: AnimalIn):
-    animal = services.person_animal_create(
-        actor=request.auth, person_id=person_id, data=payload.model_dump(exclude_unset=True)
-    )
+    with _api_field_names():
+        animal = services.person_animal_create(
+            actor=request.auth,
+            person_id=person_id,
+            data=_from_api(payload.model_dump(exclude_unset=True)),
+        )
     return Status(201, _animal_out(animal))
 
 
@@ -231,7 +257,10 @@ def read_animal(request, animal_id: int, purpose: str = ""):
 
 @router.patch("animals/{int:animal_id}", response=AnimalOut)
 def update_animal(request, animal_id: int, payload: AnimalPatch):
-    animal = services.animal_update(
-        actor=request.auth, animal_id=animal_id, changes=payload.model_dump(exclude_unset=True)
-    )
+    with _api_field_names():
+        animal = services.animal_update(
+            actor=request.auth,
+            animal_id=animal_id,
+            changes=_from_api(payload.model_dump(exclude_unset=True)),
+        )
     return _animal_out(animal)

@@ -10,6 +10,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from praksis.core.text import name_key
+
 _CANONICAL = re.compile(r"[0-9]{11,12}")  # SE 12 digits, NO 11 (identity.py)
 _UNCHANGED = object()
 
@@ -184,8 +186,11 @@ class Animal(models.Model):
     deceased_on = models.DateField(null=True, blank=True)
     owners = models.ManyToManyField(Person, through="AnimalOwner", related_name="animals")
     created_at = models.DateTimeField(default=timezone.now)
+    # The search key of the name (owners are found by their pet's name, indexed).
+    name_key = models.CharField(max_length=100, editable=False, default="")
 
     class Meta:
+        indexes = [models.Index(fields=["clinic", "name_key"], name="animal_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["clinic", "chip_id"],
@@ -200,6 +205,17 @@ class Animal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = animal_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+
+def animal_name_key(name: str) -> str:
+    return name_key(name or "")[:100]
 
 
 class AnimalOwner(models.Model):

@@ -8,7 +8,7 @@ the (clinic, name key) B-trees give the first page of a name prefix in index ord
 search costs the same at a thousand or a million people. At a clinic that keeps animals a
 whole chip number (15 digits) finds the owners by the (clinic, chip) unique index, and a
 name also finds the owners of pets whose name starts with it (after the people's own
-names; the animals have no name-key index yet, so that part reads the clinic's animals).
+names; by the animals' (clinic, name key) index).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from praksis.people.identity import (
     birth_date_only,
     looks_like_identity,
 )
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, Person, animal_name_key
 from praksis.people.validation import name_key
 from praksis.people.vault import lookup_digests
 
@@ -240,9 +240,11 @@ def _pet_parts(clinic: Clinic, query: str, named: str, named_params: tuple) -> l
     name matched ``named``. Only at clinics that keep animals."""
     if not clinic.has_animals:
         return []
-    escaped = query.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pet = _OWNERS_OF.format("UPPER(a.name) LIKE %s ESCAPE '\\'")
-    return [_Part(f"{pet} AND NOT ({named})", (clinic.pk, escaped + "%", *named_params), "last")]
+    key = animal_name_key(query)
+    if not key:
+        return []
+    pet = _OWNERS_OF.format(_PREFIX_SQL.format("a.name_key"))
+    return [_Part(f"{pet} AND NOT ({named})", (clinic.pk, key, key + _TOP, *named_params), "last")]
 
 
 def _value_parts(clinic: Clinic, kind: str, value) -> list[_Part]:

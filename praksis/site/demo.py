@@ -24,7 +24,7 @@ from praksis.clinics.models import Clinic, Membership, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
 from praksis.disclosures.demo import seed_disclosures
 from praksis.journal.demo import seed_journal
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, Person, animal_name_key
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
 from praksis.privacy.demo import seed_privacy
 from praksis.processing.services import demo_processors_seed
@@ -222,7 +222,8 @@ def _seed_animals(clinic: Clinic, people: list[Person], rng: random.Random) -> N
             animals.append(
                 Animal(
                     clinic=clinic,
-                    name=rng.choice(ANIMAL_NAMES),
+                    name=(name := rng.choice(ANIMAL_NAMES)),
+                    name_key=animal_name_key(name),
                     species=species,
                     breed=rng.choice(SPECIES_BREEDS[species]),
                     birth_date=date.today().replace(year=date.today().year - rng.randint(1, 14)),

@@ -39,7 +39,7 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
 from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic
-from praksis.people.models import Animal, AnimalOwner, DataKey, Person
+from praksis.people.models import Animal, AnimalOwner, DataKey, Person, animal_name_key
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
 from praksis.people.vault import SealedIdentity, identity_digests, seal_new_identity
 
@@ -335,9 +335,11 @@ def _animals(run: Generation, person_ids: list[int], now: datetime) -> list[Acce
 def _animal_values(run: Generation, now: datetime) -> dict:
     rng = run.rng
     species = rng.choice(_SPECIES)
+    name = rng.choice(ANIMAL_NAMES)
     return {
         "clinic_id": run.clinic.pk,
-        "name": rng.choice(ANIMAL_NAMES),
+        "name": name,
+        "name_key": animal_name_key(name),
         "species": species,
         "breed": rng.choice(SPECIES_BREEDS[species]),
         "birth_date": run.today - timedelta(days=rng.randint(365, 365 * 14)),

@@ -127,6 +127,8 @@ def test_veterinary_clinic_gets_animals_with_owners(make_clinic):
     chips = [c for c in animals.values_list("chip_id", flat=True) if c]
     assert len(chips) == len(set(chips))
     assert all(len(c) == 15 and c.isdigit() for c in chips)
+    # Owners are found by their pet's name: every generated animal has its search key.
+    assert not animals.filter(name_key="").exists()
     logged = AccessLogEntry.objects.filter(clinic=clinic, object_type="animal")
     assert logged.count() == 1
     assert not list(verify_clinic_chain(clinic))

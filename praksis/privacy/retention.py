@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import require, system_actor
-from praksis.clinics.models import Clinic
+from praksis.clinics.models import Clinic, Regime
 from praksis.core import personal_data
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.personal_data import Rule
@@ -182,9 +182,9 @@ def _describe(p: Policy) -> str:
         "answered": _("%(period)s after the request was answered"),
     }
     text = phrases[p.trigger] % {"period": period}
-    if p.record_type == "journal" and p.regime == "NO-vet":
+    if p.record_type == "journal" and p.regime == Regime.NO_VET:
         text = _("%(rule)s, and as long as the animal may be alive") % {"rule": text}
-    if p.record_type == "journal" and p.regime == "GDPR-only":
+    if p.record_type == "journal" and p.regime == Regime.GDPR_ONLY:
         text = _("With the client record: %(rule)s") % {"rule": text}
     if p.record_type == "booking_ip":
         text = _("%(period)s after the booking was made") % {"period": period}
@@ -220,20 +220,20 @@ LIFESPAN_YEARS = {
 }  # fmt: skip
 
 JOURNAL_DEFAULTS: dict[str, dict] = {
-    "SE-human": dict(
+    Regime.SE_HUMAN: dict(
         months=120, trigger="last_entry", action="delete", min_months=120, editable=True,
         law="patientdatalagen (2008:355) 3 kap. 17 §",
     ),
-    "NO-human": dict(
+    Regime.NO_HUMAN: dict(
         months=None, trigger="last_entry", action="archive_eligible", min_months=None,
         editable=False, archive_after_months=120,
         law="pasientjournalloven § 25, helsepersonelloven § 43",
     ),
-    "SE-vet": dict(
+    Regime.SE_VET: dict(
         months=60, trigger="last_entry", action="delete", min_months=60, editable=True,
         law="Jordbruksverkets föreskrifter om journalföring (saknr D 8)",
     ),
-    "NO-vet": dict(
+    Regime.NO_VET: dict(
         months=120, trigger="last_entry", action="delete", min_months=120, editable=True,
         law="forskrift om journal for dyrehelsepersonell (FOR-2006-02-20-229) § 6",
     ),
@@ -245,7 +245,7 @@ GDPR_STORAGE_LIMITATION = "GDPR art. 5.1 e"
 def _defaults(clinic, record_type: str) -> dict:
     regime, country = clinic.regime, clinic.country
     if record_type == "client":
-        if regime == "GDPR-only":
+        if regime == Regime.GDPR_ONLY:
             return dict(
                 months=24, trigger="last_visit", action="delete", min_months=None,
                 editable=True, law=GDPR_STORAGE_LIMITATION,
@@ -256,7 +256,7 @@ def _defaults(clinic, record_type: str) -> dict:
             law=law,
         )  # fmt: skip
     if record_type == "journal":
-        if regime == "GDPR-only":
+        if regime == Regime.GDPR_ONLY:
             client = _defaults(clinic, "client")
             return {**client, "editable": False}
         return dict(JOURNAL_DEFAULTS[regime])
@@ -304,11 +304,11 @@ def _defaults(clinic, record_type: str) -> dict:
         # and long enough to show accountability and trace a breach (Art. 5(2), 32-33).
         # The audit app's sweep rule removes old rows with a sealed cut of the chain.
         law, minimum, verified = "GDPR art. 5.2, art. 32", 24, False
-        if regime in ("SE-human", "SE-vet"):
+        if regime in (Regime.SE_HUMAN, Regime.SE_VET):
             law, minimum, verified = "HSLF-FS 2016:40 4 kap. 9 §", 60, True
-        elif regime == "NO-human":
+        elif regime == Regime.NO_HUMAN:
             law, minimum = "pasientjournalloven § 22, pasientjournalforskriften § 14", 60
-        elif regime == "NO-vet":
+        elif regime == Regime.NO_VET:
             minimum = 60
         return dict(
             months=60, trigger="created", action="delete", min_months=minimum, editable=True,
@@ -369,7 +369,7 @@ def default_policy(clinic, record_type: str) -> Policy:
 def policy_for(clinic, record_type: str, *, overrides: dict[str, int] | None = None) -> Policy:
     """The policy in force: the law's default, or the clinic's own (longer) period."""
     policy = default_policy(clinic, record_type)
-    source = "client" if record_type == "journal" and clinic.regime == "GDPR-only" else None
+    source = "client" if record_type == "journal" and clinic.regime == Regime.GDPR_ONLY else None
     if overrides is None:
         overrides = _overrides(clinic)
     months = overrides.get(source or record_type)
@@ -497,7 +497,7 @@ def validate_setting(clinic, record_type: str, months) -> int:
     except (TypeError, ValueError):
         raise ValidationFailed({"months": [_("Enter a whole number of months.")]}) from None
     if not policy.editable or policy.months is None:
-        if record_type == "journal" and clinic.regime == "NO-human":
+        if record_type == "journal" and clinic.regime == Regime.NO_HUMAN:
             msg = _(
                 "Norwegian patient journals are never deleted automatically "
                 "(pasientjournalloven § 25): deletion goes only through an approved request."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.booking.models import Appointment, BookingPolicy, BookingRequest
 from praksis.core.personal_data import (
@@ -18,6 +18,17 @@ from praksis.core.personal_data import (
     engine,
     register,
 )
+
+
+def requests_of(clinic, person):
+    """A person's booking requests: linked to them, or sent before they were a client
+    from their e-mail address or phone number."""
+    about = Q(person=person)
+    if person.email:
+        about |= Q(person__isnull=True, email__iexact=person.email)
+    if person.phone:
+        about |= Q(person__isnull=True, phone=person.phone)
+    return BookingRequest.objects.filter(clinic=clinic).filter(about)
 
 
 class BookingData(Contract):
@@ -48,18 +59,9 @@ class BookingData(Contract):
         appointments = Appointment.objects.filter(clinic=ctx.clinic).filter(
             Q(person=person) | Q(animal_id__in=ctx.deleted_animal_ids)
         )
-        contact = Q(person=person)
-        if person.email:
-            contact |= Q(person__isnull=True, email__iexact=person.email)
-        if person.phone:
-            contact |= Q(person__isnull=True, phone=person.phone)
         found = {
             "appointments": list(appointments.values_list("pk", flat=True)),
-            "booking_requests": list(
-                BookingRequest.objects.filter(clinic=ctx.clinic)
-                .filter(contact)
-                .values_list("pk", flat=True)
-            ),
+            "booking_requests": list(requests_of(ctx.clinic, person).values_list("pk", flat=True)),
         }
         ctx.relate("appointment", found["appointments"])
         ctx.relate("booking_request", found["booking_requests"])
@@ -135,22 +137,22 @@ def _bookings_section(subject: Subject) -> Section:
         )
     return Section(
         key="bookings",
-        title=str(gettext_lazy("Bookings")),
+        title=gettext("Bookings"),
         columns={
-            "start": str(gettext_lazy("Starts")),
-            "end": str(gettext_lazy("Ends")),
-            "service": str(gettext_lazy("Service")),
-            "practitioner": str(gettext_lazy("Practitioner")),
-            "animal": str(gettext_lazy("Animal")),
-            "status": str(gettext_lazy("Status")),
-            "channel": str(gettext_lazy("Booked through")),
-            "reference": str(gettext_lazy("Booking number")),
-            "note": str(gettext_lazy("Note")),
-            "details_given": str(gettext_lazy("Details given when booking")),
-            "cancelled_at": str(gettext_lazy("Cancelled")),
-            "cancel_reason": str(gettext_lazy("Reason for cancelling")),
-            "ip_address": str(gettext_lazy("IP address of the online booking")),
-            "created_at": str(gettext_lazy("Booking made")),
+            "start": gettext("Starts"),
+            "end": gettext("Ends"),
+            "service": gettext("Service"),
+            "practitioner": gettext("Practitioner"),
+            "animal": gettext("Animal"),
+            "status": gettext("Status"),
+            "channel": gettext("Booked through"),
+            "reference": gettext("Booking number"),
+            "note": gettext("Note"),
+            "details_given": gettext("Details given when booking"),
+            "cancelled_at": gettext("Cancelled"),
+            "cancel_reason": gettext("Reason for cancelling"),
+            "ip_address": gettext("IP address of the online booking"),
+            "created_at": gettext("Booking made"),
         },
         items=items,
         portable=True,
@@ -159,15 +161,8 @@ def _bookings_section(subject: Subject) -> Section:
 
 
 def _booking_requests_section(subject: Subject) -> Section:
-    person = subject.person
-    about = Q(person=person)
-    if person.email:
-        about |= Q(person__isnull=True, email__iexact=person.email)
-    if person.phone:
-        about |= Q(person__isnull=True, phone=person.phone)
     rows = (
-        BookingRequest.objects.filter(clinic=subject.clinic)
-        .filter(about)
+        requests_of(subject.clinic, subject.person)
         .select_related("service")
         .order_by("-created_at", "-pk")
     )
@@ -193,21 +188,21 @@ def _booking_requests_section(subject: Subject) -> Section:
     ]
     return Section(
         key="booking_requests",
-        title=str(gettext_lazy("Booking requests")),
+        title=gettext("Booking requests"),
         columns={
-            "created_at": str(gettext_lazy("Sent")),
-            "service": str(gettext_lazy("Service")),
-            "name": str(gettext_lazy("Name")),
-            "email": str(gettext_lazy("E-mail")),
-            "phone": str(gettext_lazy("Phone")),
-            "weekdays": str(gettext_lazy("Preferred days")),
-            "time_of_day": str(gettext_lazy("Preferred time of day")),
-            "message": str(gettext_lazy("Message")),
-            "source": str(gettext_lazy("Where you heard of us")),
-            "status": str(gettext_lazy("Status")),
-            "decline_reason": str(gettext_lazy("Reason for declining")),
-            "expires_at": str(gettext_lazy("Deleted after")),
-            "ip_address": str(gettext_lazy("IP address")),
+            "created_at": gettext("Sent"),
+            "service": gettext("Service"),
+            "name": gettext("Name"),
+            "email": gettext("E-mail"),
+            "phone": gettext("Phone"),
+            "weekdays": gettext("Preferred days"),
+            "time_of_day": gettext("Preferred time of day"),
+            "message": gettext("Message"),
+            "source": gettext("Where you heard of us"),
+            "status": gettext("Status"),
+            "decline_reason": gettext("Reason for declining"),
+            "expires_at": gettext("Deleted after"),
+            "ip_address": gettext("IP address"),
         },
         items=items,
         portable=True,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.breaches.models import AffectedPerson
 from praksis.core.personal_data import (
@@ -71,20 +71,20 @@ class BreachesData(Contract):
         return [
             Section(
                 key="breaches",
-                title=str(gettext_lazy("Personal data breaches that concerned you")),
+                title=gettext("Personal data breaches that concerned you"),
                 columns={
-                    "discovered_at": str(gettext_lazy("Discovered")),
-                    "description": str(gettext_lazy("What happened")),
-                    "data_categories": str(gettext_lazy("Data concerned")),
-                    "consequences": str(gettext_lazy("Likely consequences")),
-                    "measures": str(gettext_lazy("What we did")),
-                    "risk": str(gettext_lazy("Risk")),
-                    "added_at": str(gettext_lazy("You were added to the register")),
-                    "notified": str(gettext_lazy("We told you")),
-                    "notified_at": str(gettext_lazy("Told")),
-                    "channel": str(gettext_lazy("Told by")),
-                    "exemption": str(gettext_lazy("Why we did not tell you")),
-                    "exemption_note": str(gettext_lazy("Note")),
+                    "discovered_at": gettext("Discovered"),
+                    "description": gettext("What happened"),
+                    "data_categories": gettext("Data concerned"),
+                    "consequences": gettext("Likely consequences"),
+                    "measures": gettext("What we did"),
+                    "risk": gettext("Risk"),
+                    "added_at": gettext("You were added to the register"),
+                    "notified": gettext("We told you"),
+                    "notified_at": gettext("Told"),
+                    "channel": gettext("Told by"),
+                    "exemption": gettext("Why we did not tell you"),
+                    "exemption_note": gettext("Note"),
                 },
                 items=items,
                 order=75,

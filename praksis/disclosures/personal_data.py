@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.core.db import purge_allowed
 from praksis.core.personal_data import (
@@ -142,19 +142,19 @@ class DisclosuresData(Contract):
         return [
             Section(
                 key="disclosures",
-                title=str(gettext_lazy("Record of disclosures of your data to others")),
+                title=gettext("Record of disclosures of your data to others"),
                 columns={
-                    "disclosed_at": str(gettext_lazy("Disclosed")),
-                    "recipient": str(gettext_lazy("Recipient")),
-                    "recipient_address": str(gettext_lazy("Recipient's address")),
-                    "kind": str(gettext_lazy("What kind")),
-                    "animal": str(gettext_lazy("Animal")),
-                    "description": str(gettext_lazy("What was sent")),
-                    "reason": str(gettext_lazy("Reason or question")),
-                    "basis": str(gettext_lazy("Legal basis")),
-                    "channel": str(gettext_lazy("Sent by")),
-                    "recorded_by": str(gettext_lazy("Recorded by")),
-                    "corrects": str(gettext_lazy("Corrects the disclosure of")),
+                    "disclosed_at": gettext("Disclosed"),
+                    "recipient": gettext("Recipient"),
+                    "recipient_address": gettext("Recipient's address"),
+                    "kind": gettext("What kind"),
+                    "animal": gettext("Animal"),
+                    "description": gettext("What was sent"),
+                    "reason": gettext("Reason or question"),
+                    "basis": gettext("Legal basis"),
+                    "channel": gettext("Sent by"),
+                    "recorded_by": gettext("Recorded by"),
+                    "corrects": gettext("Corrects the disclosure of"),
                 },
                 items=items,
                 order=65,

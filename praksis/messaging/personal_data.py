@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.core.personal_data import (
     DELETE,
@@ -17,6 +19,14 @@ from praksis.core.personal_data import (
     register,
 )
 from praksis.messaging.models import OutboxMessage, Status
+
+# A message's links (manage a booking, read an answer) are keys of their own: the copy in
+# a report shows where one was, not the key, so the report grants nothing more than itself.
+_LINK = re.compile(r"https?://\S+")
+
+
+def _without_links(body: str) -> str:
+    return _LINK.sub(gettext("[link]"), body or "")
 
 
 class MessagingData(Contract):
@@ -76,25 +86,25 @@ class MessagingData(Contract):
                 "status": m.get_status_display(),
                 "reason": m.get_reason_display() if m.reason else None,
                 "attachment": m.attachment_name,
-                "body": m.body,
+                "body": _without_links(m.body),
             }
             for m in messages
         ]
         return [
             Section(
                 key="messages",
-                title=str(gettext_lazy("E-mails and text messages to you")),
+                title=gettext("E-mails and text messages to you"),
                 columns={
-                    "created_at": str(gettext_lazy("Written")),
-                    "sent_at": str(gettext_lazy("Sent")),
-                    "channel": str(gettext_lazy("Channel")),
-                    "kind": str(gettext_lazy("Kind")),
-                    "to": str(gettext_lazy("To")),
-                    "subject": str(gettext_lazy("Subject")),
-                    "status": str(gettext_lazy("Status")),
-                    "reason": str(gettext_lazy("Why it was not sent")),
-                    "attachment": str(gettext_lazy("Attachment")),
-                    "body": str(gettext_lazy("Text")),
+                    "created_at": gettext("Written"),
+                    "sent_at": gettext("Sent"),
+                    "channel": gettext("Channel"),
+                    "kind": gettext("Kind"),
+                    "to": gettext("To"),
+                    "subject": gettext("Subject"),
+                    "status": gettext("Status"),
+                    "reason": gettext("Why it was not sent"),
+                    "attachment": gettext("Attachment"),
+                    "body": gettext("Text"),
                 },
                 items=items,
                 order=60,

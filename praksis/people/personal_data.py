@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.clinics.models import Regime
 from praksis.core.personal_data import (
@@ -113,15 +113,15 @@ class PeopleData(Contract):
 def _identity_section(subject: Subject) -> Section:
     person = subject.person
     columns = {
-        "first_name": str(gettext_lazy("First name")),
-        "last_name": str(gettext_lazy("Last name")),
-        "identity_number": str(gettext_lazy("Identity number")),
-        "birth_date": str(gettext_lazy("Birth date")),
-        "email": str(gettext_lazy("E-mail")),
-        "phone": str(gettext_lazy("Phone")),
-        "address": str(gettext_lazy("Address")),
-        "created_at": str(gettext_lazy("Registered")),
-        "restricted_at": str(gettext_lazy("Processing restricted since")),
+        "first_name": gettext("First name"),
+        "last_name": gettext("Last name"),
+        "identity_number": gettext("Identity number"),
+        "birth_date": gettext("Birth date"),
+        "email": gettext("E-mail"),
+        "phone": gettext("Phone"),
+        "address": gettext("Address"),
+        "created_at": gettext("Registered"),
+        "restricted_at": gettext("Processing restricted since"),
     }
     item = {
         "first_name": person.first_name,
@@ -136,7 +136,7 @@ def _identity_section(subject: Subject) -> Section:
     }
     return Section(
         key="person",
-        title=str(gettext_lazy("Your name, contact details and identity number")),
+        title=gettext("Your name, contact details and identity number"),
         columns=columns,
         items=[item],
         portable=True,
@@ -164,15 +164,15 @@ def _animals_section(subject: Subject) -> Section:
     ]
     return Section(
         key="animals",
-        title=str(gettext_lazy("Your animals")),
+        title=gettext("Your animals"),
         columns={
-            "name": str(gettext_lazy("Name")),
-            "species": str(gettext_lazy("Species")),
-            "breed": str(gettext_lazy("Breed")),
-            "birth_date": str(gettext_lazy("Birth date")),
-            "chip_id": str(gettext_lazy("ID chip number")),
-            "deceased_on": str(gettext_lazy("Died")),
-            "is_primary": str(gettext_lazy("Main contact for the animal")),
+            "name": gettext("Name"),
+            "species": gettext("Species"),
+            "breed": gettext("Breed"),
+            "birth_date": gettext("Birth date"),
+            "chip_id": gettext("ID chip number"),
+            "deceased_on": gettext("Died"),
+            "is_primary": gettext("Main contact for the animal"),
         },
         items=items,
         portable=True,

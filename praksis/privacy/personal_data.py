@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.core.personal_data import (
     DELETE,
@@ -183,20 +183,20 @@ def _consents_section(subject: Subject) -> Section:
         )
     return Section(
         key="consents",
-        title=str(gettext_lazy("Consents")),
+        title=gettext("Consents"),
         columns={
-            "purpose": str(gettext_lazy("Purpose")),
-            "given_at": str(gettext_lazy("Given")),
-            "withdrawn_at": str(gettext_lazy("Withdrawn")),
-            "active": str(gettext_lazy("In force")),
-            "channel": str(gettext_lazy("Given through")),
-            "third_party": str(gettext_lazy("Recipient")),
-            "text_version": str(gettext_lazy("Version of the text")),
-            "text_shown": str(gettext_lazy("The text you were shown")),
-            "ip_address": str(gettext_lazy("IP address")),
-            "user_agent": str(gettext_lazy("Browser")),
-            "takedown_due": str(gettext_lazy("Published photos to be taken down by")),
-            "takedown_done": str(gettext_lazy("Published photos taken down")),
+            "purpose": gettext("Purpose"),
+            "given_at": gettext("Given"),
+            "withdrawn_at": gettext("Withdrawn"),
+            "active": gettext("In force"),
+            "channel": gettext("Given through"),
+            "third_party": gettext("Recipient"),
+            "text_version": gettext("Version of the text"),
+            "text_shown": gettext("The text you were shown"),
+            "ip_address": gettext("IP address"),
+            "user_agent": gettext("Browser"),
+            "takedown_due": gettext("Published photos to be taken down by"),
+            "takedown_done": gettext("Published photos taken down"),
         },
         items=items,
         portable=True,
@@ -227,20 +227,20 @@ def _requests_section(subject: Subject) -> Section:
     ]
     return Section(
         key="requests",
-        title=str(gettext_lazy("Your privacy requests and our answers")),
+        title=gettext("Your privacy requests and our answers"),
         columns={
-            "kind": str(gettext_lazy("Request")),
-            "received_at": str(gettext_lazy("Received")),
-            "channel": str(gettext_lazy("Made through")),
-            "details": str(gettext_lazy("What you asked")),
-            "status": str(gettext_lazy("Status")),
-            "due_date": str(gettext_lazy("To be answered by")),
-            "extended_to": str(gettext_lazy("Extended to")),
-            "extension_reason": str(gettext_lazy("Why we needed more time")),
-            "verified_at": str(gettext_lazy("You confirmed the request")),
-            "completed_at": str(gettext_lazy("Answered")),
-            "answer": str(gettext_lazy("Our answer")),
-            "downloaded_at": str(gettext_lazy("You downloaded the answer")),
+            "kind": gettext("Request"),
+            "received_at": gettext("Received"),
+            "channel": gettext("Made through"),
+            "details": gettext("What you asked"),
+            "status": gettext("Status"),
+            "due_date": gettext("To be answered by"),
+            "extended_to": gettext("Extended to"),
+            "extension_reason": gettext("Why we needed more time"),
+            "verified_at": gettext("You confirmed the request"),
+            "completed_at": gettext("Answered"),
+            "answer": gettext("Our answer"),
+            "downloaded_at": gettext("You downloaded the answer"),
         },
         items=items,
         order=70,

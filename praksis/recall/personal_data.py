@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.core.personal_data import (
     DELETE,
@@ -85,22 +85,22 @@ class RecallData(Contract):
         return [
             Section(
                 key="recalls",
-                title=str(gettext_lazy("Recall reminders and calls")),
+                title=gettext("Recall reminders and calls"),
                 columns={
-                    "due_date": str(gettext_lazy("Time for a new visit")),
-                    "reason": str(gettext_lazy("Reason")),
-                    "animal": str(gettext_lazy("Animal")),
-                    "interval_months": str(gettext_lazy("Interval (months)")),
-                    "call_on": str(gettext_lazy("We planned to call on")),
-                    "status": str(gettext_lazy("Status")),
-                    "closed_reason": str(gettext_lazy("Closed because")),
-                    "closed_at": str(gettext_lazy("Closed")),
-                    "created_at": str(gettext_lazy("Created")),
-                    "attempts": str(gettext_lazy("Calls")),
-                    "attempts.at": str(gettext_lazy("Time")),
-                    "attempts.outcome": str(gettext_lazy("Outcome")),
-                    "attempts.note": str(gettext_lazy("Note")),
-                    "attempts.call_back_on": str(gettext_lazy("Call back on")),
+                    "due_date": gettext("Time for a new visit"),
+                    "reason": gettext("Reason"),
+                    "animal": gettext("Animal"),
+                    "interval_months": gettext("Interval (months)"),
+                    "call_on": gettext("We planned to call on"),
+                    "status": gettext("Status"),
+                    "closed_reason": gettext("Closed because"),
+                    "closed_at": gettext("Closed"),
+                    "created_at": gettext("Created"),
+                    "attempts": gettext("Calls"),
+                    "attempts.at": gettext("Time"),
+                    "attempts.outcome": gettext("Outcome"),
+                    "attempts.note": gettext("Note"),
+                    "attempts.call_back_on": gettext("Call back on"),
                 },
                 items=items,
                 order=50,

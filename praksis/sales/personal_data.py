@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from praksis.core.db import purge_allowed
 from praksis.core.personal_data import (
@@ -33,6 +33,16 @@ from praksis.sales.models import (
     Payment,
     PortalLead,
 )
+
+
+def leads_of(clinic, person):
+    """Benefits-portal leads (seed 001) name a person by contact, not by link."""
+    contact = Q(pk__in=[])
+    if person.email:
+        contact |= Q(contact__iexact=person.email)
+    if person.phone:
+        contact |= Q(contact=person.phone)
+    return PortalLead.objects.filter(clinic=clinic).filter(contact)
 
 
 class SalesData(Contract):
@@ -108,14 +118,7 @@ class SalesData(Contract):
                 ("name", "address") if held is not None else (),
             )  # fmt: skip
             ctx.keep_row = True  # the kept invoices point at the (minimised) person row
-        contact = Q(pk__in=[])
-        if person.email:
-            contact |= Q(contact__iexact=person.email)
-        if person.phone:
-            contact |= Q(contact=person.phone)
-        leads = list(
-            PortalLead.objects.filter(clinic=clinic).filter(contact).values_list("pk", flat=True)
-        )
+        leads = list(leads_of(clinic, person).values_list("pk", flat=True))
         ctx.delete_unless_held(self.label, "portal_leads", leads)
 
     def apply(self, plan) -> None:
@@ -190,15 +193,15 @@ def _orders_section(subject: Subject) -> Section:
         )
     return Section(
         key="orders",
-        title=str(gettext_lazy("Orders")),
+        title=gettext("Orders"),
         columns={
-            "created_at": str(gettext_lazy("Created")),
-            "status": str(gettext_lazy("Status")),
-            "placed_at": str(gettext_lazy("Ordered")),
-            "delivered_at": str(gettext_lazy("Delivered")),
-            "cancelled_at": str(gettext_lazy("Cancelled")),
-            "total": str(gettext_lazy("Total incl. VAT")),
-            "lines": str(gettext_lazy("Lines")),
+            "created_at": gettext("Created"),
+            "status": gettext("Status"),
+            "placed_at": gettext("Ordered"),
+            "delivered_at": gettext("Delivered"),
+            "cancelled_at": gettext("Cancelled"),
+            "total": gettext("Total incl. VAT"),
+            "lines": gettext("Lines"),
             **{f"lines.{k}": str(v) for k, v in _LINE_COLUMNS.items()},
         },
         items=items,
@@ -251,32 +254,32 @@ def _invoices_section(subject: Subject) -> Section:
         )
     return Section(
         key="invoices",
-        title=str(gettext_lazy("Invoices, credit notes and payments")),
+        title=gettext("Invoices, credit notes and payments"),
         columns={
-            "number": str(gettext_lazy("Invoice number")),
-            "kind": str(gettext_lazy("Document")),
-            "credits": str(gettext_lazy("Credits invoice number")),
-            "issued_at": str(gettext_lazy("Issued")),
-            "due_date": str(gettext_lazy("Due date")),
-            "seller": str(gettext_lazy("Seller")),
-            "buyer_name": str(gettext_lazy("Buyer")),
-            "buyer_address": str(gettext_lazy("Buyer's address")),
-            "currency": str(gettext_lazy("Currency")),
-            "net_total": str(gettext_lazy("Amount excl. VAT")),
-            "vat_total": str(gettext_lazy("VAT")),
-            "total": str(gettext_lazy("Total")),
-            "paid_total": str(gettext_lazy("Paid")),
-            "status": str(gettext_lazy("Status")),
-            "reason": str(gettext_lazy("Reason for the credit note")),
-            "lines": str(gettext_lazy("Lines")),
+            "number": gettext("Invoice number"),
+            "kind": gettext("Document"),
+            "credits": gettext("Credits invoice number"),
+            "issued_at": gettext("Issued"),
+            "due_date": gettext("Due date"),
+            "seller": gettext("Seller"),
+            "buyer_name": gettext("Buyer"),
+            "buyer_address": gettext("Buyer's address"),
+            "currency": gettext("Currency"),
+            "net_total": gettext("Amount excl. VAT"),
+            "vat_total": gettext("VAT"),
+            "total": gettext("Total"),
+            "paid_total": gettext("Paid"),
+            "status": gettext("Status"),
+            "reason": gettext("Reason for the credit note"),
+            "lines": gettext("Lines"),
             **{f"lines.{k}": str(v) for k, v in _LINE_COLUMNS.items()},
-            "payments": str(gettext_lazy("Payments")),
-            "payments.paid_at": str(gettext_lazy("Paid")),
-            "payments.amount": str(gettext_lazy("Amount")),
-            "payments.method": str(gettext_lazy("Method")),
-            "instalments": str(gettext_lazy("Instalments")),
-            "instalments.due_date": str(gettext_lazy("Due date")),
-            "instalments.amount": str(gettext_lazy("Amount")),
+            "payments": gettext("Payments"),
+            "payments.paid_at": gettext("Paid"),
+            "payments.amount": gettext("Amount"),
+            "payments.method": gettext("Method"),
+            "instalments": gettext("Instalments"),
+            "instalments.due_date": gettext("Due date"),
+            "instalments.amount": gettext("Amount"),
         },
         items=items,
         note=str(
@@ -290,24 +293,16 @@ def _invoices_section(subject: Subject) -> Section:
 
 
 def _leads_section(subject: Subject) -> Section:
-    person = subject.person
-    contact = Q(pk__in=[])
-    if person.email:
-        contact |= Q(contact__iexact=person.email)
-    if person.phone:
-        contact |= Q(contact=person.phone)
-    leads = (
-        PortalLead.objects.filter(clinic=subject.clinic).filter(contact).order_by("-received_at")
-    )
+    leads = leads_of(subject.clinic, subject.person).order_by("-received_at")
     return Section(
         key="portal_leads",
-        title=str(gettext_lazy("Notes from a benefits portal")),
+        title=gettext("Notes from a benefits portal"),
         columns={
-            "received_at": str(gettext_lazy("Received")),
-            "portal": str(gettext_lazy("Portal")),
-            "name": str(gettext_lazy("Name")),
-            "contact": str(gettext_lazy("Contact")),
-            "note": str(gettext_lazy("Note")),
+            "received_at": gettext("Received"),
+            "portal": gettext("Portal"),
+            "name": gettext("Name"),
+            "contact": gettext("Contact"),
+            "note": gettext("Note"),
         },
         items=[
             {

@@ -379,3 +379,22 @@ def test_req19_each_journal_is_logged_once_per_report(make_world):
     journal_rows = new.filter(object_type="journal")
     assert journal_rows.count() == 1 and journal_rows.get().action == "export"
     assert not new.filter(object_type="journal_attachment").exists()
+
+
+def test_req23_a_copied_message_shows_where_a_link_was_not_the_link(clinic, owner, make_person):
+    """A message's link (manage a booking, read an answer) is a key of its own: the report
+    and the export copy the message without it, so they grant nothing beyond themselves."""
+    from praksis.core.personal_data import Subject, contracts
+    from praksis.messaging.services import message_enqueue
+
+    person = make_person(owner)
+    secret = "https://clinic.example/lund/booking/s3cr3t-t0ken/"
+    message_enqueue(
+        clinic=clinic, channel="email", to="a@example.com", subject="Bokning",
+        body=f"Se eller avboka: {secret}\nVälkommen!", kind="confirmation", person=person,
+    )  # fmt: skip
+    subject = Subject(clinic=clinic, person=person, actor=owner)
+    (messaging,) = [c for c in contracts() if c.label == "messaging"]
+    bodies = [item["body"] for section in messaging.sections(subject) for item in section.items]
+    assert bodies and all("s3cr3t" not in body for body in bodies)
+    assert "Välkommen!" in bodies[0] and "Se eller avboka:" in bodies[0]

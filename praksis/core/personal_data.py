@@ -264,10 +264,6 @@ def holdings() -> list[Holding]:
     return [h for c in contracts() for h in c.holdings]
 
 
-def holding_for(model_label: str) -> Holding | None:
-    return next((h for h in holdings() if h.model == model_label), None)
-
-
 def sweep_rules() -> list[Rule]:
     return sorted((r for c in contracts() for r in c.rules), key=lambda r: r.order)
 

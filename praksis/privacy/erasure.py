@@ -555,19 +555,9 @@ def _check_request(request: DataSubjectRequest) -> None:
         raise Conflict(_("This request has already been answered."), code="answered")
 
 
-def _delete_descending(model, ids) -> int:
-    """Delete rows newest first, so that a row pointing at an older one goes before it."""
-    done = 0
-    for pk in sorted(ids, reverse=True):
-        done += model.objects.filter(pk=pk).delete()[0]
-    return done
-
-
-def _apply(actor: Actor, plan: ErasurePlan, person: Person, now: datetime) -> None:
+def _apply(plan: ErasurePlan, person: Person, now: datetime) -> None:
     """Every contract carries out its part of the plan, rows pointing at others first."""
-    plan.facts["actor"] = actor
-    plan.facts["now"] = now
-    plan.facts["person"] = person
+    plan.facts["now"] = now  # the moment the erasure is dated by (consents withdrawn at it)
     for contract in sorted(personal_data.contracts(), key=lambda c: (c.apply_stage, c.label)):
         contract.apply(plan)
     plan.targets["shredded"] = plan.shred_person_key and destroy_key(person)
@@ -658,7 +648,7 @@ def erase_person(
         plan.request_id = dsr.pk if dsr else None
         if plan.blocked:
             raise Conflict(blocker_text(plan.blockers[0]), code="blocked")
-        _apply(actor, plan, person, now)
+        _apply(plan, person, now)
         _evidence(actor, plan, plan.request_id)
         if dsr is not None:
             plan.answer = compose_answer(plan, dsr)

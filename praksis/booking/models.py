@@ -78,6 +78,8 @@ class Service(models.Model):
     online_bookable = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
     practitioners = models.ManyToManyField(Practitioner, related_name="services", blank=True)
+    # Rooms and equipment the service needs, all of them free for its whole busy time.
+    resources = models.ManyToManyField("Resource", related_name="services", blank=True)
 
     class Meta:
         constraints = [
@@ -140,6 +142,28 @@ class Absence(models.Model):
         return f"{self.practitioner_id} {self.start}–{self.end}"
 
 
+class Resource(models.Model):
+    """A room or a piece of equipment that a service needs (the surgery, the X-ray room,
+    the exam room with the slit lamp). Never booked twice at once: see ResourceHold."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("Room")
+        EQUIPMENT = "equipment", _("Equipment")
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROOM)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="resource_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ClosedDay(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
@@ -169,9 +193,14 @@ class Appointment(models.Model):
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
+        ARRIVED = "arrived", _("Arrived")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No-show")
         COMPLETED = "completed", _("Completed")
+
+    # The statuses that hold the practitioner's (and the rooms') time: the database
+    # refuses an overlap between two of these (migrations 0002 and 0005).
+    HOLDING = (Status.BOOKED, Status.ARRIVED)
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
@@ -212,6 +241,27 @@ class Appointment(models.Model):
     )
     identity_checked_by_user_id = models.BigIntegerField(null=True, blank=True)
     identity_checked_at = models.DateTimeField(null=True, blank=True)
+    # The visit's way through the day, with who and when: booked → arrived → completed,
+    # or no-show or cancelled.
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrived_by_user_id = models.BigIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by_user_id = models.BigIntegerField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    no_show_by_user_id = models.BigIntegerField(null=True, blank=True)
+    cancelled_by_user_id = models.BigIntegerField(null=True, blank=True)
+    # The client confirmed the time (an SMS reply "JA"); cancelling by reply sets the
+    # status instead.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # One of a recurring series made by staff, and its place in it (1, 2, ...).
+    series = models.ForeignKey(
+        "AppointmentSeries",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    series_index = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -295,3 +345,172 @@ class BookingRequest(models.Model):
 
     def __str__(self) -> str:
         return f"request {self.pk}"
+
+
+class AppointmentSeries(models.Model):
+    """Recurring bookings made by staff: every ``interval_weeks`` weeks, ``count`` times."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    interval_weeks = models.PositiveSmallIntegerField()
+    count = models.PositiveSmallIntegerField()
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1) & Q(interval_weeks__lte=52),
+                name="series_interval",
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=2) & Q(count__lte=52), name="series_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"series {self.pk}"
+
+
+class ResourceHold(models.Model):
+    """A resource taken by a booking for its busy time. A hold exists only while its
+    booking holds its time (booked or arrived); cancelling or a no-show deletes it. The
+    database refuses two holds of one resource at overlapping times (migration 0005)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="holds")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="holds")
+    start = models.DateTimeField()
+    busy_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(busy_until__gt=F("start")), name="hold_order"),
+            models.UniqueConstraint(fields=["appointment", "resource"], name="hold_unique"),
+        ]
+        indexes = [models.Index(fields=["resource", "start"], name="hold_resource_start")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.start}–{self.busy_until}"
+
+
+class WaitlistEntry(models.Model):
+    """Someone waiting for a time: a client who found none on the public page, or one
+    staff put on the list. Freed times that match are offered to them (WaitlistOffer)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        BOOKED = "booked", _("Booked")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What the client gave on the public page (offers go to these details).
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    # The days and times that suit: weekdays [0..6] and a wall-clock window.
+    weekdays = models.JSONField(default=list)
+    earliest = models.TimeField(null=True, blank=True)
+    latest = models.TimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    token_hash = models.CharField(max_length=64, unique=True)  # the leave-the-list link
+    notice_version = models.PositiveIntegerField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "service", "status"], name="waitlist_open"),
+            models.Index(fields=["expires_at"], name="waitlist_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"waitlist {self.pk}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waiting entry, claimed through a secret link. Many
+    entries may be offered one time: the first claim books it (the booking's own
+    guarantee); the others are told it is gone."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Offered")
+        CLAIMED = "claimed", _("Claimed")
+        GONE = "gone", _("Taken by someone else")
+        EXPIRED = "expired", _("Expired")
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "start", "status"], name="offer_slot")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "start"], name="offer_once_per_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk}"
+
+
+class CalendarFeed(models.Model):
+    """A practitioner's calendar as an iCalendar feed at a secret URL, revocable. By
+    default it shows times and services only: no client names, no health data."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    show_names = models.BooleanField(default=False)
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"feed {self.pk}"
+
+
+class SmsReply(models.Model):
+    """An SMS reply to a reminder, as the provider's signed webhook delivered it: JA
+    confirms the booking, NEJ/NEI cancels it. Kept with the booking."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        NOT_UNDERSTOOD = "unclear", _("Not understood")
+        TOO_LATE = "too_late", _("Too late to change")
+        NO_BOOKING = "no_booking", _("No booking found")
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    provider_id = models.CharField(max_length=100, unique=True)
+    from_phone = models.CharField(max_length=20)
+    body = models.CharField(max_length=500)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sms reply {self.pk}"

@@ -40,6 +40,11 @@ class BookingData(Contract):
                 portable=True, section="bookings"),
         Holding("booking.BookingRequest", "booking_request", "person|email|phone", DELETE,
                 clock="expiry", portable=True, section="booking_requests"),
+        # A booking's rooms and the client's SMS replies about it go with the booking.
+        Holding("booking.ResourceHold", "client", "appointment__person", DELETE,
+                clock="last_visit", section="bookings"),
+        Holding("booking.SmsReply", "client", "appointment__person", DELETE,
+                clock="last_visit", portable=True, section="bookings"),
     )  # fmt: skip
     labels = {
         "appointments": gettext_lazy("Bookings"),

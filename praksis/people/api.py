@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -14,7 +15,7 @@ from praksis.audit.selectors import person_access_log
 from praksis.core.errors import ValidationFailed
 from praksis.people import selectors, services
 from praksis.people.identity import mask_identity
-from praksis.people.models import Animal, Species
+from praksis.people.models import Animal, AnimalSex, Species
 
 router = Router(tags=["persons"])
 
@@ -83,17 +84,29 @@ class AccessLogPage(Schema):
     count: int
 
 
+_WEIGHT = "Kilograms (more than 0, less than 2000, two decimals): recorded as weighed today"
+
+
 class AnimalIn(Schema):
     name: str
     species: Species
     breed: str | None = None
+    sex: AnimalSex | None = Field(None, description="female, male or unknown (the default)")
+    neutered: bool | None = None
+    colour: str | None = None
     birth_date: str | None = Field(None, description="YYYY-MM-DD")
     chip_number: str | None = Field(None, description="ISO 11784 transponder code: 15 digits")
+    weight_kg: Decimal | None = Field(None, description=_WEIGHT)
 
 
 class AnimalPatch(Schema):
     name: str | None = None
+    species: Species | None = None
     breed: str | None = None
+    sex: AnimalSex | None = None
+    neutered: bool | None = None
+    colour: str | None = None
+    weight_kg: Decimal | None = Field(None, description=_WEIGHT)
     birth_date: str | None = Field(None, description="YYYY-MM-DD; null to clear")
     chip_number: str | None = Field(None, description="15 digits; null to clear")
     deceased_on: str | None = Field(
@@ -111,9 +124,14 @@ class AnimalOut(Schema):
     name: str
     species: str
     breed: str
+    sex: str = Field(description="female, male or unknown")
+    neutered: bool
+    colour: str
     birth_date: date | None
     chip_number: str | None
     deceased_on: date | None
+    current_weight_kg: float | None = Field(description="The latest weighing, in kilograms.")
+    weighed_on: date | None = Field(description="The date of the latest weighing.")
     owners: list[AnimalOwnerOut] = Field(description="The primary owner first.")
     created_at: datetime
 
@@ -216,15 +234,21 @@ def _api_field_names():
 
 
 def _animal_out(animal: Animal) -> dict:
-    owners = sorted(animal.ownerships.all(), key=lambda o: (not o.is_primary, o.pk))
+    owners = selectors.animal_owners(animal)
+    weight = selectors.current_weight(animal)
     return {
         "id": animal.pk,
         "name": animal.name,
         "species": animal.species,
         "breed": animal.breed,
+        "sex": animal.sex,
+        "neutered": animal.neutered,
+        "colour": animal.colour,
         "birth_date": animal.birth_date,
         "chip_number": animal.chip_id,
         "deceased_on": animal.deceased_on,
+        "current_weight_kg": float(weight.weight_kg) if weight else None,
+        "weighed_on": weight.weighed_on if weight else None,
         "owners": [{"person": o.person_id, "primary": o.is_primary} for o in owners],
         "created_at": animal.created_at,
     }

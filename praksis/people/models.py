@@ -175,11 +175,20 @@ class Species(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class AnimalSex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class Animal(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=100)
     species = models.CharField(max_length=20, choices=Species.choices)
     breed = models.CharField(max_length=100, blank=True)
+    sex = models.CharField(max_length=10, choices=AnimalSex.choices, default=AnimalSex.UNKNOWN)
+    neutered = models.BooleanField(default=False)
+    colour = models.CharField(max_length=50, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     # ISO 11784/11785 transponder code: 15 digits.
     chip_id = models.CharField(max_length=15, null=True, blank=True)  # noqa: DJ001
@@ -201,6 +210,7 @@ class Animal(models.Model):
                 condition=Q(chip_id__isnull=True) | Q(chip_id__regex=r"^[0-9]{15}$"),
                 name="animal_chip_format",
             ),
+            models.CheckConstraint(condition=Q(sex__in=AnimalSex.values), name="animal_sex_known"),
         ]
 
     def __str__(self) -> str:
@@ -231,6 +241,33 @@ class AnimalOwner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} owns {self.animal_id}"
+
+
+# A weight below this is no animal's; at or above it, a typing error (kilograms).
+MAX_WEIGHT_KG = 2000
+
+
+class AnimalWeight(models.Model):
+    """One weighing of an animal: the history gives its current weight (the latest)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    animal = models.ForeignKey(Animal, on_delete=models.CASCADE, related_name="weights")
+    weighed_on = models.DateField()
+    weight_kg = models.DecimalField(max_digits=6, decimal_places=2)
+    recorded_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["animal", "weighed_on"], name="animal_weight_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__gt=0) & Q(weight_kg__lt=MAX_WEIGHT_KG),
+                name="animal_weight_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.animal_id}: {self.weight_kg} kg on {self.weighed_on}"
 
 
 class DataKey(models.Model):

@@ -20,7 +20,7 @@ from praksis.core.personal_data import (
     engine,
     register,
 )
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, AnimalWeight, Person
 from praksis.people.vault import destroy_key
 
 # The Person columns behind each field the erasure may keep (the engine's FIELD_COLUMNS).
@@ -38,6 +38,8 @@ class PeopleData(Contract):
                 kept_by="with its journal", section="animals"),
         Holding("people.AnimalOwner", "client", "person", DELETE, clock="last_visit",
                 portable=True, section="animals"),
+        Holding("people.AnimalWeight", "client", "animal", DELETE, clock="last_visit",
+                portable=True, kept_by="with its animal", section="animals"),
         Holding("people.DataKey", "journal", "person|animal", DELETE,
                 kept_by="while encrypted data under it is kept"),
     )  # fmt: skip
@@ -104,7 +106,11 @@ class PeopleData(Contract):
     def sections(self, subject: Subject) -> list[Section]:
         """The person's identity and contact details, and the animals they own: what they
         gave the clinic (portable, Art. 20)."""
-        return [_identity_section(subject), _animals_section(subject)]
+        return [
+            _identity_section(subject),
+            _animals_section(subject),
+            _animal_weights_section(subject),
+        ]
 
 
 # --- The access report and the export ------------------------------------------------
@@ -155,6 +161,9 @@ def _animals_section(subject: Subject) -> Section:
             "name": link.animal.name,
             "species": link.animal.get_species_display(),
             "breed": link.animal.breed,
+            "sex": link.animal.get_sex_display(),
+            "neutered": link.animal.neutered,
+            "colour": link.animal.colour,
             "birth_date": link.animal.birth_date,
             "chip_id": link.animal.chip_id,
             "deceased_on": link.animal.deceased_on,
@@ -169,6 +178,9 @@ def _animals_section(subject: Subject) -> Section:
             "name": gettext("Name"),
             "species": gettext("Species"),
             "breed": gettext("Breed"),
+            "sex": gettext("Sex"),
+            "neutered": gettext("Neutered"),
+            "colour": gettext("Colour"),
             "birth_date": gettext("Birth date"),
             "chip_id": gettext("ID chip number"),
             "deceased_on": gettext("Died"),
@@ -177,6 +189,32 @@ def _animals_section(subject: Subject) -> Section:
         items=items,
         portable=True,
         order=12,
+    )
+
+
+def _animal_weights_section(subject: Subject) -> Section:
+    """The weighings of the person's animals (the animals section's history of weights)."""
+    weights = (
+        AnimalWeight.objects.filter(
+            clinic=subject.clinic, animal__ownerships__person=subject.person
+        )
+        .select_related("animal")
+        .order_by("animal__name", "animal_id", "weighed_on", "pk")
+    )
+    return Section(
+        key="animals:weights",
+        title=gettext("Your animals' weights"),
+        columns={
+            "animal": gettext("Animal"),
+            "weighed_on": gettext("Weighed on"),
+            "weight_kg": gettext("Weight (kg)"),
+        },
+        items=[
+            {"animal": w.animal.name, "weighed_on": w.weighed_on, "weight_kg": w.weight_kg}
+            for w in weights
+        ],
+        portable=True,
+        order=13,
     )
 
 

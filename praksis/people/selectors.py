@@ -19,6 +19,8 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access, log_accesses
@@ -28,7 +30,14 @@ from praksis.people.identity import (
     birth_date_only,
     looks_like_identity,
 )
-from praksis.people.models import Animal, AnimalOwner, Person, animal_name_key
+from praksis.people.models import (
+    Animal,
+    AnimalOwner,
+    AnimalSex,
+    AnimalWeight,
+    Person,
+    animal_name_key,
+)
 from praksis.people.validation import name_key
 from praksis.people.vault import lookup_digests
 
@@ -329,11 +338,25 @@ def animals_of(*, actor: Actor, person: Person) -> list[Animal]:
 
 
 def _animals(clinic: Clinic) -> QuerySet[Animal]:
-    """The clinic's animals, each with its owners (the primary owner first)."""
-    owners = AnimalOwner.objects.order_by("-is_primary", "id")
+    """The clinic's animals, each with its owners (the primary owner first) and its
+    weighings (the latest first: ``weights_newest_first``)."""
+    owners = AnimalOwner.objects.order_by("-is_primary", "id").select_related("person")
     return Animal.objects.filter(clinic=clinic).prefetch_related(
-        Prefetch("ownerships", queryset=owners)
+        Prefetch("ownerships", queryset=owners),
+        Prefetch("weights", queryset=_newest_first(), to_attr="weights_newest_first"),
     )
+
+
+def _newest_first() -> QuerySet[AnimalWeight]:
+    return AnimalWeight.objects.order_by("-weighed_on", "-pk")
+
+
+def current_weight(animal: Animal) -> AnimalWeight | None:
+    """The animal's latest weighing (by date, then the latest recorded), or None."""
+    weights = getattr(animal, "weights_newest_first", None)
+    if weights is None:
+        return _newest_first().filter(animal=animal).first()
+    return weights[0] if weights else None
 
 
 def person_animals(*, actor: Actor, person_id: int, purpose: str = "") -> list[Animal]:
@@ -374,6 +397,75 @@ def animal_get(*, actor: Actor, animal_id: int, purpose: str = "") -> Animal:
         ],
     )
     return animal
+
+
+def animal_owners(animal: Animal) -> list[AnimalOwner]:
+    """The animal's ownerships with their people, the primary owner first."""
+    return sorted(animal.ownerships.all(), key=lambda o: (not o.is_primary, o.pk))
+
+
+# --- The animal's summary (the journal's header, the animal's page) ---------------------
+
+
+def age_text(birth: date, today: date) -> str:
+    """An age in words, in the active language: "3 years 2 months", "5 months", "12 days"."""
+    months = (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
+    if months < 0:
+        return ""
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(ngettext("%(count)d year", "%(count)d years", years) % {"count": years})
+    if months:
+        parts.append(ngettext("%(count)d month", "%(count)d months", months) % {"count": months})
+    if not parts:
+        days = (today - birth).days
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    return " ".join(parts)
+
+
+@dataclass
+class AnimalSummary:
+    """What the journal of an animal opens with: who it is and whose it is."""
+
+    animal: Animal
+    species: str
+    breed: str
+    sex: str  # the sex and whether neutered, in words ("Female, neutered")
+    age: str  # "" without a birth date
+    weight: AnimalWeight | None
+    owners: list[AnimalOwner]  # the primary owner first, each with its person
+
+    @property
+    def deceased_on(self) -> date | None:
+        return self.animal.deceased_on
+
+
+def _sex_text(animal: Animal) -> str:
+    if animal.sex == AnimalSex.UNKNOWN:
+        sex = gettext("Sex unknown")
+    else:
+        sex = str(animal.get_sex_display())
+    return f"{sex}, {gettext('neutered') if animal.neutered else gettext('not neutered')}"
+
+
+def animal_summary(*, actor: Actor, animal_id: int, purpose: str = "") -> AnimalSummary:
+    """The summary of an animal of the actor's clinic (404 for any other): species,
+    breed, sex and neutering, age (until its death, if it died), current weight with its
+    date, and the owners, the primary owner first. The read is logged against each owner
+    (it shows their names)."""
+    animal = animal_get(actor=actor, animal_id=animal_id, purpose=purpose)
+    today = timezone.now().astimezone(actor.clinic.zone).date()
+    until = min(animal.deceased_on, today) if animal.deceased_on else today
+    return AnimalSummary(
+        animal=animal,
+        species=str(animal.get_species_display()),
+        breed=animal.breed,
+        sex=_sex_text(animal),
+        age=age_text(animal.birth_date, until) if animal.birth_date else "",
+        weight=current_weight(animal),
+        owners=animal_owners(animal),
+    )
 
 
 def animal_get_for_update(*, clinic: Clinic, animal_id: int) -> Animal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,7 +16,15 @@ from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import EARLIEST
-from praksis.people.models import Animal, AnimalOwner, Person, Species
+from praksis.people.models import (
+    MAX_WEIGHT_KG,
+    Animal,
+    AnimalOwner,
+    AnimalSex,
+    AnimalWeight,
+    Person,
+    Species,
+)
 from praksis.people.selectors import (
     animal_get_for_update,
     person_exists,
@@ -128,7 +137,36 @@ def person_update(*, actor: Actor, person_id: int, changes: dict) -> Person:
 
 _CHIP_FORMAT = _("A chip number has 15 digits (ISO 11784).")
 _CHIP_TAKEN = _("An animal with this chip number is already registered.")
-ANIMAL_PATCH_FIELDS = ("name", "breed", "birth_date", "chip_id", "deceased_on")
+_WEIGHT_FORMAT = _("Enter the weight in kilograms, more than 0 and less than 2000, e.g. 12.5.")
+ANIMAL_FIELDS = ("name", "species", "breed", "sex", "neutered", "colour", "birth_date", "chip_id")
+ANIMAL_PATCH_FIELDS = (*ANIMAL_FIELDS, "deceased_on")
+
+
+def clinic_today(clinic) -> date:
+    """Today on the clinic's clock (a weighing "today" is the clinic's day)."""
+    return timezone.now().astimezone(clinic.zone).date()
+
+
+def clean_weight(value, field: str = "weight_kg") -> Decimal:
+    """A weight in kilograms typed as text (a decimal comma is fine) or given as a
+    number: more than 0, less than 2000, at most two decimals. ValidationFailed otherwise
+    (the message never repeats the input)."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationFailed({field: [_WEIGHT_FORMAT]})
+    if isinstance(value, float):
+        value = repr(value)
+    text = "".join(str(value).split()).replace(",", ".")
+    try:
+        weight = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed({field: [_WEIGHT_FORMAT]}) from None
+    if (
+        not weight.is_finite()
+        or not 0 < weight < MAX_WEIGHT_KG
+        or weight != weight.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    ):
+        raise ValidationFailed({field: [_WEIGHT_FORMAT]})
+    return weight.quantize(Decimal("0.01"))
 
 
 def _animal_date(value, field: str, errors: dict, future: str) -> date | None:
@@ -172,6 +210,25 @@ def clean_animal(clinic, data: dict, *, exclude_id: int | None = None) -> dict:
             errors["breed"] = [_("Use at most 100 characters.")]
         else:
             out["breed"] = breed
+    if "sex" in data:
+        sex = data["sex"]
+        if isinstance(sex, str) and sex in AnimalSex.values:
+            out["sex"] = AnimalSex(sex).value
+        else:
+            errors["sex"] = [_("Choose female, male or unknown.")]
+    if "neutered" in data:
+        if isinstance(data["neutered"], bool):
+            out["neutered"] = data["neutered"]
+        else:
+            errors["neutered"] = [_("Say whether the animal is neutered: true or false.")]
+    if "colour" in data:
+        colour = " ".join(str(data["colour"] or "").split())
+        if has_forbidden_characters(colour):
+            errors["colour"] = [CHARACTERS_NOT_ALLOWED]
+        elif len(colour) > 50:
+            errors["colour"] = [_("Use at most 50 characters.")]
+        else:
+            out["colour"] = colour
     if "birth_date" in data:
         out["birth_date"] = _animal_date(
             data["birth_date"],
@@ -210,10 +267,15 @@ def animal_create(
     name: str,
     species: str,
     breed: str = "",
+    sex: str = AnimalSex.UNKNOWN,
+    neutered: bool = False,
+    colour: str = "",
     birth_date=None,
     chip_id: str | None = None,
+    weight_kg=None,
 ) -> Animal:
-    """Register an animal with one or more owners of the same clinic."""
+    """Register an animal with one or more owners of the same clinic (the first named is
+    the primary owner); a weight given is its first weighing, today."""
     require(actor, "person.write")
     clinic = actor.clinic
     errors: dict[str, list] = {}
@@ -221,15 +283,24 @@ def animal_create(
         "name": name,
         "species": species,
         "breed": breed,
+        "sex": sex,
+        "neutered": neutered,
+        "colour": colour,
         "birth_date": birth_date,
         "chip_id": chip_id,
     }
+    values: dict = {}
     try:
         values = clean_animal(clinic, data)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    weight = None
+    if weight_kg not in (None, ""):
+        try:
+            weight = clean_weight(weight_kg)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     found = {p.pk: p for p in Person.objects.filter(clinic=clinic, pk__in=owner_ids)}
-    # The first owner named is the primary owner.
     owners = [found[pk] for pk in dict.fromkeys(owner_ids) if pk in found]
     if not owners or len(owners) != len(set(owner_ids)):
         errors["owners"] = [_("Choose at least one owner registered at this clinic.")]
@@ -244,10 +315,18 @@ def animal_create(
                     for i, owner in enumerate(owners)
                 ]
             )
+            if weight is not None:
+                _weigh(actor, animal, weight, clinic_today(clinic))
             log_accesses(
                 actor,
                 [
-                    Access(Action.CREATE, "animal", animal.pk, person_id=owner.pk)
+                    Access(
+                        Action.CREATE,
+                        "animal",
+                        animal.pk,
+                        person_id=owner.pk,
+                        detail="with its weight" if weight is not None else "",
+                    )
                     for owner in owners
                 ],
             )
@@ -264,22 +343,58 @@ def person_animal_create(*, actor: Actor, person_id: int, data: dict) -> Animal:
         raise Http404
     if not actor.clinic.has_animals:
         raise Conflict(_("This clinic does not keep animals."), code="no_animals")
-    fields = ("name", "species", "breed", "birth_date", "chip_id")
+    fields = (*ANIMAL_FIELDS, "weight_kg")
     return animal_create(
         actor=actor, owner_ids=[person_id], **{k: data[k] for k in fields if k in data}
     )
 
 
+def _owner_ids(animal: Animal) -> list[int | None]:
+    return list(animal.ownerships.order_by("pk").values_list("person_id", flat=True)) or [None]
+
+
+def _log_animal(actor: Actor, animal: Animal, action: str, detail: str, extra=()) -> None:
+    """Log a write to an animal against each of its owners (and ``extra`` people: an
+    owner just removed)."""
+    people = list(dict.fromkeys([*_owner_ids(animal), *extra]))
+    log_accesses(
+        actor, [Access(action, "animal", animal.pk, person_id=pid, detail=detail) for pid in people]
+    )
+
+
+def _weigh(actor: Actor, animal: Animal, weight: Decimal, day: date) -> AnimalWeight:
+    return AnimalWeight.objects.create(
+        clinic_id=animal.clinic_id,
+        animal=animal,
+        weighed_on=day,
+        weight_kg=weight,
+        recorded_by_user_id=actor.user_id,
+    )
+
+
 def animal_update(*, actor: Actor, animal_id: int, changes: dict) -> Animal:
     """Correct an animal's details, or record that it died (``deceased_on``: no more
-    reminders or recalls for it)."""
+    reminders or recalls for it). A ``weight_kg`` records a weighing today."""
     require(actor, "person.write")
     clinic = actor.clinic
     present = {k: v for k, v in changes.items() if k in ANIMAL_PATCH_FIELDS}
-    values = clean_animal(clinic, present, exclude_id=animal_id)
+    errors: dict[str, list] = {}
+    values: dict = {}
+    try:
+        values = clean_animal(clinic, present, exclude_id=animal_id)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    weight = None
+    if "weight_kg" in changes and changes["weight_kg"] not in (None, ""):
+        try:
+            weight = clean_weight(changes["weight_kg"])
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     try:
         with transaction.atomic():
             animal = animal_get_for_update(clinic=clinic, animal_id=animal_id)
+            if errors:  # after the 404: another clinic's animal says nothing about input
+                raise ValidationFailed(errors)
             birth = values.get("birth_date", animal.birth_date)
             died = values.get("deceased_on", animal.deceased_on)
             if birth and died and died < birth:
@@ -292,15 +407,103 @@ def animal_update(*, actor: Actor, animal_id: int, changes: dict) -> Animal:
                 setattr(animal, key, values[key])
             if changed:
                 animal.save(update_fields=changed)
-            owners = list(animal.ownerships.values_list("person_id", flat=True)) or [None]
-            detail = "changed: " + (",".join(sorted(changed)) or "nothing")
-            log_accesses(
-                actor,
-                [
-                    Access(Action.UPDATE, "animal", animal.pk, person_id=owner, detail=detail)
-                    for owner in owners
-                ],
+            if weight is not None:
+                _weigh(actor, animal, weight, clinic_today(clinic))
+                changed.append("weight")
+            _log_animal(
+                actor, animal, Action.UPDATE, "changed: " + (",".join(sorted(changed)) or "nothing")
             )
     except IntegrityError as exc:  # a concurrent registration of the same chip
         raise ValidationFailed({"chip_id": [_CHIP_TAKEN]}) from exc
     return animal
+
+
+def animal_weight_record(
+    *, actor: Actor, animal_id: int, weight_kg, weighed_on=None
+) -> AnimalWeight:
+    """Record a weighing of an animal of the actor's clinic (404 for any other): on
+    ``weighed_on`` (today when not given; never in the future, nor before its birth)."""
+    require(actor, "person.write")
+    clinic = actor.clinic
+    with transaction.atomic():
+        animal = animal_get_for_update(clinic=clinic, animal_id=animal_id)
+        errors: dict[str, list] = {}
+        weight = None
+        try:
+            weight = clean_weight(weight_kg)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        day = _animal_date(
+            weighed_on, "weighed_on", errors, _("Enter a date that is not in the future.")
+        )
+        if "weighed_on" not in errors:
+            if day is None:
+                day = clinic_today(clinic)
+            elif day > clinic_today(clinic):
+                errors["weighed_on"] = [_("Enter a date that is not in the future.")]
+            elif animal.birth_date and day < animal.birth_date:
+                errors["weighed_on"] = [_("The animal was not born yet on that date.")]
+        if errors:
+            raise ValidationFailed(errors)
+        record = _weigh(actor, animal, weight, day)
+        _log_animal(actor, animal, Action.UPDATE, f"weight recorded ({record.pk})")
+    return record
+
+
+# --- Owners -----------------------------------------------------------------------------
+
+_NOT_AN_OWNER = _("This person does not own the animal.")
+
+
+def animal_owner_add(*, actor: Actor, animal_id: int, person_id: int | None) -> AnimalOwner:
+    """Add a co-owner: another person of the same clinic (not the primary owner)."""
+    require(actor, "person.write")
+    clinic = actor.clinic
+    with transaction.atomic():
+        animal = animal_get_for_update(clinic=clinic, animal_id=animal_id)
+        person = Person.objects.filter(clinic=clinic, pk=person_id).first() if person_id else None
+        if person is None:
+            raise ValidationFailed({"person": [_("Choose the person from the list.")]})
+        if animal.ownerships.filter(person=person).exists():
+            raise ValidationFailed({"person": [_("This person already owns the animal.")]})
+        link = AnimalOwner.objects.create(
+            clinic=clinic, animal=animal, person=person, is_primary=False
+        )
+        _log_animal(actor, animal, Action.UPDATE, f"owner added: {person.pk}")
+    return link
+
+
+def animal_owner_remove(*, actor: Actor, animal_id: int, person_id: int | None) -> None:
+    """Remove an owner; an animal keeps at least one. When the primary owner goes, the
+    earliest registered of the others becomes the primary owner."""
+    require(actor, "person.write")
+    clinic = actor.clinic
+    with transaction.atomic():
+        animal = animal_get_for_update(clinic=clinic, animal_id=animal_id)
+        links = list(animal.ownerships.select_for_update().order_by("pk"))
+        link = next((o for o in links if o.person_id == person_id), None)
+        if link is None:
+            raise ValidationFailed({"person": [_NOT_AN_OWNER]})
+        if len(links) == 1:
+            raise ValidationFailed(
+                {"person": [_("An animal keeps at least one owner: add another one first.")]}
+            )
+        link.delete()
+        if link.is_primary:
+            heir = next(o for o in links if o.pk != link.pk)
+            AnimalOwner.objects.filter(pk=heir.pk).update(is_primary=True)
+        _log_animal(actor, animal, Action.UPDATE, f"owner removed: {person_id}", [person_id])
+
+
+def animal_owner_make_primary(*, actor: Actor, animal_id: int, person_id: int | None) -> None:
+    """Make one of the animal's owners its primary owner (the contact for recalls)."""
+    require(actor, "person.write")
+    clinic = actor.clinic
+    with transaction.atomic():
+        animal = animal_get_for_update(clinic=clinic, animal_id=animal_id)
+        links = animal.ownerships.select_for_update()
+        if not links.filter(person_id=person_id).exists():
+            raise ValidationFailed({"person": [_NOT_AN_OWNER]})
+        links.exclude(person_id=person_id).update(is_primary=False)
+        links.filter(person_id=person_id).update(is_primary=True)
+        _log_animal(actor, animal, Action.UPDATE, f"primary owner: {person_id}")

@@ -159,13 +159,13 @@ def _schedule(
                 4,
                 "b.practitioner_id",
                 "booking_appointment b JOIN p ON p.id = b.practitioner_id"
-                " WHERE b.clinic_id = %s AND b.status = %s AND b.start < %s"
+                " WHERE b.clinic_id = %s AND b.status IN (%s, %s) AND b.start < %s"
                 " AND b.busy_until > %s",
                 s="b.start",
                 e="b.busy_until",
             )
         )
-        params += [clinic.pk, Appointment.Status.BOOKED, end, start]
+        params += [clinic.pk, *Appointment.HOLDING, end, start]
     sql = f"WITH p AS ({chosen}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -140,7 +140,7 @@ def identity_matches_count(*, actor: Actor) -> int:
     ).count()
 
 
-_VISITED = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
+_VISITED = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED, Appointment.Status.COMPLETED)
 
 
 def visit_dates(clinic: Clinic, kind: str, ids: set[int], now: datetime):

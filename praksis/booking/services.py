@@ -517,6 +517,7 @@ def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
         raise Conflict(_("This booking is no longer active."), code="not_active")
     appointment.status = Appointment.Status.CANCELLED
     appointment.cancelled_at = timezone.now()
+    appointment.cancelled_by_user_id = actor.user_id
     appointment.cancel_reason = reason[:300]
     appointment.sequence += 1
     appointment.updated_at = timezone.now()
@@ -595,17 +596,60 @@ def appointment_move_by_client(*, clinic: Clinic, token: str, start) -> Appointm
         return _move(system_actor(clinic, channel="public"), appointment, start, None, True)
 
 
+# --- The visit's way through the day: booked → arrived → completed, or no-show ----------
+
+
+def _visit_day(appointment: Appointment) -> bool:
+    """Whether the visit is today on the clinic's clock (a client arrives on the day)."""
+    zone = appointment.clinic.zone
+    return appointment.start.astimezone(zone).date() == timezone.now().astimezone(zone).date()
+
+
+def _set_status(actor: Actor, appointment: Appointment, status: str, stamp: str, detail: str):
+    now = timezone.now()
+    appointment.status = status
+    setattr(appointment, f"{stamp}_at", now)
+    setattr(appointment, f"{stamp}_by_user_id", actor.user_id)
+    appointment.updated_at = now
+    appointment.save(update_fields=["status", f"{stamp}_at", f"{stamp}_by_user_id", "updated_at"])
+    _log_appointment(actor, appointment, Action.UPDATE, detail=detail)
+    return appointment
+
+
+def appointment_arrive(*, actor: Actor, appointment_id: int) -> Appointment:
+    """The client has arrived (checked in at the desk), on the day of the visit."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        appointment = _locked(actor.clinic, appointment_id)
+        if appointment.status != Appointment.Status.BOOKED or not _visit_day(appointment):
+            raise Conflict(_("Only an active booking for today can be checked in."))
+        return _set_status(actor, appointment, Appointment.Status.ARRIVED, "arrived", "arrived")
+
+
+def appointment_complete(*, actor: Actor, appointment_id: int) -> Appointment:
+    """The visit is over: from arrived, or from booked once it has started."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        appointment = _locked(actor.clinic, appointment_id)
+        status = appointment.status
+        started = appointment.start <= timezone.now()
+        if not (
+            status == Appointment.Status.ARRIVED
+            or (status == Appointment.Status.BOOKED and started)
+        ):
+            raise Conflict(_("Only a visit that has begun can be completed."))
+        return _set_status(
+            actor, appointment, Appointment.Status.COMPLETED, "completed", "completed"
+        )
+
+
 def appointment_mark_no_show(*, actor: Actor, appointment_id: int) -> Appointment:
     require(actor, "person.write")
     with transaction.atomic():
         appointment = _locked(actor.clinic, appointment_id)
         if appointment.status != Appointment.Status.BOOKED or appointment.start > timezone.now():
             raise Conflict(_("Only a past, active booking can be marked as a no-show."))
-        appointment.status = Appointment.Status.NO_SHOW
-        appointment.updated_at = timezone.now()
-        appointment.save(update_fields=["status", "updated_at"])
-        _log_appointment(actor, appointment, Action.UPDATE, detail="no-show")
-    return appointment
+        return _set_status(actor, appointment, Appointment.Status.NO_SHOW, "no_show", "no-show")
 
 
 # --- Reminders --------------------------------------------------------------------------
@@ -627,6 +671,7 @@ def reminders_enqueue(*, now: datetime | None = None, batch_size: int = 500) -> 
             start__lte=horizon,
             person__restricted_at__isnull=True,  # Art. 18: no reminders while restricted
         )
+        .exclude(animal__deceased_on__isnull=False)  # nor about an animal that has died
         .select_related("clinic", "service", "person", "clinic__booking_policy")
         .order_by("start")
     )

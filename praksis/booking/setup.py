@@ -453,7 +453,7 @@ def hours_replace(*, actor: Actor, membership_id: int, week) -> list[WorkingHour
 
 
 def _booked(clinic: Clinic):
-    return Appointment.objects.filter(clinic=clinic, status=Appointment.Status.BOOKED)
+    return Appointment.objects.filter(clinic=clinic, status__in=Appointment.HOLDING)
 
 
 def _list_logged(actor: Actor, appointments, why: str) -> list[Appointment]:

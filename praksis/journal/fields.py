@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from praksis.core.errors import ValidationFailed
+from praksis.core.input import EARLIEST, LATEST
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,16 @@ class Field:
     label: object
     kind: str = "text"  # text | longtext | diopter | axis | months | date | teeth | prescriptions
     help: object = ""
+    # A date that is due (the next vaccination): not longer ago than ``past_days``, not
+    # further ahead than ``future_days``. None: any date from 1850 to 2199.
+    past_days: int | None = None
+    future_days: int | None = None
+
+
+# The next vaccination sets the recall's due date: a date written a little late (a visit
+# recorded afterwards) may lie in the past, a date long gone is a typing error.
+DUE_PAST_DAYS = 31
+DUE_FUTURE_DAYS = 3652  # ten years
 
 
 OPTICIAN = [
@@ -49,7 +61,14 @@ VETERINARY = [
         "prescriptions",
         _("One per line: medicine; dose; withdrawal period in days"),
     ),
-    Field("next_vaccination", _("Next vaccination due"), "date"),
+    Field(
+        "next_vaccination",
+        _("Next vaccination due"),
+        "date",
+        _("The recall's due date: the owner is reminded then."),
+        past_days=DUE_PAST_DAYS,
+        future_days=DUE_FUTURE_DAYS,
+    ),
 ]
 THERAPY = [
     Field("treatment_date", _("Treatment date"), "date"),
@@ -100,7 +119,15 @@ def _clean_one(field: Field, value):
             raise ValueError
         return number
     if field.kind == "date":
-        return date.fromisoformat(str(value).strip()).isoformat()
+        day = date.fromisoformat(str(value).strip())
+        if not EARLIEST <= day <= LATEST:
+            raise ValueError
+        today = timezone.localdate()
+        if field.past_days is not None and day < today - timedelta(days=field.past_days):
+            raise _OutOfRange(_("The date is more than a month ago: enter the date it is due."))
+        if field.future_days is not None and day > today + timedelta(days=field.future_days):
+            raise _OutOfRange(_("Choose a date within ten years."))
+        return day.isoformat()
     if field.kind == "teeth":
         items = value if isinstance(value, list) else str(value).replace(";", ",").split(",")
         teeth = sorted({str(t).strip() for t in items if str(t).strip()})
@@ -135,6 +162,14 @@ def _clean_one(field: Field, value):
     raise ValueError
 
 
+class _OutOfRange(ValueError):
+    """A well-formed value outside what the field accepts, with its own message."""
+
+    def __init__(self, message):
+        super().__init__()
+        self.message = message
+
+
 _MESSAGES = {
     "diopter": _("Enter a value in quarter dioptres between -30 and +30, e.g. -1.25."),
     "axis": _("Enter an axis between 0 and 180 degrees."),
@@ -162,6 +197,9 @@ def clean_fields(profile: str, data: dict | None) -> dict:
             continue
         try:
             result = _clean_one(field, value)
+        except _OutOfRange as exc:
+            errors[f"fields.{name}"] = [exc.message]
+            continue
         except (ValueError, TypeError, InvalidOperation):
             errors[f"fields.{name}"] = [_MESSAGES[field.kind]]
             continue

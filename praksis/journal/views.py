@@ -16,6 +16,7 @@ from praksis.journal import selectors, services
 from praksis.journal.fields import fields_for
 from praksis.journal.models import EntryKind, JournalEntry
 from praksis.journal.pdf import journal_pdf
+from praksis.people.selectors import animal_summary
 
 
 def _subject_kwargs(kind: str, subject_id: int) -> dict:
@@ -68,6 +69,10 @@ def _render_journal(request, kind, subject_id, *, errors=None, values=None, stat
             "followup_kinds": [(k.value, k.label) for k in FOLLOWUP_KINDS],
             "card": selectors.client_card_read(actor=actor, person_id=subject_id)
             if kind == "persons" and actor.clinic.profile == "therapy"
+            else None,
+            # An animal's journal opens with who it is and whose it is.
+            "summary": animal_summary(actor=actor, animal_id=subject_id, purpose="journal")
+            if kind == "animals"
             else None,
         },
         status=status,

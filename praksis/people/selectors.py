@@ -487,3 +487,7 @@ def log_duplicate_check(*, actor: Actor, duplicates: list[Person]) -> None:
             detail="kind=duplicates; ids=" + ",".join(str(p.pk) for p in duplicates),
         ),
     )
+
+
+def animal_exists(*, clinic: Clinic, animal_id: int) -> bool:
+    return Animal.objects.filter(clinic=clinic, pk=animal_id).exists()

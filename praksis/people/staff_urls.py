@@ -16,4 +16,17 @@ urlpatterns = [
         people_views.person_access_log_view,
         name="person-access-log",
     ),
+    path(
+        "persons/<int:person_id>/animals/new/",
+        people_views.animal_create,
+        name="animal-create",
+    ),
+    path("animals/<int:animal_id>/", people_views.animal_detail, name="animal"),
+    path("animals/<int:animal_id>/edit/", people_views.animal_edit, name="animal-edit"),
+    path(
+        "animals/<int:animal_id>/weights/",
+        people_views.animal_weight_new,
+        name="animal-weight-new",
+    ),
+    path("animals/<int:animal_id>/owners/", people_views.animal_owners, name="animal-owners"),
 ]

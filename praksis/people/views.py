@@ -4,16 +4,22 @@ services. (The person page, with the sections of other apps, is praksis.site.per
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.audit.selectors import person_access_log
+from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
+from praksis.core.input import parse_id
 from praksis.people import selectors, services
 from praksis.people.identity import format_identity, mask_identity
+from praksis.people.models import AnimalSex, Species
+from praksis.people.picker import Picked, picked_person
 from praksis.people.validation import PERSON_FIELDS, clean_person
 
 PAGE_SIZE = 20
@@ -143,3 +149,178 @@ def person_access_log_view(request, person_id: int):
         "people/person_access_log.html",
         {"person": person, "page": page, "title": _("Access log")},
     )
+
+
+# --- Animals (veterinary clinics): register, edit, weigh, owners -------------------------
+
+ANIMAL_FORM_FIELDS = (
+    "name", "species", "breed", "sex", "birth_date", "colour", "chip_id", "weight_kg",
+)  # fmt: skip
+
+
+def _animal_form_context(request, values, errors, *, person=None, animal=None) -> dict:
+    return {
+        "values": values,
+        "errors": errors,
+        "person": person,
+        "animal": animal,
+        "species_choices": Species.choices,
+        "sex_choices": AnimalSex.choices,
+    }
+
+
+def _posted_animal(request, *, editing: bool) -> dict:
+    """What the form sent, as typed (shown again on an error); ``neutered`` as a bool."""
+    names = [n for n in ANIMAL_FORM_FIELDS if not (editing and n == "weight_kg")]
+    if editing:
+        names.append("deceased_on")
+    values: dict = {name: request.POST.get(name, "").strip()[:200] for name in names}
+    values["neutered"] = request.POST.get("neutered") == "1"
+    return values
+
+
+def _changes(values: dict) -> dict:
+    """The form's values for the services: an empty chip number is none."""
+    data = dict(values)
+    if "chip_id" in data:
+        data["chip_id"] = data["chip_id"] or None
+    return data
+
+
+@staff_view("person.write")
+@require_http_methods(["GET", "POST"])
+def animal_create(request, person_id: int):
+    """Register an animal of the person (its primary owner): veterinary clinics only."""
+    actor = request.actor
+    if not actor.clinic.has_animals:
+        raise Http404
+    person = selectors.person_get(actor=actor, person_id=person_id, purpose="register an animal")
+    values: dict = {name: "" for name in ANIMAL_FORM_FIELDS}
+    values.update(sex=AnimalSex.UNKNOWN, neutered=False)
+    if request.method == "POST":
+        values = _posted_animal(request, editing=False)
+        try:
+            animal = services.person_animal_create(
+                actor=actor, person_id=person.pk, data=_changes(values)
+            )
+        except ValidationFailed as exc:
+            context = _animal_form_context(request, values, exc.errors, person=person)
+            return render(request, "people/animal_form.html", context, status=422)
+        return redirect("staff:animal", animal_id=animal.pk)
+    context = _animal_form_context(request, values, {}, person=person)
+    return render(request, "people/animal_form.html", context)
+
+
+@staff_view("person.write")
+@require_http_methods(["GET", "POST"])
+def animal_edit(request, animal_id: int):
+    """Correct an animal's details, or record that it died."""
+    actor = request.actor
+    if request.method == "POST":
+        if not selectors.animal_exists(clinic=actor.clinic, animal_id=animal_id):
+            raise Http404
+        values = _posted_animal(request, editing=True)
+        try:
+            services.animal_update(actor=actor, animal_id=animal_id, changes=_changes(values))
+        except ValidationFailed as exc:
+            animal = selectors.animal_get(actor=actor, animal_id=animal_id, purpose="edit")
+            context = _animal_form_context(request, values, exc.errors, animal=animal)
+            return render(request, "people/animal_form.html", context, status=422)
+        return redirect("staff:animal", animal_id=animal_id)
+    animal = selectors.animal_get(actor=actor, animal_id=animal_id, purpose="edit")
+    values = {
+        "name": animal.name,
+        "species": animal.species,
+        "breed": animal.breed,
+        "sex": animal.sex,
+        "neutered": animal.neutered,
+        "colour": animal.colour,
+        "birth_date": animal.birth_date.isoformat() if animal.birth_date else "",
+        "chip_id": animal.chip_id or "",
+        "deceased_on": animal.deceased_on.isoformat() if animal.deceased_on else "",
+    }
+    context = _animal_form_context(request, values, {}, animal=animal)
+    return render(request, "people/animal_form.html", context)
+
+
+def _render_animal(request, animal_id: int, *, status=200, **extra):
+    actor = request.actor
+    summary = selectors.animal_summary(
+        actor=actor, animal_id=animal_id, purpose=request.GET.get("purpose", "")[:200]
+    )
+    context = {
+        "summary": summary,
+        "animal": summary.animal,
+        "weights": summary.animal.weights_newest_first,
+        "can_write": can(actor, "person.write"),
+        "can_read_journal": can(actor, "journal.read"),
+        "picker": Picked(name="owner"),
+        "weight_values": {},
+        "weight_errors": {},
+        "owner_errors": [],
+        **extra,
+    }
+    return render(request, "people/animal_detail.html", context, status=status)
+
+
+@staff_view("person.read")
+def animal_detail(request, animal_id: int):
+    """The animal's page: its details, weighings and owners (with the forms to change
+    them for those who may)."""
+    return _render_animal(request, animal_id)
+
+
+@staff_view("person.write")
+@require_POST
+def animal_weight_new(request, animal_id: int):
+    actor = request.actor
+    if not selectors.animal_exists(clinic=actor.clinic, animal_id=animal_id):
+        raise Http404
+    values = {
+        "weight_kg": request.POST.get("weight_kg", "").strip()[:50],
+        "weighed_on": request.POST.get("weighed_on", "").strip()[:50],
+    }
+    try:
+        services.animal_weight_record(
+            actor=actor,
+            animal_id=animal_id,
+            weight_kg=values["weight_kg"],
+            weighed_on=values["weighed_on"] or None,
+        )
+    except ValidationFailed as exc:
+        return _render_animal(
+            request, animal_id, status=422, weight_values=values, weight_errors=exc.errors
+        )
+    return redirect(reverse("staff:animal", args=[animal_id]) + "#weights")
+
+
+@staff_view("person.write")
+@require_POST
+def animal_owners(request, animal_id: int):
+    """Add a co-owner (the person picker), remove an owner, or choose the primary owner."""
+    actor = request.actor
+    if not selectors.animal_exists(clinic=actor.clinic, animal_id=animal_id):
+        raise Http404
+    action = request.POST.get("action", "")
+    try:
+        if action == "add":
+            picked = picked_person(actor, request.POST, "owner", purpose="animal owner")
+            if picked.errors or picked.person_id is None:
+                if not picked.errors:
+                    picked.errors.append(_("Choose the person from the list."))
+                return _render_animal(request, animal_id, status=422, picker=picked)
+            services.animal_owner_add(actor=actor, animal_id=animal_id, person_id=picked.person_id)
+        elif action in ("remove", "primary"):
+            person_id = parse_id(request.POST.get("person"))
+            run = (
+                services.animal_owner_remove
+                if action == "remove"
+                else services.animal_owner_make_primary
+            )
+            run(actor=actor, animal_id=animal_id, person_id=person_id)
+        else:
+            raise ValidationFailed({"action": [_("Choose what to do.")]})
+    except ValidationFailed as exc:
+        messages = [str(m) for msgs in exc.errors.values() for m in msgs]
+        return _render_animal(request, animal_id, status=422, owner_errors=messages)
+    return redirect(reverse("staff:animal", args=[animal_id]) + "#owners")

@@ -41,6 +41,7 @@ def person_detail(request, person_id: int):
             "animals": animals,
             "can_view_log": can(actor, "access_log.read"),
             "can_read_journal": can(actor, "journal.read"),
+            "can_write_person": can(actor, "person.write"),
             "journal": journal,
             "journal_retention": journal_retention(actor.clinic, journal.last_entry_at),
             "recall": recall_for(actor=actor, person=person),

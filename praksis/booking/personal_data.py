@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext, gettext_lazy
 
-from praksis.booking.models import Appointment, BookingPolicy, BookingRequest
+from praksis.booking.models import (
+    Appointment,
+    BookingPolicy,
+    BookingRequest,
+    WaitlistEntry,
+)
 from praksis.core.personal_data import (
     DELETE,
     Contract,
@@ -31,6 +38,22 @@ def requests_of(clinic, person):
     return BookingRequest.objects.filter(clinic=clinic).filter(about)
 
 
+# An entry on the waiting list is kept this long after it ended (booked, withdrawn or
+# expired): long enough to answer "was I on the list?", no longer (GDPR art. 5.1 e).
+WAITLIST_RETENTION_DAYS = 30
+
+
+def waitlist_entries_of(clinic, person):
+    """A person's places on the waiting list: theirs, or given on the public page from
+    their e-mail address or phone number before they were a client."""
+    about = Q(person=person)
+    if person.email:
+        about |= Q(person__isnull=True, email__iexact=person.email)
+    if person.phone:
+        about |= Q(person__isnull=True, phone=person.phone)
+    return WaitlistEntry.objects.filter(clinic=clinic).filter(about)
+
+
 class BookingData(Contract):
     label = "booking"
     stage = 50
@@ -45,16 +68,26 @@ class BookingData(Contract):
                 clock="last_visit", section="bookings"),
         Holding("booking.SmsReply", "client", "appointment__person", DELETE,
                 clock="last_visit", portable=True, section="bookings"),
+        # The waiting list: an entry made before they were a client is found by the
+        # e-mail address or phone number it gave; the times offered go with the entry.
+        Holding("booking.WaitlistEntry", "waitlist", "person|email|phone", DELETE,
+                clock="ended", portable=True, section="waitlist"),
+        Holding("booking.WaitlistOffer", "waitlist", "entry__person", DELETE,
+                clock="ended", portable=True, section="waitlist"),
     )  # fmt: skip
     labels = {
         "appointments": gettext_lazy("Bookings"),
         "booking_requests": gettext_lazy("Booking requests"),
+        "waitlist": gettext_lazy("Waiting list"),
     }
     reasons = {
         "appointments": gettext_lazy(
             "Not needed by any record we keep: journal entries and invoices carry their own dates."
         ),
         "booking_requests": gettext_lazy("A booking request is needed only until it is answered."),
+        "waitlist": gettext_lazy(
+            "A place on the waiting list is needed only while the person waits for a time."
+        ),
     }
 
     def plan(self, ctx) -> None:
@@ -67,15 +100,19 @@ class BookingData(Contract):
         found = {
             "appointments": list(appointments.values_list("pk", flat=True)),
             "booking_requests": list(requests_of(ctx.clinic, person).values_list("pk", flat=True)),
+            "waitlist": list(waitlist_entries_of(ctx.clinic, person).values_list("pk", flat=True)),
         }
         ctx.relate("appointment", found["appointments"])
         ctx.relate("booking_request", found["booking_requests"])
+        ctx.relate("waitlist_entry", found["waitlist"])
         for key, ids in found.items():
             ctx.delete_unless_held(self.label, key, ids)
 
     def apply(self, plan) -> None:
         targets = plan.targets.get(self.label, {})
         clinic = plan.clinic
+        # The times offered to an entry go with it (on delete cascade).
+        WaitlistEntry.objects.filter(clinic=clinic, pk__in=targets.get("waitlist", [])).delete()
         BookingRequest.objects.filter(
             clinic=clinic, pk__in=targets.get("booking_requests", [])
         ).delete()
@@ -85,6 +122,8 @@ class BookingData(Contract):
         return (Appointment.objects.filter(start__gt=cutoff),)
 
     def retention_days(self, clinic, record_type):
+        if record_type == "waitlist":
+            return WAITLIST_RETENTION_DAYS
         if record_type not in ("booking_request", "booking_ip"):
             return None
         policy = None
@@ -98,7 +137,11 @@ class BookingData(Contract):
     def sections(self, subject: Subject) -> list[Section]:
         """The person's bookings and booking requests, in words and with real times
         (portable, Art. 20: what the person asked for)."""
-        return [_bookings_section(subject), _booking_requests_section(subject)]
+        return [
+            _bookings_section(subject),
+            _booking_requests_section(subject),
+            _waitlist_section(subject),
+        ]
 
 
 # --- The access report and the export ------------------------------------------------
@@ -215,6 +258,72 @@ def _booking_requests_section(subject: Subject) -> Section:
     )
 
 
+def _waitlist_section(subject: Subject) -> Section:
+    """The person's places on the waiting list, each with the times it was offered."""
+    rows = (
+        waitlist_entries_of(subject.clinic, subject.person)
+        .select_related("service", "practitioner")
+        .prefetch_related("offers")
+        .order_by("-created_at", "-pk")
+    )
+    zone = subject.clinic.zone
+    items = []
+    for e in rows:
+        window = ""
+        if e.earliest or e.latest:
+            window = "–".join(t.strftime("%H:%M") if t else "" for t in (e.earliest, e.latest))
+        offers = "; ".join(
+            f"{o.start.astimezone(zone):%Y-%m-%d %H:%M} ({o.get_status_display()})"
+            for o in sorted(e.offers.all(), key=lambda o: o.start)
+        )
+        items.append(
+            {
+                "created_at": e.created_at,
+                "service": e.service.localized_name(),
+                "practitioner": e.practitioner.name if e.practitioner_id else None,
+                "name": f"{e.first_name} {e.last_name}".strip(),
+                "email": e.email,
+                "phone": e.phone,
+                "weekdays": ", ".join(str(WEEKDAYS[d]) for d in e.weekdays or [] if d in WEEKDAYS),
+                "times": window,
+                "status": e.get_status_display(),
+                "channel": e.get_channel_display(),
+                "expires_at": e.expires_at,
+                "offers": offers,
+            }
+        )
+    return Section(
+        key="waitlist",
+        title=gettext("Waiting list"),
+        columns={
+            "created_at": gettext("Put on the list"),
+            "service": gettext("Service"),
+            "practitioner": gettext("Practitioner"),
+            "name": gettext("Name"),
+            "email": gettext("E-mail"),
+            "phone": gettext("Phone"),
+            "weekdays": gettext("Days that suit"),
+            "times": gettext("Times that suit"),
+            "status": gettext("Status"),
+            "channel": gettext("Added through"),
+            "expires_at": gettext("On the list until"),
+            "offers": gettext("Times offered"),
+        },
+        items=items,
+        portable=True,
+        order=23,
+    )
+
+
+def _waitlist_due(now):
+    """Entries that ended (booked, withdrawn, expired) more than the period ago; an
+    entry still waiting ends when it expires. A legal hold on the person keeps them."""
+    cutoff = now - timedelta(days=WAITLIST_RETENTION_DAYS)
+    return WaitlistEntry.objects.filter(expires_at__lte=cutoff).exclude(
+        Q(person__isnull=False) & engine().person_held("person_id")
+    )
+
+
 def _booking_requests_due(now):
     return (
         BookingRequest.objects.filter(expires_at__lte=now)
@@ -242,6 +351,7 @@ BookingData.rules = (
          _delete, order=10),
     Rule("booking-ip-addresses", "appointment.ip_address", "forget ip address",
          _booking_ips_due, _forget_ip, order=11),
+    Rule("waitlist-ended", "waitlist", "delete", _waitlist_due, _delete, order=12),
 )  # fmt: skip
 
 register(BookingData())

@@ -62,6 +62,7 @@ RECORD_TYPES: dict[str, object] = {
     "accounting": gettext_lazy("Invoices, receipts and payments"),
     "booking_request": gettext_lazy("Booking requests"),
     "booking_ip": gettext_lazy("IP address of online bookings"),
+    "waitlist": gettext_lazy("Waiting list"),
     "marketing_consent": gettext_lazy("Proof of marketing consents"),
     "applicant": gettext_lazy("Job applicants"),
     "access_log": gettext_lazy("Access log"),
@@ -88,6 +89,7 @@ TRIGGERS = (
     "expiry",
     "reconciled",
     "answered",
+    "ended",
 )
 ACTIONS = ("delete", "pseudonymise", "archive_eligible", "keep")
 AUTOMATIC = ("delete", "pseudonymise")
@@ -180,6 +182,10 @@ def _describe(p: Policy) -> str:
         "expiry": _("%(period)s after it was sent, unless it became a booking"),
         "reconciled": _("%(period)s after the invoice was reconciled"),
         "answered": _("%(period)s after the request was answered"),
+        "ended": _(
+            "%(period)s after the place on the waiting list ended (a time was booked, it was "
+            "left or it expired)"
+        ),
     }
     text = phrases[p.trigger] % {"period": period}
     if p.record_type == "journal" and p.regime == Regime.NO_VET:
@@ -286,6 +292,21 @@ def _defaults(clinic, record_type: str) -> dict:
             else "created", action="delete", min_months=None, editable=False,
             law=GDPR_STORAGE_LIMITATION,
         )  # fmt: skip
+    if record_type == "waitlist":
+        # A place on the waiting list is needed only while the person waits; the booking
+        # app's contract says how long it stays after it ended.
+        days = next(
+            (
+                d
+                for c in personal_data.contracts()
+                if (d := c.retention_days(clinic, record_type)) is not None
+            ),
+            None,
+        )
+        return dict(
+            months=None, days=days, trigger="ended", action="delete", min_months=None,
+            editable=False, law=GDPR_STORAGE_LIMITATION,
+        )  # fmt: skip
     if record_type == "marketing_consent":
         return dict(
             months=24, trigger="withdrawal", action="delete", min_months=None, editable=True,
@@ -345,7 +366,7 @@ def _defaults(clinic, record_type: str) -> dict:
 
 def relevant_record_types(clinic) -> list[str]:
     """The record types of the clinic's regime and profile, in display order."""
-    types = ["journal", "client", "accounting", "booking_request", "booking_ip"]
+    types = ["journal", "client", "accounting", "booking_request", "booking_ip", "waitlist"]
     types += ["marketing_consent", "applicant", "access_log", "message", "privacy_request"]
     if clinic.profile == "therapy":
         types.append("lead")

@@ -146,7 +146,7 @@ def _booking(clinic) -> dict:
             for lang in identity
         },
         recipients=NOBODY,
-        retention_keys=["client", "booking_ip", "message"],
+        retention_keys=["client", "booking_ip", "waitlist", "message"],
         services=["hosting", "journal_system", "email", "sms"],
     )
 

@@ -31,6 +31,8 @@ class BookingPolicy(models.Model):
     reminder_hours = models.PositiveIntegerField(default=24)
     request_expiry_days = models.PositiveIntegerField(default=30)
     ip_retention_days = models.PositiveIntegerField(default=30)
+    # Reminder SMS ask for a reply: JA confirms, NEJ/NEI cancels (praksis/booking/sms_replies.py).
+    sms_reply_requests = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

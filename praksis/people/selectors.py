@@ -446,7 +446,8 @@ def _sex_text(animal: Animal) -> str:
         sex = gettext("Sex unknown")
     else:
         sex = str(animal.get_sex_display())
-    return f"{sex}, {gettext('neutered') if animal.neutered else gettext('not neutered')}"
+    neutered = gettext("neutered") if animal.neutered else gettext("not neutered")
+    return f"{sex}, {neutered}"
 
 
 def animal_summary(*, actor: Actor, animal_id: int, purpose: str = "") -> AnimalSummary:

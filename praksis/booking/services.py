@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, access_batch, log_access
+from praksis.booking import waitlist
 from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.models import Appointment, BookingRequest, Channel, Service
 from praksis.booking.notifications import notify_appointment, notify_request
@@ -524,6 +525,7 @@ def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
     appointment.save()
     _log_appointment(actor, appointment, Action.UPDATE, detail="cancelled")
     notify_appointment(appointment, "cancellation")
+    waitlist.offer_freed_time(appointment)  # the freed time goes to the waiting list
     return appointment
 
 
@@ -561,6 +563,7 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
         exclude=appointment,
     )
     service = appointment.service
+    freed = {"start": appointment.start, "practitioner_id": appointment.practitioner_id}
     appointment.practitioner_id = chosen
     appointment.start = start
     appointment.end = start + timedelta(minutes=service.duration_minutes)
@@ -574,6 +577,7 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
         raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
     _log_appointment(actor, appointment, Action.UPDATE, detail="moved")
     notify_appointment(appointment, "change", token=manage_token(appointment))
+    waitlist.offer_freed_time(appointment, **freed)
     return appointment
 
 

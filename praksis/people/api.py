@@ -6,10 +6,12 @@ import json
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator, WithJsonSchema
 
 from praksis.audit.selectors import person_access_log
 from praksis.core.errors import ValidationFailed
@@ -87,6 +89,27 @@ class AccessLogPage(Schema):
 _WEIGHT = "Kilograms (more than 0, less than 2000, two decimals): recorded as weighed today"
 
 
+def _weight_as_text(value):
+    """A weight may come as a JSON number or as text ("12.5", "12,5"): the service reads
+    both from text (no float rounding on the way); anything else is refused as a field
+    error of ``weight_kg``."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+WeightKg = Annotated[
+    str | None,
+    BeforeValidator(_weight_as_text),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}],
+         "description": _WEIGHT, "examples": [12.5]}
+    ),
+]  # fmt: skip
+
+
 class AnimalIn(Schema):
     name: str
     species: Species
@@ -96,7 +119,7 @@ class AnimalIn(Schema):
     colour: str | None = None
     birth_date: str | None = Field(None, description="YYYY-MM-DD")
     chip_number: str | None = Field(None, description="ISO 11784 transponder code: 15 digits")
-    weight_kg: Decimal | None = Field(None, description=_WEIGHT)
+    weight_kg: WeightKg = None
 
 
 class AnimalPatch(Schema):
@@ -106,7 +129,7 @@ class AnimalPatch(Schema):
     sex: AnimalSex | None = None
     neutered: bool | None = None
     colour: str | None = None
-    weight_kg: Decimal | None = Field(None, description=_WEIGHT)
+    weight_kg: WeightKg = None
     birth_date: str | None = Field(None, description="YYYY-MM-DD; null to clear")
     chip_number: str | None = Field(None, description="15 digits; null to clear")
     deceased_on: str | None = Field(

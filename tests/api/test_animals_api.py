@@ -52,6 +52,8 @@ def test_create_list_read_patch(api, anne):
     assert body["chip_number"] == CHIP
     assert body["birth_date"] == "2019-04-01"
     assert body["deceased_on"] is None
+    assert (body["sex"], body["neutered"], body["colour"]) == ("unknown", False, "")
+    assert (body["current_weight_kg"], body["weighed_on"]) == (None, None)
     assert body["owners"] == [{"person": anne.pk, "primary": True}]
     animal_id = body["id"]
 
@@ -109,6 +111,19 @@ def test_an_animal_with_two_owners_lists_the_primary_first(vet_owner, api, anne,
         ({"name": "Pus", "species": "cat", "birth_date": "2999-01-01"}, "birth_date"),
         ({"name": "Pus", "species": "cat", "birth_date": "0001-01-01"}, "birth_date"),
         ({"name": "Pus", "species": "cat", "breed": "x" * 101}, "breed"),
+        ({"name": "Pus", "species": "cat", "sex": "it"}, "sex"),
+        ({"name": "Pus", "species": "cat", "sex": None}, "sex"),
+        ({"name": "Pus", "species": "cat", "neutered": "maybe"}, "neutered"),
+        ({"name": "Pus", "species": "cat", "neutered": None}, "neutered"),
+        ({"name": "Pus", "species": "cat", "colour": "x" * 51}, "colour"),
+        ({"name": "Pus", "species": "cat", "weight_kg": 0}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": -3}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": 2000}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": "4.125"}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": "fire kilo"}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": "NaN"}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": 1e300}, "weight_kg"),
+        ({"name": "Pus", "species": "cat", "weight_kg": [4]}, "weight_kg"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(api, anne, payload, field):
@@ -147,6 +162,12 @@ def test_a_chip_number_is_unique_in_the_clinic(api, vet_owner, anne, make_person
         ({"deceased_on": "2999-01-01"}, "deceased_on"),
         ({"deceased_on": "2010-01-01"}, "deceased_on"),  # before the birth date
         ({"birth_date": "2030-01-01"}, "birth_date"),
+        ({"species": "dragon"}, "species"),
+        ({"sex": "both"}, "sex"),
+        ({"neutered": None}, "neutered"),
+        ({"colour": "Grå\u0000"}, "colour"),
+        ({"weight_kg": "0.001"}, "weight_kg"),
+        ({"weight_kg": {"kg": 4}}, "weight_kg"),
     ],
 )
 def test_bad_patch_is_a_422_naming_the_field(api, vet_owner, anne, payload, field):
@@ -263,3 +284,47 @@ def test_search_finds_owners_by_pet_name_after_name_matches(api, vet_owner, anne
     pet.save(update_fields=["name"])
     assert [p["id"] for p in api.get("persons", q="åsa").json()["items"]] == [anne.pk]
     assert api.get("persons", q="pusur").json()["count"] == 0
+
+
+def test_sex_neutering_colour_and_weight(api, anne):
+    """The veterinary profile: sex, neutering and colour are read and written; a weight
+    given on create or patch is a weighing today, and the latest is the current weight."""
+    from praksis.people.models import AnimalWeight
+    from praksis.people.services import clinic_today
+
+    created = api.post(
+        f"persons/{anne.pk}/animals",
+        {"name": "Bamse", "species": "dog", "sex": "male", "neutered": True,
+         "colour": " Rød  og hvit ", "weight_kg": 24.5},
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    body = created.json()
+    today = clinic_today(Animal.objects.get().clinic).isoformat()
+    assert (body["sex"], body["neutered"], body["colour"]) == ("male", True, "Rød og hvit")
+    assert (body["current_weight_kg"], body["weighed_on"]) == (24.5, today)
+
+    patched = api.patch(
+        f"animals/{body['id']}",
+        {"sex": "female", "neutered": False, "colour": "", "weight_kg": "25,75"},
+    )
+    assert patched.status_code == 200, patched.content
+    after = patched.json()
+    assert (after["sex"], after["neutered"], after["colour"]) == ("female", False, "")
+    assert (after["current_weight_kg"], after["weighed_on"]) == (25.75, today)
+    assert AnimalWeight.objects.count() == 2
+    read = api.get(f"animals/{body['id']}").json()
+    assert read["current_weight_kg"] == 25.75
+    listed = api.get(f"persons/{anne.pk}/animals").json()["items"]
+    assert [a["current_weight_kg"] for a in listed] == [25.75]
+    # A patch without a weight records none.
+    api.patch(f"animals/{body['id']}", {"name": "Bamse II"})
+    assert AnimalWeight.objects.count() == 2
+
+
+def test_the_openapi_document_lists_the_new_fields(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert {"sex", "neutered", "colour", "weight_kg"} <= set(schemas["AnimalIn"]["properties"])
+    assert {"sex", "neutered", "colour", "weight_kg", "species"} <= set(
+        schemas["AnimalPatch"]["properties"]
+    )
+    assert {"current_weight_kg", "weighed_on", "sex"} <= set(schemas["AnimalOut"]["properties"])

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from praksis.api import api, not_found
 from praksis.booking import public_views as booking_public
+from praksis.booking import waitlist_views as booking_waitlist
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
 from praksis.site import clinic_page, person_page
@@ -82,6 +83,17 @@ urlpatterns = [
     ),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),
+    path("<slug:clinic>/waitlist/", booking_waitlist.waitlist_join, name="waitlist-join"),
+    path(
+        "<slug:clinic>/waitlist/leave/<str:token>/",
+        booking_waitlist.waitlist_leave,
+        name="waitlist-leave",
+    ),
+    path(
+        "<slug:clinic>/waitlist/offer/<str:token>/",
+        booking_waitlist.waitlist_offer,
+        name="waitlist-offer",
+    ),
     path(
         "<slug:clinic>/booking/<str:token>/", booking_public.booking_manage, name="booking-manage"
     ),

@@ -4,6 +4,7 @@ from django.urls import path
 
 from praksis.booking import setup_views
 from praksis.booking import views as booking_views
+from praksis.booking import waitlist_views as booking_waitlist
 
 urlpatterns = [
     path("calendar/", booking_views.calendar, name="calendar"),
@@ -43,6 +44,13 @@ urlpatterns = [
         "requests/<int:request_id>/decline/",
         booking_views.request_decline,
         name="request-decline",
+    ),
+    path("waitlist/", booking_waitlist.waitlist_page, name="waitlist"),
+    path("waitlist/new/", booking_waitlist.waitlist_new, name="waitlist-new"),
+    path(
+        "waitlist/<int:entry_id>/remove/",
+        booking_waitlist.waitlist_remove,
+        name="waitlist-remove",
     ),
     # Clinic set-up (owner): services, staff hours and absences, closing days.
     path("services/", setup_views.services_page, name="services"),

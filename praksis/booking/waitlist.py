@@ -351,6 +351,7 @@ def waitlist_list(*, actor: Actor, person_id: int | None = None, limit: int = 50
     qs = (
         WaitlistEntry.objects.filter(clinic=actor.clinic)
         .select_related("service", "practitioner", "person")
+        .prefetch_related("offers")
         .order_by("-status", "created_at", "pk")
     )
     if person_id is not None:

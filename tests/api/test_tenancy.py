@@ -31,8 +31,8 @@ from praksis.disclosures.services import disclosure_record
 from praksis.journal.models import JournalEntry
 from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
-from praksis.people.models import Animal, Person
-from praksis.people.services import animal_create
+from praksis.people.models import Animal, AnimalOwner, AnimalWeight, Person
+from praksis.people.services import animal_create, animal_owner_add, animal_weight_record
 from praksis.privacy.requests import request_create
 from praksis.privacy.services import consent_give, consent_withdraw
 from praksis.recall.services import recall_set
@@ -83,7 +83,21 @@ def _snapshot(clinic):
         .order_by("pk")
         .values_list("pk", "first_name", "last_name", "email", "phone", "updated_at")
     )
-    animals = list(Animal.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "name"))
+    animals = list(
+        Animal.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", "name", "species", "sex", "neutered", "colour", "chip_id",
+                     "deceased_on")
+    )  # fmt: skip
+    # The animals' owners (who is primary) and weighings (the animal pages' writes).
+    animals.append(
+        list(AnimalOwner.objects.filter(clinic=clinic).order_by("pk").values_list(
+            "pk", "animal_id", "person_id", "is_primary"))
+    )  # fmt: skip
+    animals.append(
+        list(AnimalWeight.objects.filter(clinic=clinic).order_by("pk").values_list(
+            "pk", "weight_kg", "weighed_on"))
+    )  # fmt: skip
     appointments = list(
         Appointment.objects.filter(clinic=clinic).values_list("pk", "status", "start", "sequence")
     )
@@ -153,6 +167,10 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
         owner, first_name="Solveig", last_name="Offerdal", email="solveig@example.com"
     )
     animal = animal_create(actor=owner, owner_ids=[person.pk], name="Tassen", species="cat")
+    # A co-owner and a weighing: the animal pages (staff/animals/<animal_id>/...) change them.
+    co_owner = make_person(owner, first_name="Ola", last_name="Offerdal-Berg")
+    animal_owner_add(actor=owner, animal_id=animal.pk, person_id=co_owner.pk)
+    animal_weight_record(actor=owner, animal_id=animal.pk, weight_kg="4.2")
     service, _staff = make_bookable(clinic)
     appointment = appointment_book(
         actor=owner, service_id=service.pk, person_id=person.pk, start=next_local(clinic)

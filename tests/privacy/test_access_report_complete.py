@@ -41,7 +41,7 @@ from praksis.journal.services import (
     followup_add,
 )
 from praksis.people.models import Animal, Person
-from praksis.people.services import animal_create
+from praksis.people.services import animal_create, animal_weight_record
 from praksis.privacy.requests import access_report_pdf, export_csv, export_json, request_create
 from praksis.privacy.services import consent_give, consent_withdraw
 from praksis.recall.services import call_attempt_record, recall_set
@@ -84,8 +84,10 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
     subject = {"person_id": person.pk}
     if clinic.has_animals:
         cat = animal_create(
-            actor=owner, owner_ids=[person.pk], name="Tassen", species="cat", breed="Norsk skogkatt"
-        )
+            actor=owner, owner_ids=[person.pk], name="Tassen", species="cat", breed="Norsk skogkatt",
+            sex="female", neutered=True, colour="Grå", weight_kg="4.6",
+        )  # fmt: skip
+        animal_weight_record(actor=owner, animal_id=cat.pk, weight_kg="4.85")
         subject = {"animal_id": cat.pk}
     entry = entry_create(
         actor=doctor, **subject, text="ENTRYTEXT undersökning", fields=FIELDS[clinic.profile]
@@ -291,6 +293,10 @@ def test_req25_req26_req23_the_report_and_the_export_are_complete_in_every_langu
             assert "CARDALLERGY" in flat
         if clinic.has_animals:
             assert "Tassen" in flat and "Norsk skogkatt" in flat
+            assert "Hunn" in flat and "Grå" in flat  # the sex in words, never "female"
+            weights = sections["animals:weights"]
+            assert weights["portable"] and len(weights["items"]) == 2
+            assert {"4,60", "4,85"} <= set(flat.split())  # the weighings, as numbers are read
         # The staff are named, not given by e-mail address (REQ-23).
         assert world["doctor"].user.email not in flat and owner.user.email not in flat
         # The image is listed and delivered inside the PDF and in the export.

@@ -1,9 +1,10 @@
 """Free slots: practitioners' weekly hours, minus closed days, absences and bookings.
 
 Everything needed is read in one statement whatever the range (practitioners, hours,
-closed days, absences, appointments); the rest is arithmetic. Candidate starts are generated on the
-clinic's wall clock (so a 09:00 opening stays 09:00 across a DST change) and turned into
-UTC instants; a wall time that does not exist (the spring-forward hour) is skipped.
+closed days, absences, appointments, and the holds on the rooms and equipment the service
+needs, which make everyone busy); the rest is arithmetic. Candidate starts are generated
+on the clinic's wall clock (so a 09:00 opening stays 09:00 across a DST change) and turned
+into UTC instants; a wall time that does not exist (the spring-forward hour) is skipped.
 Busy time is merged into disjoint intervals per practitioner and searched by bisection,
 so the cost grows with the number of candidate slots, not with the bookings.
 """
@@ -97,6 +98,11 @@ _NULLS = {
 }
 
 
+# The longest a booking (so a resource hold) can last: the Service check constraints'
+# 600 minutes plus a 240-minute buffer.
+_LONGEST = timedelta(minutes=600 + 240)
+
+
 def _branch(kind: int, pid: str, source: str, **columns: str) -> str:
     values = ", ".join(columns.get(name, null) for name, null in _NULLS.items())
     return f"SELECT {kind}, {pid}, {values} FROM {source}"  # noqa: S608 - constants only
@@ -112,8 +118,9 @@ def _schedule(
     window: tuple[datetime, datetime],
     respect_bookings: bool,
 ):
-    """Who can take ``service``, their weekly hours, the closed days and the busy times,
-    read in one statement (tagged rows of the tables, built from constants)."""
+    """Who can take ``service``, their weekly hours, the closed days and the busy times
+    (their bookings and absences, and the holds on the rooms and equipment the service
+    needs), read in one statement (tagged rows of the tables, built from constants)."""
     ops = connection.ops
     chosen = _PRACTITIONERS + (" AND pr.id = %s" if practitioner_id is not None else "")
     chosen_params = [service.pk, clinic.pk] + (
@@ -166,6 +173,21 @@ def _schedule(
             )
         )
         params += [clinic.pk, *Appointment.HOLDING, end, start]
+        # Rooms and equipment the service needs: their holds block every practitioner.
+        # A hold is at most the longest service long, so its start bounds the index scan.
+        branches.append(
+            _branch(
+                5,
+                "NULL",
+                "booking_resourcehold h JOIN booking_service_resources sr"
+                " ON sr.resource_id = h.resource_id JOIN booking_resource r"
+                " ON r.id = h.resource_id WHERE sr.service_id = %s AND r.active"
+                " AND h.start < %s AND h.start > %s AND h.busy_until > %s",
+                s="h.start",
+                e="h.busy_until",
+            )
+        )
+        params += [service.pk, end, ops.adapt_datetimefield_value(window[0] - _LONGEST), start]
     sql = f"WITH p AS ({chosen}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -174,6 +196,7 @@ def _schedule(
     hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     closed: set[date] = set()
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    taken: list[tuple[datetime, datetime]] = []
     for kind, pid, weekday, t1, t2, day, s_at, e_at in rows:
         if kind == 0:
             pids.append(pid)
@@ -181,8 +204,13 @@ def _schedule(
             hours[(pid, weekday)].append((_time(t1), _time(t2)))
         elif kind == 2:
             closed.add(_date(day))
+        elif kind == 5:
+            taken.append((_instant(s_at), _instant(e_at)))
         else:
             busy[pid].append((_instant(s_at), _instant(e_at)))
+    if taken:  # a room is busy: so is everyone who would need it
+        for pid in pids:
+            busy[pid] += taken
     return sorted(pids), hours, closed, busy
 
 

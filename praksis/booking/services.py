@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, access_batch, log_access
-from praksis.booking import waitlist
+from praksis.booking import resources, waitlist
 from praksis.booking.availability import free_slots, policy_for
 from praksis.booking.models import Appointment, BookingRequest, Channel, Service
 from praksis.booking.notifications import notify_appointment, notify_request
@@ -142,6 +142,7 @@ def _insert(appointment: Appointment) -> Appointment:
     try:
         with transaction.atomic():
             appointment.save()
+            resources.hold_resources(appointment)  # a room taken: IntegrityError, 409
     except IntegrityError as exc:
         if "reference" in str(exc):
             appointment.reference = _new_reference()
@@ -523,6 +524,7 @@ def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
     appointment.sequence += 1
     appointment.updated_at = timezone.now()
     appointment.save()
+    resources.release_holds(appointment)
     _log_appointment(actor, appointment, Action.UPDATE, detail="cancelled")
     notify_appointment(appointment, "cancellation")
     waitlist.offer_freed_time(appointment)  # the freed time goes to the waiting list
@@ -573,6 +575,7 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
     try:
         with transaction.atomic():
             appointment.save()
+            resources.move_holds(appointment)
     except IntegrityError as exc:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
     _log_appointment(actor, appointment, Action.UPDATE, detail="moved")
@@ -616,6 +619,8 @@ def _set_status(actor: Actor, appointment: Appointment, status: str, stamp: str,
     setattr(appointment, f"{stamp}_by_user_id", actor.user_id)
     appointment.updated_at = now
     appointment.save(update_fields=["status", f"{stamp}_at", f"{stamp}_by_user_id", "updated_at"])
+    if status not in Appointment.HOLDING:  # completed or no-show: the rooms are free again
+        resources.release_holds(appointment)
     _log_appointment(actor, appointment, Action.UPDATE, detail=detail)
     return appointment
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
+from praksis.booking import resources
 from praksis.booking.models import (
     Absence,
     Appointment,
@@ -157,6 +158,7 @@ class ServiceRow:
     service: Service
     practitioners: list[int]  # membership ids
     others: list[str]  # practitioners without a staff account (kept as they are)
+    resources: tuple[int, ...] = ()  # the rooms and equipment it needs
 
 
 def services_list(*, actor: Actor) -> list[ServiceRow]:
@@ -164,7 +166,7 @@ def services_list(*, actor: Actor) -> list[ServiceRow]:
     members = _memberships_by_user(actor.clinic)
     items = (
         Service.objects.filter(clinic=actor.clinic)
-        .prefetch_related("practitioners")
+        .prefetch_related("practitioners", "resources")
         .order_by("-active", "name", "pk")
     )
     return [_row(service, members) for service in items[:1000]]
@@ -186,6 +188,7 @@ def _row(service: Service, members: dict[int, int]) -> ServiceRow:
         service=service,
         practitioners=[members[p.user_id] for p in staff if p.user_id in members],
         others=[p.name for p in staff if p.user_id not in members],
+        resources=tuple(resources.service_need_ids(service)),
     )
 
 
@@ -313,9 +316,10 @@ def _service_values(clinic: Clinic, data: dict, *, creating: bool) -> tuple[dict
     staff = None
     if data.get("practitioners") is not None or creating:
         staff = _practitioners(clinic, data.get("practitioners") or [], errors)
+    needs = resources.service_needs(clinic, data.get("resources"), errors)
     if errors:
         raise ValidationFailed(errors)
-    return values, staff
+    return values, staff, needs
 
 
 def _set_practitioners(service: Service, staff: list[Membership]) -> None:
@@ -329,9 +333,10 @@ def _set_practitioners(service: Service, staff: list[Membership]) -> None:
 @transaction.atomic
 def service_create(*, actor: Actor, data: dict) -> Service:
     require(actor, SETUP)
-    values, staff = _service_values(actor.clinic, data, creating=True)
+    values, staff, needs = _service_values(actor.clinic, data, creating=True)
     service = Service.objects.create(clinic=actor.clinic, **values)
     _set_practitioners(service, staff or [])
+    resources.set_service_needs(service, needs)
     _log(actor, Action.CREATE, "service", service.pk, f"practitioners={len(staff or [])}")
     return service
 
@@ -348,14 +353,16 @@ def service_update(*, actor: Actor, service_id: int, data: dict) -> Service:
         )
     if service is None:
         raise Http404("service")
-    values, staff = _service_values(actor.clinic, data, creating=False)
+    values, staff, needs = _service_values(actor.clinic, data, creating=False)
     for field, value in values.items():
         setattr(service, field, value)
     if values:
         service.save(update_fields=list(values))
     if staff is not None:
         _set_practitioners(service, staff)
+    resources.set_service_needs(service, needs)
     changed = sorted(values) + (["practitioners"] if staff is not None else [])
+    changed += ["resources"] if needs is not None else []
     _log(actor, Action.UPDATE, "service", service.pk, "changed=" + ",".join(changed))
     return service
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from ninja import Router, Schema, Status
 
-from praksis.booking import setup
+from praksis.booking import resources, setup
 from praksis.booking.models import Absence, Appointment, BookingPolicy, ClosedDay
 from praksis.booking.policy_setup import booking_policy_get, booking_policy_update
 from praksis.core.api_body import JsonArray
@@ -27,6 +27,7 @@ class SetupServiceIn(Schema):
     online_bookable: bool | None = None
     active: bool | None = None
     practitioners: list[int] | None = None  # membership ids (the ids of /staff)
+    resources: list[int] | None = None  # rooms and equipment it needs (ids of /resources)
 
 
 class SetupServiceOut(Schema):
@@ -42,6 +43,7 @@ class SetupServiceOut(Schema):
     practitioners: list[int]
     # Practitioners without a staff account (from before set-up): kept, not editable here.
     other_practitioners: list[str]
+    resources: list[int]
 
 
 class SetupServicePage(Schema):
@@ -151,6 +153,7 @@ def _service_out(row: setup.ServiceRow) -> dict:
         "active": s.active,
         "practitioners": row.practitioners,
         "other_practitioners": row.others,
+        "resources": list(row.resources),
     }
 
 
@@ -213,6 +216,63 @@ def update_service(request, service_id: int, payload: SetupServiceIn):
         actor=actor, service_id=service_id, data=payload.model_dump(exclude_unset=True)
     )
     return _service_out(setup.service_get(actor=actor, service_id=service_id))
+
+
+# --- Rooms and equipment ----------------------------------------------------------------
+
+
+class ResourceIn(Schema):
+    name: str | None = None
+    kind: str | None = None  # room | equipment
+    active: bool | None = None
+
+
+class ResourceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    active: bool
+    services: list[int]  # the services that need it
+
+
+class ResourcePage(Schema):
+    items: list[ResourceOut]
+    count: int
+
+
+def _resource_out(resource) -> dict:
+    return {
+        "id": resource.pk,
+        "name": resource.name,
+        "kind": resource.kind,
+        "active": resource.active,
+        "services": sorted(s.pk for s in resource.services.all()),
+    }
+
+
+@router.get("resources", response=ResourcePage)
+def list_resources(request):
+    items = [_resource_out(r) for r in resources.resources_list(actor=request.auth)]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("resources", response={201: ResourceOut})
+def create_resource(request, payload: ResourceIn):
+    data = payload.model_dump(exclude_unset=True)
+    return Status(201, _resource_out(resources.resource_create(actor=request.auth, data=data)))
+
+
+@router.get("resources/{int:resource_id}", response=ResourceOut)
+def read_resource(request, resource_id: int):
+    return _resource_out(resources.resource_get(actor=request.auth, resource_id=resource_id))
+
+
+@router.patch("resources/{int:resource_id}", response=ResourceOut)
+def update_resource(request, resource_id: int, payload: ResourceIn):
+    """Rename, change the kind, or deactivate (``{"active": false}``); never deleted."""
+    data = payload.model_dump(exclude_unset=True)
+    resource = resources.resource_update(actor=request.auth, resource_id=resource_id, data=data)
+    return _resource_out(resource)
 
 
 # --- Weekly hours and absences -----------------------------------------------------------
@@ -339,6 +399,7 @@ class PolicyOut(Schema):
     reminder_hours: int
     request_expiry_days: int
     ip_retention_days: int
+    sms_reply_requests: bool
 
 
 class PolicyIn(Schema):
@@ -350,6 +411,7 @@ class PolicyIn(Schema):
     reminder_hours: int | None = None
     request_expiry_days: int | None = None
     ip_retention_days: int | None = None
+    sms_reply_requests: bool | None = None
 
 
 def _policy(policy: BookingPolicy) -> dict:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.dates import WEEKDAYS
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking import setup
+from praksis.booking import resources, setup
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
 
@@ -30,12 +30,18 @@ def services_page(request):
     rows = setup.services_list(actor=actor)
     staff = setup.staff_members(actor=actor)
     names = {m.pk: m.user.full_name or m.user.email for m in staff}
+    rooms = {r.pk: r.name for r in resources.resources_list(actor=actor)}
     return render(
         request,
         "booking/setup_services.html",
         {
             "rows": [
-                {"row": r, "staff": [names[i] for i in r.practitioners if i in names]} for r in rows
+                {
+                    "row": r,
+                    "staff": [names[i] for i in r.practitioners if i in names],
+                    "needs": [rooms[i] for i in r.resources if i in rooms],
+                }
+                for r in rows
             ],
             "staff": staff,
         },
@@ -53,6 +59,7 @@ def _service_data(post) -> dict:
         "online_bookable": post.get("online_bookable") == "1",
         "active": post.get("active") == "1",
         "practitioners": post.getlist("practitioners"),
+        "resources": post.getlist("resources"),
     }
 
 
@@ -66,6 +73,7 @@ def _service_values(row: setup.ServiceRow | None, clinic) -> dict:
             "online_bookable": True,
             "active": True,
             "practitioners": [],
+            "resources": [],
         }
     s = row.service
     return {
@@ -78,6 +86,7 @@ def _service_values(row: setup.ServiceRow | None, clinic) -> dict:
         "online_bookable": s.online_bookable,
         "active": s.active,
         "practitioners": row.practitioners,
+        "resources": list(row.resources),
     }
 
 
@@ -91,6 +100,7 @@ def _service_form(request, *, row, values, errors, status=200):
             "values": values,
             "errors": errors,
             "staff": setup.staff_members(actor=actor),
+            "resources": [r for r in resources.resources_list(actor=actor) if r.active],
             "rates": [f"{r:f}" for r in setup.VAT_RATES[actor.clinic.country]],
             "name_fields": [
                 (lang, (values.get("names") or {}).get(lang, "")) for lang in setup.LANGUAGES
@@ -98,6 +108,14 @@ def _service_form(request, *, row, values, errors, status=200):
         },
         status=status,
     )
+
+
+def _typed(data: dict) -> dict:
+    """The form's values as typed, with the chosen staff and resources as ids."""
+    return data | {
+        "practitioners": [setup.as_id(i) for i in data["practitioners"]],
+        "resources": [setup.as_id(i) for i in data["resources"]],
+    }
 
 
 @staff_view(setup.SETUP)
@@ -108,7 +126,7 @@ def service_new(request):
         try:
             setup.service_create(actor=request.actor, data=data)
         except ValidationFailed as exc:
-            values = data | {"practitioners": [setup.as_id(i) for i in data["practitioners"]]}
+            values = _typed(data)
             return _service_form(request, row=None, values=values, errors=exc.errors, status=422)
         return redirect("staff:services")
     values = _service_values(None, request.actor.clinic)
@@ -125,7 +143,7 @@ def service_edit(request, service_id: int):
         try:
             setup.service_update(actor=actor, service_id=service_id, data=data)
         except ValidationFailed as exc:
-            values = data | {"practitioners": [setup.as_id(i) for i in data["practitioners"]]}
+            values = _typed(data)
             return _service_form(request, row=row, values=values, errors=exc.errors, status=422)
         return redirect("staff:services")
     return _service_form(request, row=row, values=_service_values(row, actor.clinic), errors={})

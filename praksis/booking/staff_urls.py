@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praksis.booking import setup_views
+from praksis.booking import resource_views, setup_views
 from praksis.booking import views as booking_views
 from praksis.booking import waitlist_views as booking_waitlist
 
@@ -60,6 +60,13 @@ urlpatterns = [
         "services/<int:service_id>/deactivate/",
         setup_views.service_deactivate,
         name="service-deactivate",
+    ),
+    path("resources/", resource_views.resources_page, name="resources"),
+    path("resources/<int:resource_id>/", resource_views.resource_edit, name="resource"),
+    path(
+        "resources/<int:resource_id>/deactivate/",
+        resource_views.resource_deactivate,
+        name="resource-deactivate",
     ),
     path("staff/<int:membership_id>/hours/", setup_views.hours_page, name="staff-hours"),
     path(

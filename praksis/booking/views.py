@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking import selectors, services
+from praksis.booking import resources, selectors, services
 from praksis.booking.availability import free_slots
 from praksis.booking.models import Appointment, Channel, Service
 from praksis.clinics.auth import staff_view
@@ -186,6 +186,7 @@ def appointment_detail(request, appointment_id: int):
         "booking/appointment_detail.html",
         {
             "appointment": appointment,
+            "rooms": resources.held_by(appointment),
             "local_start": appointment.start.astimezone(actor.clinic.zone),
             "messages": messages,
             "day": day,

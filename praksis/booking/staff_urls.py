@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praksis.booking import resource_views, setup_views
+from praksis.booking import feed_views, resource_views, series_views, setup_views
 from praksis.booking import views as booking_views
 from praksis.booking import waitlist_views as booking_waitlist
 
@@ -25,6 +25,16 @@ urlpatterns = [
         name="appointment-move",
     ),
     path(
+        "appointments/<int:appointment_id>/arrived/",
+        booking_views.appointment_arrive,
+        name="appointment-arrive",
+    ),
+    path(
+        "appointments/<int:appointment_id>/completed/",
+        booking_views.appointment_complete,
+        name="appointment-complete",
+    ),
+    path(
         "appointments/<int:appointment_id>/no-show/",
         booking_views.appointment_no_show,
         name="appointment-no-show",
@@ -33,6 +43,29 @@ urlpatterns = [
         "appointments/<int:appointment_id>/identity/",
         booking_views.appointment_identity,
         name="appointment-identity",
+    ),
+    # Recurring bookings: a series seen, moved or cancelled from one of its bookings.
+    path(
+        "appointments/<int:appointment_id>/series/",
+        series_views.series_page,
+        name="appointment-series",
+    ),
+    path(
+        "appointments/<int:appointment_id>/series/move/",
+        series_views.series_move,
+        name="appointment-series-move",
+    ),
+    path(
+        "appointments/<int:appointment_id>/series/cancel/",
+        series_views.series_cancel,
+        name="appointment-series-cancel",
+    ),
+    # Practitioners' calendar feeds (secret iCalendar URLs).
+    path("calendar-feeds/", feed_views.feeds_page, name="calendar-feeds"),
+    path(
+        "calendar-feeds/<int:feed_id>/revoke/",
+        feed_views.feed_revoke,
+        name="calendar-feed-revoke",
     ),
     path("requests/", booking_views.requests_list, name="requests"),
     path(

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking import resources, selectors, services
+from praksis.booking import grid, resources, selectors, series_views, services
 from praksis.booking.availability import free_slots
 from praksis.booking.models import Appointment, Channel, Service
+from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
+from praksis.clinics.models import User
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import clamp_date
 from praksis.messaging.models import OutboxMessage
@@ -40,39 +42,39 @@ def _int(value) -> int | None:
 
 @staff_view("person.read")
 def calendar(request):
+    """The receptionist's screen: a day with a lane per practitioner and room, or one
+    practitioner's week, as a time grid (praksis/booking/grid.py)."""
     actor = request.actor
     clinic = actor.clinic
     day = _day(request.GET.get("date"), clinic)
-    view = "day" if request.GET.get("view") == "day" else "week"
+    view = "week" if request.GET.get("view") == "week" else "day"
+    practitioners = list(selectors.practitioners(clinic=clinic))
     practitioner_id = _int(request.GET.get("practitioner"))
+    if practitioner_id not in {p.pk for p in practitioners}:
+        practitioner_id = None
+    if view == "week" and practitioner_id is None and practitioners:
+        # A week is one practitioner's: the signed-in one's own, or the first.
+        own = next((p.pk for p in practitioners if p.user_id == actor.user_id), None)
+        practitioner_id = own or practitioners[0].pk
     start = day if view == "day" else services.week_start(day)
-    end = start if view == "day" else start + timedelta(days=6)
-    items = selectors.appointments_between(
-        actor=actor, date_from=start, date_to=end, practitioner_id=practitioner_id
-    )
-    zone = clinic.zone
-    columns = []
-    for offset in range((end - start).days + 1):
-        current = start + timedelta(days=offset)
-        entries = [
-            {"appointment": a, "local": a.start.astimezone(zone)}
-            for a in items
-            if a.start.astimezone(zone).date() == current
-        ]
-        columns.append({"date": current, "entries": entries})
+    days = [start + timedelta(days=i) for i in range(1 if view == "day" else 7)]
+    built = grid.build(actor=actor, days=days, practitioner_id=practitioner_id)
     step = timedelta(days=1 if view == "day" else 7)
     return render(
         request,
         "booking/calendar.html",
         {
-            "columns": columns,
+            "grid": built,
             "day": day,
+            "days": days,
             "view": view,
             "prev": start - step,
             "next": start + step,
-            "today": timezone.now().astimezone(zone).date(),
-            "practitioners": selectors.practitioners(clinic=clinic),
+            "today": timezone.now().astimezone(clinic.zone).date(),
+            "practitioners": practitioners,
             "practitioner_id": practitioner_id,
+            "chosen_name": next((p.name for p in practitioners if p.pk == practitioner_id), ""),
+            "can_write": can(actor, "person.write"),
         },
     )
 
@@ -97,6 +99,61 @@ def _slot_choices(clinic, service, day, exclude=None, *, past: bool = False):
     ]
 
 
+def _move_choices(clinic, appointment: Appointment, day: date) -> list[dict]:
+    """The compact picker of a move: the free times of ``day`` and the next, a row of
+    buttons per practitioner (one press moves; no script needed)."""
+    days = []
+    for current in (day, day + timedelta(days=1)):
+        groups: dict[str, list[dict]] = {}
+        for s in _slot_choices(clinic, appointment.service, current):
+            groups.setdefault(s["practitioner"], []).append(s)
+        days.append(
+            {"date": current, "groups": [{"name": k, "slots": v} for k, v in groups.items()]}
+        )
+    return days
+
+
+_STAMPS = ("arrived", "completed", "no_show", "cancelled")
+
+
+def _staff_names(appointment: Appointment) -> dict[str, str]:
+    """Who checked the client in, completed the visit, marked the no-show, cancelled."""
+    ids = {k: getattr(appointment, f"{k}_by_user_id") for k in _STAMPS}
+    names = dict(
+        User.objects.filter(pk__in=[i for i in ids.values() if i]).values_list("pk", "full_name")
+    )
+    return {k: names.get(i, "") for k, i in ids.items() if i}
+
+
+def _journal_url(actor, appointment: Appointment) -> str:
+    if not can(actor, "journal.read"):
+        return ""
+    if appointment.animal_id:
+        return reverse("staff:journal-animals", args=[appointment.animal_id])
+    return reverse("staff:journal-persons", args=[appointment.person_id])
+
+
+def _fixed_slot(clinic, source, day: date) -> dict | None:
+    """The time and practitioner of a free time clicked in the calendar (``at``,
+    ``practitioner``), as the slot value the booking form posts; None if not given."""
+    try:
+        at = time.fromisoformat(source.get("at") or "")
+    except ValueError:
+        return None
+    practitioner = (
+        selectors.practitioners(clinic=clinic).filter(pk=_int(source.get("practitioner"))).first()
+    )
+    if practitioner is None:
+        return None
+    local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=clinic.zone)
+    return {
+        "value": f"{local.isoformat()}|{practitioner.pk}",
+        "local": local,
+        "at": local.strftime("%H:%M"),
+        "practitioner": practitioner,
+    }
+
+
 def _split_slot(value: str) -> tuple[str, int | None]:
     start, _sep, practitioner = (value or "").partition("|")
     return start, _int(practitioner)
@@ -119,11 +176,22 @@ def appointment_new(request):
     day = _day(source.get("date"), clinic)
     # "Record a visit that has already taken place": times that have passed are offered.
     past = source.get("past") == "1"
+    # A free time clicked in the calendar: the person and the service are all that is left.
+    fixed = _fixed_slot(clinic, source, day)
     errors: dict = {}
     if request.method == "POST":
         start, practitioner_id = _split_slot(request.POST.get("slot", ""))
         request_id = _int(request.POST.get("request"))
         try:
+            if request.POST.get("repeat") == "1" and not request_id and not past:
+                # "Repeat every N weeks, M times": each booked on its own, then reported.
+                return series_views.book_series(
+                    request,
+                    service_id=service.pk if service else None,
+                    person_id=person_id,
+                    start=start or None,
+                    practitioner_id=practitioner_id,
+                )
             if request_id:
                 appointment = services.booking_request_convert(
                     actor=actor,
@@ -157,6 +225,7 @@ def appointment_new(request):
             "person": person,
             # No one chosen yet: find them here (search as you type, or on submit).
             "picker": None if person else picked_person(actor, source, purpose="booking"),
+            "fixed": fixed,
             "services": service_list,
             "service": service,
             "day": day,
@@ -165,6 +234,7 @@ def appointment_new(request):
             "channels": Channel.choices,
             "errors": errors,
             "values": source,
+            "report": getattr(request, "series_report", None),
         },
         status=422 if errors else 200,
     )
@@ -180,19 +250,25 @@ def appointment_detail(request, appointment_id: int):
             clinic=actor.clinic, related_type="appointment", related_id=appointment.pk
         ).order_by("-created_at")[:20]
     ]
-    day = _day(request.GET.get("date"), actor.clinic)
+    clinic = actor.clinic
+    today = timezone.now().astimezone(clinic.zone).date()
+    own_day = appointment.start.astimezone(clinic.zone).date()
+    day = _day(request.GET.get("date") or max(own_day, today).isoformat(), clinic)
+    movable = appointment.status == Appointment.Status.BOOKED
     return render(
         request,
         "booking/appointment_detail.html",
         {
+            "move_days": _move_choices(clinic, appointment, day) if movable else [],
+            "staff_names": _staff_names(appointment),
+            "is_today": own_day == today,
+            "journal_url": _journal_url(actor, appointment),
             "appointment": appointment,
             "rooms": resources.held_by(appointment),
+            "series_info": series_views.series_context(actor, appointment),
             "local_start": appointment.start.astimezone(actor.clinic.zone),
             "messages": messages,
             "day": day,
-            "slots": _slot_choices(actor.clinic, appointment.service, day)
-            if appointment.status == Appointment.Status.BOOKED
-            else [],
             "error": request.GET.get("error", ""),
             "is_past": appointment.start <= timezone.now(),
         },
@@ -200,11 +276,19 @@ def appointment_detail(request, appointment_id: int):
 
 
 def _action(request, appointment_id, run):
+    """Run a change of a booking; back to its page (or, for the calendar's drag and drop,
+    a JSON answer: ``{"ok": true}`` or the reason in the user's language)."""
+    from_calendar = request.headers.get("X-Calendar") == "1"
     try:
         run()
     except (Conflict, ValidationFailed) as exc:
+        if from_calendar:
+            status = 409 if isinstance(exc, Conflict) else 422
+            return JsonResponse({"message": str(exc.message)}, status=status)
         url = reverse("staff:appointment", kwargs={"appointment_id": appointment_id})
         return redirect(f"{url}?{urlencode({'error': exc.message})}")
+    if from_calendar:
+        return JsonResponse({"ok": True})
     return redirect("staff:appointment", appointment_id=appointment_id)
 
 
@@ -235,6 +319,26 @@ def appointment_move(request, appointment_id: int):
             start=start or None,
             practitioner_id=practitioner_id,
         ),
+    )
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_arrive(request, appointment_id: int):
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_arrive(actor=request.actor, appointment_id=appointment_id),
+    )
+
+
+@require_POST
+@staff_view("person.write")
+def appointment_complete(request, appointment_id: int):
+    return _action(
+        request,
+        appointment_id,
+        lambda: services.appointment_complete(actor=request.actor, appointment_id=appointment_id),
     )
 
 

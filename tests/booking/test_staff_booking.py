@@ -162,7 +162,7 @@ def test_staff_pages_book_and_show_the_calendar(clinic, desk, make_staff):
     assert "Nils Holm" in detail and "n***@example.com" in detail  # delivery state, masked
     calendar = client.get("/staff/calendar/", {"date": day.isoformat()}).content.decode()
     assert "Nils Holm" in calendar
-    assert "<time>10:00</time>" in calendar  # on the clinic's clock, not UTC
+    assert "<time>10:00–10:30</time>" in calendar  # on the clinic's clock, not UTC
     again = client.post(
         "/staff/appointments/new/",
         {"person": person.pk, "service": service.pk, "date": day.isoformat(), "slot": slot},

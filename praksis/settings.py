@@ -368,6 +368,9 @@ if SMS_API_URL and not SMS_API_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_API_URL must be an http(s) URL")
 # Alphanumeric sender id (at most 11 characters); empty: each clinic's own name.
 SMS_SENDER = env_str("SMS_SENDER", "")
+# Inbound SMS (replies to reminders): the provider signs each webhook call with this
+# secret (HMAC-SHA256, praksis/booking/sms_replies.py); empty: the webhook refuses all.
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "")
 
 # --- Journal ----------------------------------------------------------------------------
 PRAKSIS_ATTACHMENT_MAX_BYTES = env_int("PRAKSIS_ATTACHMENT_MAX_BYTES", 10 * 2**20)

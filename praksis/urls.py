@@ -4,7 +4,9 @@ health check, and each clinic's public pages (slugs of the other prefixes are re
 from django.urls import include, path, re_path
 
 from praksis.api import api, not_found
+from praksis.booking import feed_views as booking_feeds
 from praksis.booking import public_views as booking_public
+from praksis.booking import sms_views as booking_sms
 from praksis.booking import waitlist_views as booking_waitlist
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
@@ -44,6 +46,10 @@ urlpatterns = [
     re_path(r"^api/", not_found),
     path("staff/", include((staff_patterns, "staff"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The SMS provider's signed webhook (replies to reminders) and practitioners'
+    # calendar feeds at secret addresses; neither belongs to a clinic's slug.
+    path("sms/inbound", booking_sms.inbound, name="sms-inbound"),
+    path("feeds/<str:token>.ics", booking_feeds.feed_ics, name="calendar-feed"),
     # Public pages of each clinic.
     path("<slug:clinic>/", booking_public.booking_home, name="booking"),
     path("<slug:clinic>/privacy", privacy_views.notice, name="privacy-notice"),

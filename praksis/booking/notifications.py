@@ -24,6 +24,7 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
     """Queue the e-mail (and for reminders the SMS) about ``appointment``; count queued."""
     from praksis.booking.calendar import appointment_ics
     from praksis.booking.services import manage_url
+    from praksis.booking.sms_replies import reply_request
 
     clinic = appointment.clinic
     person = appointment.person
@@ -37,6 +38,8 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
             "service_name": appointment.service.localized_name(clinic.language),
             "local_start": local_start,
             "manage_url": manage_url(appointment, token) if token else "",
+            # JA/NEJ (NEI) answers to a reminder SMS, when the clinic asks for them.
+            "reply_words": reply_request(clinic) if kind == "reminder" else None,
         }
         dedupe = f"{kind}:{appointment.pk}:{appointment.sequence}" if kind == "reminder" else None
         related = ("appointment", appointment.pk)

@@ -28,7 +28,11 @@ POLICY_LIMITS = {
     "request_expiry_days": (1, 180),
     "ip_retention_days": (1, 90),
 }
-POLICY_FIELDS = ("mode", *POLICY_LIMITS)
+# Yes/no settings: reminder SMS ask for a JA/NEJ reply (praksis/booking/sms_replies.py).
+POLICY_FLAGS = ("sms_reply_requests",)
+POLICY_FIELDS = ("mode", *POLICY_LIMITS, *POLICY_FLAGS)
+_TRUE = {True, "1", "on", "true", "True", "yes"}
+_FALSE = {False, None, "", "0", "off", "false", "False", "no"}
 
 
 def booking_policy_get(*, actor: Actor) -> BookingPolicy:
@@ -52,7 +56,12 @@ def _clean(changes: dict) -> dict:
         if field not in changes:
             continue
         try:
-            if field == "mode":
+            if field in POLICY_FLAGS:
+                value = changes[field]
+                if value not in _TRUE and value not in _FALSE:
+                    raise ValidationFailed({field: [_("Choose yes or no.")]})
+                values[field] = value in _TRUE
+            elif field == "mode":
                 if changes[field] not in BookingPolicy.Mode.values:
                     raise ValidationFailed({field: [_("Choose one of the offered values.")]})
                 values[field] = changes[field]

@@ -37,7 +37,9 @@ ADDRESS_MAX_LENGTH = 500
 TITLE_MAX_LENGTH = 100
 LICENCE_MAX_LENGTH = 12
 # Clinic slugs share the URL space with these prefixes.
-RESERVED_SLUGS = frozenset({"staff", "api", "i18n", "static", "healthz", "admin", "media"})
+RESERVED_SLUGS = frozenset(
+    {"staff", "api", "i18n", "static", "healthz", "admin", "media", "sms", "feeds"}
+)
 
 # The regime (LAW.md) of each profile in each country. Therapy and massage are not
 # licensed health care in either country: GDPR only (whether that holds is [U] in LAW.md).

@@ -9,7 +9,8 @@ This module composes the apps' own demo seeds; each writes through its app's ser
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +25,7 @@ from praksis.clinics.models import Clinic, Membership, Profile, Regime, Role
 from praksis.clinics.services import clinic_create, staff_add
 from praksis.disclosures.demo import seed_disclosures
 from praksis.journal.demo import seed_journal
-from praksis.people.models import Animal, AnimalOwner, Person, animal_name_key
+from praksis.people.models import Animal, AnimalOwner, AnimalWeight, Person, animal_name_key
 from praksis.people.synthetic import ANIMAL_NAMES, SPECIES_BREEDS, person_values
 from praksis.privacy.demo import seed_privacy
 from praksis.processing.services import demo_processors_seed
@@ -226,6 +227,8 @@ def _seed_animals(clinic: Clinic, people: list[Person], rng: random.Random) -> N
                     name_key=animal_name_key(name),
                     species=species,
                     breed=rng.choice(SPECIES_BREEDS[species]),
+                    sex=rng.choice(["female", "male"]),
+                    neutered=rng.random() < 0.5,
                     birth_date=date.today().replace(year=date.today().year - rng.randint(1, 14)),
                     chip_id=chip,
                 )
@@ -238,6 +241,17 @@ def _seed_animals(clinic: Clinic, people: list[Person], rng: random.Random) -> N
             for a, p in zip(animals, owners, strict=True)
         ]
     )
+    # Two weighings each, half a year apart (the animal page's history, the journal header).
+    AnimalWeight.objects.bulk_create(
+        [
+            AnimalWeight(
+                clinic=clinic, animal=a, weighed_on=date.today() - timedelta(days=days),
+                weight_kg=(Decimal(DEMO_WEIGHTS[a.species]) * factor).quantize(Decimal("0.01")),
+            )
+            for a in animals
+            for days, factor in ((190, Decimal("0.96")), (20, Decimal("1.00")))
+        ]
+    )  # fmt: skip
     log_accesses(
         system_actor(clinic, channel="cli"),
         [
@@ -245,3 +259,7 @@ def _seed_animals(clinic: Clinic, people: list[Person], rng: random.Random) -> N
             for a, p in zip(animals, owners, strict=True)
         ],
     )
+
+
+# A typical adult weight per species (kg), for the demo's weighings.
+DEMO_WEIGHTS = {"dog": "24.50", "cat": "4.60", "horse": "520.00", "rabbit": "2.10"}

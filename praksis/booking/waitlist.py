@@ -579,17 +579,6 @@ def offer_claim(
                 appointment=appointment,
                 expires_at=min(entry.expires_at, now),
             )
-            # The entry's other offers end; the others' offers of this time are gone.
-            WaitlistOffer.objects.filter(entry=entry, status=WaitlistOffer.Status.OPEN).update(
-                status=WaitlistOffer.Status.EXPIRED, answered_at=now
-            )
-            WaitlistOffer.objects.filter(
-                clinic=clinic,
-                practitioner_id=appointment.practitioner_id,
-                start__gte=appointment.start,
-                start__lt=appointment.busy_until,
-                status=WaitlistOffer.Status.OPEN,
-            ).update(status=WaitlistOffer.Status.GONE)
             log_access(
                 system_actor(clinic, channel="public"),
                 Access(Action.UPDATE, "waitlist_offer", offer.pk,
@@ -610,6 +599,20 @@ def offer_claim(
             )
             raise Conflict(TIME_GONE, code="gone") from exc
         raise
+    # The entry's other offers end; the others' offers of this time are gone. After the
+    # commit, not in it: a losing claim holds the lock of its own offer while the database
+    # makes it wait for this booking, so touching its row in this transaction deadlocks.
+    # Until this runs, those claims are refused by the booking itself.
+    WaitlistOffer.objects.filter(entry=entry, status=WaitlistOffer.Status.OPEN).update(
+        status=WaitlistOffer.Status.EXPIRED, answered_at=now
+    )
+    WaitlistOffer.objects.filter(
+        clinic=clinic,
+        practitioner_id=appointment.practitioner_id,
+        start__gte=appointment.start,
+        start__lt=appointment.busy_until,
+        status=WaitlistOffer.Status.OPEN,
+    ).update(status=WaitlistOffer.Status.GONE)
     return appointment
 
 

@@ -139,6 +139,7 @@ def test_a_weighing_date_must_be_possible(vet, bamse, weighed_on, message):
 
 def test_co_owners_are_added_removed_and_one_is_primary(vet, kari, ola, bamse):
     animal_owner_add(actor=vet, animal_id=bamse.pk, person_id=ola.pk)
+
     def links():
         return AnimalOwner.objects.filter(animal=bamse).order_by("pk")
 
@@ -231,3 +232,28 @@ def test_a_dead_animal_ages_no_more(vet, bamse):
     assert summary.age == "3 years"
     assert summary.deceased_on == date(2023, 3, 15)
     assert Animal.objects.get(pk=bamse.pk).deceased_on == date(2023, 3, 15)
+
+
+def test_req27_erasure_deletes_the_weighings_with_the_animal(make_clinic, make_actor, make_person):
+    """The weighings follow their animal (people's contract): an animal without a journal
+    goes with its only owner's erasure, weighings included; an animal whose journal the
+    law keeps (NO-vet, REQ-04) keeps them."""
+    from praksis.journal.services import entry_create
+    from praksis.privacy.erasure import erase_person
+
+    clinic = make_clinic("vet")
+    owner = make_actor(clinic, "owner")
+    person = make_person(owner, first_name="Siri", last_name="Lie")
+    bird = animal_create(
+        actor=owner, owner_ids=[person.pk], name="Pip", species="bird", weight_kg="0.05"
+    )
+    dog = animal_create(
+        actor=owner, owner_ids=[person.pk], name="Rex", species="dog", weight_kg="30"
+    )
+    entry_create(
+        actor=make_actor(clinic, "practitioner"), animal_id=dog.pk, text="Frisk", sign=True
+    )
+    erase_person(actor=owner, person_id=person.pk)
+    assert not Animal.objects.filter(pk=bird.pk).exists()
+    assert not AnimalWeight.objects.filter(animal_id=bird.pk).exists()
+    assert AnimalWeight.objects.filter(animal=dog).count() == 1

@@ -84,8 +84,8 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
     subject = {"person_id": person.pk}
     if clinic.has_animals:
         cat = animal_create(
-            actor=owner, owner_ids=[person.pk], name="Tassen", species="cat", breed="Norsk skogkatt",
-            sex="female", neutered=True, colour="Grå", weight_kg="4.6",
+            actor=owner, owner_ids=[person.pk], name="Tassen", species="cat",
+            breed="Norsk skogkatt", sex="female", neutered=True, colour="Grå", weight_kg="4.6",
         )  # fmt: skip
         animal_weight_record(actor=owner, animal_id=cat.pk, weight_kg="4.85")
         subject = {"animal_id": cat.pk}

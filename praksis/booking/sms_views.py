@@ -33,6 +33,9 @@ def inbound(request):
         length = -1
     if length < 0 or length > sms_replies.MAX_BODY_BYTES:
         return _error(400, _("The request could not be read."))
+    if request.content_type != "application/json":
+        # A form's body has been read already (and is not what a provider sends).
+        return _error(400, _("Send the message as JSON."))
     body = request.body
     try:
         sms_replies.verify(

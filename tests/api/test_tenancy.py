@@ -16,12 +16,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from praksis.audit.models import AccessLogEntry
 from praksis.booking import setup as booking_setup
+from praksis.booking.feeds import feed_create
 from praksis.booking.models import (
     Absence,
     Appointment,
+    AppointmentSeries,
     BookingRequest,
+    CalendarFeed,
     ClosedDay,
     Service,
+    WaitlistEntry,
     WorkingHours,
 )
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
@@ -102,6 +106,7 @@ def _snapshot(clinic):
         Appointment.objects.filter(clinic=clinic).values_list("pk", "status", "start", "sequence")
     )
     requests = list(BookingRequest.objects.filter(clinic=clinic).values_list("pk", "status"))
+    requests += list(WaitlistEntry.objects.filter(clinic=clinic).values_list("pk", "status"))
     messages = list(
         OutboxMessage.objects.filter(clinic=clinic).values_list("pk", "status", "attempts")
     )
@@ -110,6 +115,11 @@ def _snapshot(clinic):
     )
     log = AccessLogEntry.objects.filter(clinic=clinic).count()
     tokens = list(ApiToken.objects.filter(clinic=clinic).values_list("pk", "revoked_at"))
+    # Calendar feeds (made, revoked) and recurring series (moved, cancelled: appointments).
+    tokens.append(
+        list(CalendarFeed.objects.filter(clinic=clinic).order_by("pk").values_list(
+            "pk", "revoked_at", "show_names"))
+    )  # fmt: skip
     return (
         people, animals, appointments, requests, messages, journal, log, tokens,
         _setup(clinic), _clinic_setup(clinic),
@@ -175,6 +185,10 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
     appointment = appointment_book(
         actor=owner, service_id=service.pk, person_id=person.pk, start=next_local(clinic)
     )
+    # One of a recurring series (its series pages), and a calendar feed of its practitioner.
+    series = AppointmentSeries.objects.create(clinic=clinic, interval_weeks=1, count=2)
+    Appointment.objects.filter(pk=appointment.pk).update(series=series, series_index=1)
+    feed, _feed_url = feed_create(actor=owner, practitioner_id=_staff[0].pk, show_names=True)
     request = booking_request_create(
         clinic=clinic,
         data={
@@ -246,6 +260,8 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
                 reason="Ferie",
             )[0].pk,
             "closing_day_id": booking_setup.closing_day_add(actor=owner, day="2031-12-24")[0].pk,
+            "waitlist_entry_id": _waitlist_entry(owner, person, service).pk,
+            "feed_id": feed.pk,
             "disclosure_id": disclosure_record(
                 actor=owner,
                 person_id=person.pk,
@@ -257,6 +273,14 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             ).pk,
         },
     )
+
+
+def _waitlist_entry(owner, person, service):
+    """A client staff put on the waiting list."""
+    from praksis.booking.waitlist import waitlist_add
+
+    data = {"service": service.pk, "weekdays": [0, 1, 2]}
+    return waitlist_add(actor=owner, person_id=person.pk, data=data)[0]
 
 
 def _membership(clinic, actor) -> int:

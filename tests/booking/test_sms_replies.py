@@ -333,6 +333,7 @@ def test_other_methods_and_huge_bodies(reminded):
     client = Client()
     response = client.get("/sms/inbound")
     _refused(response, 405)
+    _refused(client.post("/sms/inbound", {"id": "1", "from": PHONE, "message": "nej"}), 400)
     _refused(_post(client, raw=b"{" + b" " * 20000 + b"}"), 400)
 
 

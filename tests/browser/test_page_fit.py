@@ -164,8 +164,23 @@ def _ids(clinic) -> dict:
     }
     for name, (label, make) in makers.items():
         ids[name] = _first(label, clinic) or make()
+    # The booking is one of a recurring series (its page shows the series' actions, and
+    # the series has its own page), and its practitioner has a calendar feed.
+    ids["feed_id"] = _series_and_feed(owner, appointment)
     assert all(value for value in ids.values()), {k: v for k, v in ids.items() if not v}
     return ids
+
+
+def _series_and_feed(owner, appointment) -> int:
+    from praksis.booking.feeds import feed_create
+
+    series = _model("booking.AppointmentSeries").objects.create(
+        clinic=owner.clinic, interval_weeks=2, count=6
+    )
+    appointment.series, appointment.series_index = series, 1
+    appointment.save(update_fields=["series", "series_index"])
+    feed, _url = feed_create(actor=owner, practitioner_id=appointment.practitioner_id)
+    return feed.pk
 
 
 def _attachment(owner, ids) -> int:

@@ -355,3 +355,20 @@ def test_the_webhook_over_real_http(live_server, reminded, settings):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read()) == {"outcome": "confirmed"}
     assert _state(reminded) == ("booked", True)
+
+
+def test_a_time_cancelled_by_sms_is_offered_to_the_waiting_list(
+    clinic, owner, reminded, make_person, sms_provider
+):
+    from praksis.booking.models import WaitlistOffer
+    from praksis.booking.waitlist import waitlist_add
+
+    waiting = make_person(owner, first_name="Ove", last_name="Sjö", email="ove@example.com")
+    entry, _token = waitlist_add(
+        actor=owner,
+        person_id=waiting.pk,
+        data={"service": reminded.service_id, "weekdays": list(range(7))},
+    )
+    assert _post(Client(), _reply("Nej")).json() == {"outcome": "cancelled"}
+    offer = WaitlistOffer.objects.get(entry=entry)
+    assert offer.start == reminded.start

@@ -81,7 +81,7 @@ urlpatterns = [
     path("waitlist/", booking_waitlist.waitlist_page, name="waitlist"),
     path("waitlist/new/", booking_waitlist.waitlist_new, name="waitlist-new"),
     path(
-        "waitlist/<int:entry_id>/remove/",
+        "waitlist/<int:waitlist_entry_id>/remove/",
         booking_waitlist.waitlist_remove,
         name="waitlist-remove",
     ),

@@ -253,6 +253,6 @@ def waitlist_new(request):
 
 @require_POST
 @staff_view("person.write")
-def waitlist_remove(request, entry_id: int):
-    waitlist.waitlist_remove(actor=request.actor, entry_id=entry_id)
+def waitlist_remove(request, waitlist_entry_id: int):
+    waitlist.waitlist_remove(actor=request.actor, entry_id=waitlist_entry_id)
     return redirect("staff:waitlist")

@@ -16,12 +16,15 @@ services, the rooms and their holds), and one pass over each.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from html import escape
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from praksis.booking import selectors
 from praksis.booking.availability import policy_for
@@ -31,6 +34,7 @@ from praksis.booking.models import (
     ClosedDay,
     Resource,
     ResourceHold,
+    Service,
     WorkingHours,
 )
 from praksis.clinics.access import Actor, can
@@ -49,7 +53,7 @@ class Lane:
     practitioner_id: int | None = None
     resource_id: int | None = None
     closed: str = ""  # why the lane is closed all day ("" if it is not)
-    items: list[dict] = field(default_factory=list)
+    html: str = ""  # its items (opening hours, absences, bookings, free times)
 
 
 @dataclass
@@ -121,8 +125,10 @@ def build(
     window_start, window_end = selectors.local_range(clinic, first_day, last_day)
 
     hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for h in WorkingHours.objects.filter(clinic=clinic, practitioner_id__in=pids):
-        hours[(h.practitioner_id, h.weekday)].append((h.start, h.end))
+    for pid, weekday, opens_at, closes_at in WorkingHours.objects.filter(
+        clinic=clinic, practitioner_id__in=pids
+    ).values_list("practitioner_id", "weekday", "start", "end"):
+        hours[(pid, weekday)].append((opens_at, closes_at))
     absences: dict[int, list[Absence]] = defaultdict(list)
     for a in Absence.objects.filter(
         clinic=clinic, practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
@@ -138,15 +144,18 @@ def build(
         date_from=first_day,
         date_to=last_day,
         practitioner_id=practitioner_id,
+        fields=_FIELDS,
     )
+    services = {s.pk: s for s in Service.objects.filter(clinic=clinic)}
     rooms: list[Resource] = []
     holds: dict[int, list[ResourceHold]] = defaultdict(list)
     if with_rooms and len(days) == 1:
         rooms = list(Resource.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
-        for hold in ResourceHold.objects.filter(
-            clinic=clinic, start__lt=window_end, busy_until__gt=window_start
-        ).select_related("appointment__service"):
-            holds[hold.resource_id].append(hold)
+        if rooms:
+            for hold in ResourceHold.objects.filter(
+                clinic=clinic, start__lt=window_end, busy_until__gt=window_start
+            ).select_related("appointment"):
+                holds[hold.resource_id].append(hold)
 
     # The lanes, in order.
     lanes: list[Lane] = []
@@ -179,16 +188,19 @@ def build(
         opens[lane.col] = [] if lane.closed else stretches
         for s, e in opens[lane.col]:
             span_first, span_last = min(span_first, s), max(span_last, e)
-    by_lane: dict[int, list[Appointment]] = defaultdict(list)
+    by_lane: dict[int, list[tuple[int, int, int, dict]]] = defaultdict(list)
     lane_of = {(lane.day, lane.practitioner_id): lane for lane in lanes if lane.resource_id is None}
     for a in appointments:
-        day = a.start.astimezone(zone).date()
-        lane = lane_of.get((day, a.practitioner_id))
+        local = a["start"].astimezone(zone)
+        day = local.date()
+        lane = lane_of.get((day, a["practitioner_id"]))
         if lane is None:
             continue
-        by_lane[lane.col].append(a)
-        span_first = min(span_first, _minutes(a.start, zone, day))
-        span_last = max(span_last, _minutes(a.end, zone, day))
+        first = local.hour * 60 + local.minute
+        last = _minutes(a["end"], zone, day)
+        busy = _minutes(a["busy_until"], zone, day)
+        by_lane[lane.col].append((first, last, busy, a))
+        span_first, span_last = min(span_first, first), max(span_last, last)
     if span_first >= span_last:
         span_first, span_last = DEFAULT_HOURS[0] * 60, DEFAULT_HOURS[1] * 60
     origin = max(0, span_first // 60 * 60)
@@ -199,68 +211,54 @@ def build(
     now_minutes = {d: 0 if d > now.date() else 24 * 60 for d in days}
     if now.date() in now_minutes:
         now_minutes[now.date()] = now.hour * 60 + now.minute
-    journal = can(actor, "journal.read")
-    urls = _Urls()
+    paint = _Painter(
+        journal=can(actor, "journal.read"), write=can(actor, "person.write"), services=services
+    )
     for lane in lanes:
         col = lane.col
+        out: list[str] = []
         if lane.closed:
-            lane.items.append(
-                {
-                    "kind": "closed",
-                    "cls": _place(col, origin, end, origin, rows),
-                    "text": lane.closed,
-                }
-            )
-            continue
-        if lane.resource_id is not None:
+            out.append(paint.closed(_place(col, origin, end, origin, rows), lane.closed))
+        elif lane.resource_id is not None:
             for hold in holds.get(lane.resource_id, []):
                 first = _minutes(hold.start, zone, lane.day)
                 cls = _place(col, first, _minutes(hold.busy_until, zone, lane.day), origin, rows)
                 if cls:
-                    lane.items.append(
-                        {
-                            "kind": "hold",
-                            "cls": cls,
-                            "time": _hhmm(first),
-                            "service": hold.appointment.service.localized_name(),
-                            "url": urls("appointment", hold.appointment_id),
-                        }
-                    )
-            continue
-        stretches = opens.get(col, [])
-        for s, e in stretches:
-            cls = _place(col, s, e, origin, rows)
-            if cls:
-                lane.items.append({"kind": "open", "cls": cls})
-        busy: list[tuple[int, int]] = []
-        for absence in absences.get(lane.practitioner_id, []):
-            first = _minutes(absence.start, zone, lane.day)
-            last = _minutes(absence.end, zone, lane.day)
-            busy.append((first, last))
-            cls = _place(col, first, last, origin, rows)
-            if cls:
-                lane.items.append({"kind": "absence", "cls": cls, "text": absence.reason})
-        for a in by_lane.get(col, []):
-            first = _minutes(a.start, zone, lane.day)
-            last = _minutes(a.end, zone, lane.day)
-            if a.status in Appointment.HOLDING:
-                busy.append((first, _minutes(a.busy_until, zone, lane.day)))
-            cls = _place(col, first, last, origin, rows)
-            if cls:
-                lane.items.append(_block(a, cls, first, last, urls, journal))
-        # Free times: the open stretches less the busy ones, cut into the clinic's slots
-        # (counted from each stretch's opening, as online booking counts them).
-        free = _subtract(stretches, busy)
-        for s, e in stretches:
-            t = s
-            while t < now_minutes.get(lane.day, -1):  # a time that has passed is not free
-                t += step
-            while t + step <= e:
-                if any(f0 <= t and t + step <= f1 for f0, f1 in free):
-                    cls = _place(col, t, t + step, origin, rows)
-                    if cls:
-                        lane.items.append(_free(cls, t, lane))
-                t += step
+                    out.append(paint.hold(cls, first, hold.appointment))
+        else:
+            stretches = opens.get(col, [])
+            for s, e in stretches:
+                cls = _place(col, s, e, origin, rows)
+                if cls:
+                    out.append(f'<div class="cal-open {cls}"></div>')
+            busy: list[tuple[int, int]] = []
+            for absence in absences.get(lane.practitioner_id, []):
+                first = _minutes(absence.start, zone, lane.day)
+                last = _minutes(absence.end, zone, lane.day)
+                busy.append((first, last))
+                cls = _place(col, first, last, origin, rows)
+                if cls:
+                    out.append(paint.absence(cls, absence.reason))
+            for first, last, busy_until, a in by_lane.get(col, []):
+                if a["status"] in Appointment.HOLDING:
+                    busy.append((first, busy_until))
+                cls = _place(col, first, last, origin, rows)
+                if cls:
+                    out.append(paint.block(a, cls, first, last))
+            if paint.write:
+                # Free times: the open stretches less the busy ones, cut into the clinic's
+                # slots (counted from each stretch's opening, as online booking counts).
+                earliest = now_minutes.get(lane.day, -1)  # a time that has passed is not free
+                for s, e in stretches:
+                    for f0, f1 in _subtract([(s, e)], busy):
+                        begin = max(f0, earliest)
+                        t = s + max(0, -(-(begin - s) // step)) * step
+                        while t + step <= f1:
+                            cls = _place(col, t, t + step, origin, rows)
+                            if cls:
+                                out.append(paint.free(cls, t, lane))
+                            t += step
+        lane.html = mark_safe("".join(out))  # noqa: S308 - every value escaped in _Painter
     hour_marks = [
         {
             "cls": f"gc-1 gr-{(m - origin) // ROW_MINUTES + 2} gs-{60 // ROW_MINUTES}",
@@ -271,40 +269,90 @@ def build(
     return Grid(lanes=lanes, origin=origin, rows=rows, hours=hour_marks, step=step)
 
 
-def _free(cls: str, minute: int, lane: Lane) -> dict:
-    at = _hhmm(minute)
-    query = {"date": lane.day.isoformat(), "at": at, "practitioner": lane.practitioner_id}
-    return {
-        "kind": "free",
-        "cls": cls,
-        "time": at,
-        "start": f"{lane.day.isoformat()}T{at}",
-        "url": f"{reverse('staff:appointment-new')}?{urlencode(query)}",
-    }
+_FIELDS = (
+    "id", "practitioner_id", "service_id", "person_id", "animal_id", "start", "end",
+    "busy_until", "status", "confirmed_at", "identity_match", "person__first_name",
+    "person__last_name", "animal__name",
+)  # fmt: skip
 
 
-def _block(a: Appointment, cls: str, first: int, last: int, urls: _Urls, journal: bool) -> dict:
-    person = a.person
-    subject = ("journal-animals", a.animal_id) if a.animal_id else ("journal-persons", a.person_id)
-    return {
-        "kind": "appt",
-        "cls": f"{cls} status-{a.status}",
-        "id": a.pk,
-        "time": f"{_hhmm(first)}–{_hhmm(last)}",
-        "name": f"{person.first_name} {person.last_name}",
-        "animal": a.animal.name if a.animal_id else "",
-        "service": a.service.localized_name(),
-        "status": a.status,
-        "status_label": a.get_status_display(),
-        "confirmed": a.confirmed_at is not None,
-        "to_confirm": a.identity_match == Appointment.IdentityMatch.TO_CONFIRM,
-        "movable": a.status == Appointment.Status.BOOKED,
-        "url": urls("appointment", a.pk),
-        "move_url": urls("appointment-move", a.pk),
-        "person_url": urls("person", a.person_id),
-        "journal_url": urls(*subject) if journal else "",
-        "order_url": f"{urls.order}?person={a.person_id}",
-    }
+class _Painter:
+    """The HTML of a lane's items, built as strings: hundreds of blocks through the
+    template language would cost ten times the rest of the page. Every value that is
+    not a number or a fixed class is escaped here."""
+
+    def __init__(self, *, journal: bool, write: bool, services: dict):
+        self.journal, self.write, self.services = journal, write, services
+        self.urls = _Urls()
+        self.label = {
+            key: escape(str(text))
+            for key, text in {
+                "book": _("Book"),
+                "absent": _("Absent"),
+                "closed": _("Closed"),
+                "person": _("Person"),
+                "journal": _("Journal"),
+                "order": _("Order"),
+                "confirmed": _("Confirmed by SMS"),
+                "to_confirm": _("Identity to confirm"),
+                **{f"status-{k}": v for k, v in Appointment.Status.choices},
+            }.items()
+        }
+        self.service_names = {pk: escape(s.localized_name()) for pk, s in services.items()}
+        self.new = reverse("staff:appointment-new")
+
+    def closed(self, cls: str | None, reason: str) -> str:
+        return f'<div class="cal-closed {cls}">{self.label["closed"]}: {escape(reason)}</div>'
+
+    def absence(self, cls: str, reason: str) -> str:
+        why = f": {escape(reason)}" if reason else ""
+        return f'<div class="cal-absence {cls}">{self.label["absent"]}{why}</div>'
+
+    def hold(self, cls: str, first: int, appointment) -> str:
+        url = self.urls("appointment", appointment.pk)
+        service = self.service_names.get(appointment.service_id, "")
+        return f'<a class="cal-hold {cls}" href="{url}"><time>{_hhmm(first)}</time> {service}</a>'
+
+    def free(self, cls: str, minute: int, lane: Lane) -> str:
+        at = _hhmm(minute)
+        day = lane.day.isoformat()
+        query = escape(urlencode({"date": day, "at": at, "practitioner": lane.practitioner_id}))
+        return (
+            f'<a class="cal-free {cls}" href="{self.new}?{query}" data-start="{day}T{at}">'
+            f'<span class="visually-hidden">{self.label["book"]} </span>{at}</a>'
+        )
+
+    def block(self, a: dict, cls: str, first: int, last: int) -> str:
+        label, urls = self.label, self.urls
+        status = a["status"]
+        pk, person_id, animal_id = a["id"], a["person_id"], a["animal_id"]
+        badges = ""
+        if status != Appointment.Status.BOOKED:
+            badges += f' · <span class="cal-badge">{label["status-" + status]}</span>'
+        if a["confirmed_at"] is not None and status == Appointment.Status.BOOKED:
+            badges += f' · <span class="cal-badge">{label["confirmed"]}</span>'
+        if a["identity_match"] == Appointment.IdentityMatch.TO_CONFIRM:
+            badges += f' · <span class="cal-badge">{label["to_confirm"]}</span>'
+        drag = ""
+        if self.write and status == Appointment.Status.BOOKED:
+            drag = f' draggable="true" data-move="{urls("appointment-move", pk)}"'
+        name = escape(f"{a['person__first_name']} {a['person__last_name']}")
+        animal = f" · {escape(a['animal__name'])}" if animal_id else ""
+        journal = ""
+        if self.journal:
+            subject = (
+                ("journal-animals", animal_id) if animal_id else ("journal-persons", person_id)
+            )
+            journal = f'<a href="{urls(*subject)}">{label["journal"]}</a>'
+        return (
+            f'<article class="cal-appt {cls} status-{status}" id="appt-{pk}"{drag}>'
+            f'<a class="cal-main" href="{urls("appointment", pk)}">'
+            f"<time>{_hhmm(first)}–{_hhmm(last)}</time><strong>{name}</strong>{animal}"
+            f"<small>{self.service_names.get(a['service_id'], '')}{badges}</small></a>"
+            f'<span class="cal-links"><a href="{urls("person", person_id)}">{label["person"]}</a>'
+            f'{journal}<a href="{urls.order}?person={person_id}">{label["order"]}</a></span>'
+            "</article>"
+        )
 
 
 _HOLE = 987654321

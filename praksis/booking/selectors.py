@@ -39,14 +39,20 @@ def appointments_between(
     date_to: date,
     practitioner_id: int | None = None,
     include_cancelled: bool = False,
-) -> list[Appointment]:
-    """The clinic's appointments in a local date range (a calendar), logged as one list."""
+    fields: tuple[str, ...] = (),
+) -> list:
+    """The clinic's appointments in a local date range (a calendar), logged as one list:
+    models, or with ``fields`` just those values as dicts (the calendar grid: hundreds of
+    bookings, no model instances)."""
     require(actor, "person.read")
     start, end = local_range(actor.clinic, date_from, date_to)
+    qs = Appointment.objects.filter(clinic=actor.clinic, start__lt=end, end__gt=start).order_by(
+        "start", "practitioner_id"
+    )
     qs = (
-        Appointment.objects.filter(clinic=actor.clinic, start__lt=end, end__gt=start)
-        .select_related("service", "person", "practitioner", "animal")
-        .order_by("start", "practitioner_id")
+        qs.values(*fields)
+        if fields
+        else qs.select_related("service", "person", "practitioner", "animal")
     )
     if practitioner_id:
         qs = qs.filter(practitioner_id=practitioner_id)

@@ -284,3 +284,29 @@ def test_the_day_view_costs_the_same_queries_for_ten_practitioners_and_400_booki
     assert full == empty, (empty, full)
     page = client.get("/staff/calendar/", params).content.decode()
     assert len(_blocks(page)) == 400
+
+
+def test_a_room_has_its_own_lane_showing_what_holds_it(clinic, desk, owner):
+    from praksis.booking.models import Resource
+
+    client, service, (p1, _p2), person, _user = desk
+    room = Resource.objects.create(clinic=clinic, name="Röntgen")
+    service.resources.add(room)
+    appointment = _book(owner, service, person, next_local(clinic, days=2, hour=9), p1)
+    page = client.get(
+        "/staff/calendar/", {"date": appointment.start.astimezone(clinic.zone).date()}
+    ).content.decode()
+    assert re.search(r'class="cal-head gc-4 gr-1 room">Röntgen<', page)
+    hold = re.search(r'<a class="cal-hold gc-4 gr-(\d+) gs-6" href="([^"]+)">', page)
+    assert hold and hold.group(2) == f"/staff/appointments/{appointment.pk}/"
+    assert int(hold.group(1)) == 2 + 12  # 09:00, an hour after the 08:00 opening
+
+
+def test_names_in_the_grid_are_text_not_markup(clinic, desk, owner, make_person):
+    client, service, (p1, _p2), _person, _user = desk
+    sly = make_person(owner, first_name="<script>alert(1)</script>", last_name='Eve"><b>')
+    start = next_local(clinic, days=2, hour=9)
+    _book(owner, service, sly, start, p1)
+    page = client.get("/staff/calendar/", {"date": start.date().isoformat()}).content.decode()
+    assert "<script>alert(1)" not in page and 'Eve"><b>' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Eve&quot;&gt;&lt;b&gt;" in page

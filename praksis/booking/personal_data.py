@@ -13,6 +13,7 @@ from praksis.booking.models import (
     Appointment,
     BookingPolicy,
     BookingRequest,
+    SmsReply,
     WaitlistEntry,
 )
 from praksis.core.personal_data import (
@@ -153,6 +154,13 @@ def _bookings_section(subject: Subject) -> Section:
         .select_related("service", "practitioner", "animal")
         .order_by("-start", "-pk")
     )
+    replies: dict[int, list[str]] = {}
+    for r in SmsReply.objects.filter(
+        clinic=subject.clinic, appointment__person=subject.person
+    ).order_by("received_at", "pk"):
+        replies.setdefault(r.appointment_id, []).append(
+            f"{r.received_at:%Y-%m-%d %H:%M} {r.from_phone}: {r.body} ({r.get_outcome_display()})"
+        )
     items = []
     for a in rows:
         given = ", ".join(
@@ -181,6 +189,8 @@ def _bookings_section(subject: Subject) -> Section:
                 "cancel_reason": a.cancel_reason,
                 "ip_address": a.ip_address,
                 "created_at": a.created_at,
+                "confirmed_at": a.confirmed_at,
+                "sms_replies": "; ".join(replies.get(a.pk, [])),
             }
         )
     return Section(
@@ -201,6 +211,8 @@ def _bookings_section(subject: Subject) -> Section:
             "cancel_reason": gettext("Reason for cancelling"),
             "ip_address": gettext("IP address of the online booking"),
             "created_at": gettext("Booking made"),
+            "confirmed_at": gettext("Confirmed by SMS"),
+            "sms_replies": gettext("SMS replies"),
         },
         items=items,
         portable=True,

@@ -372,3 +372,14 @@ def test_a_time_cancelled_by_sms_is_offered_to_the_waiting_list(
     assert _post(Client(), _reply("Nej")).json() == {"outcome": "cancelled"}
     offer = WaitlistOffer.objects.get(entry=entry)
     assert offer.start == reminded.start
+
+
+def test_the_replies_are_in_the_persons_access_report(clinic, owner, reminded):
+    from praksis.booking.personal_data import _bookings_section
+    from praksis.core.personal_data import Subject
+
+    _post(Client(), _reply("Ja, tack"))
+    subject = Subject(clinic=clinic, person=reminded.person, actor=owner)
+    (item,) = _bookings_section(subject).items
+    assert item["confirmed_at"] is not None
+    assert "Ja, tack" in item["sms_replies"] and PHONE in item["sms_replies"]

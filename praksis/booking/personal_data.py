@@ -159,7 +159,8 @@ def _bookings_section(subject: Subject) -> Section:
         clinic=subject.clinic, appointment__person=subject.person
     ).order_by("received_at", "pk"):
         replies.setdefault(r.appointment_id, []).append(
-            f"{r.received_at:%Y-%m-%d %H:%M} {r.from_phone}: {r.body} ({r.get_outcome_display()})"
+            f"{r.received_at.astimezone(subject.clinic.zone):%Y-%m-%d %H:%M} {r.from_phone}: "
+            f"{r.body} ({r.get_outcome_display()})"
         )
     items = []
     for a in rows:

@@ -64,6 +64,7 @@ def today_page(request):
         "identity_matches": identity_matches_count(actor=actor),
         "privacy_due": privacy_deadlines(actor=actor, day=day),
         "can_manage_privacy": can(actor, "privacy.manage"),
+        "can_write": can(actor, "person.write"),
         "failed_messages": failed_count(actor=actor),
     }
     return render(request, "staff/today.html", context)

@@ -8,7 +8,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.booking import grid, resources, selectors, series_views, services
@@ -289,6 +289,9 @@ def _action(request, appointment_id, run):
         return redirect(f"{url}?{urlencode({'error': exc.message})}")
     if from_calendar:
         return JsonResponse({"ok": True})
+    back = request.POST.get("next", "")
+    if back.startswith("/staff/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(back)  # the day's page, where the desk checks clients in
     return redirect("staff:appointment", appointment_id=appointment_id)
 
 

@@ -310,3 +310,29 @@ def test_names_in_the_grid_are_text_not_markup(clinic, desk, owner, make_person)
     page = client.get("/staff/calendar/", {"date": start.date().isoformat()}).content.decode()
     assert "<script>alert(1)" not in page and 'Eve"><b>' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Eve&quot;&gt;&lt;b&gt;" in page
+
+
+def test_the_days_page_checks_a_client_in_and_stays_there(clinic, desk):
+    client, service, (p1, _p2), person, user = desk
+    now = timezone.now()
+    appointment = Appointment.objects.create(
+        clinic=clinic, practitioner=p1, service=service, person=person,
+        start=now + timedelta(minutes=1), end=now + timedelta(minutes=31),
+        busy_until=now + timedelta(minutes=31), channel="desk", reference="TODAY002",
+        manage_token_hash="t" * 64, uid="today2@test",
+    )  # fmt: skip
+    page = client.get("/staff/").content.decode()
+    action = f"/staff/appointments/{appointment.pk}/arrived/"
+    assert f'action="{action}"' in page
+    response = client.post(action, {"next": "/staff/"})
+    assert response["Location"] == "/staff/"
+    appointment.refresh_from_db()
+    assert appointment.status == "arrived" and appointment.arrived_by_user_id == user.pk
+    assert (
+        f"/staff/appointments/{appointment.pk}/completed/" in client.get("/staff/").content.decode()
+    )
+    # Only a page of this site is a way back.
+    elsewhere = client.post(
+        f"/staff/appointments/{appointment.pk}/completed/", {"next": "https://evil.test/staff/"}
+    )
+    assert elsewhere["Location"] == f"/staff/appointments/{appointment.pk}/"

@@ -16,9 +16,11 @@ from praksis.booking.models import (
     BookingPolicy,
     BookingRequest,
     Practitioner,
+    Resource,
     Service,
     WorkingHours,
 )
+from praksis.booking.resources import hold_resources
 from praksis.booking.services import appointment_book, booking_request_create, manage_token
 from praksis.clinics.access import Actor
 from praksis.clinics.models import Clinic, Membership, Role
@@ -56,11 +58,28 @@ SERVICES = {
     "veterinary": [
         ({"sv": "Hälsokontroll", "nb": "Helsesjekk", "en": "Health check"}, 30, 0, 690),
         ({"sv": "Vaccination", "nb": "Vaksinasjon", "en": "Vaccination"}, 20, 0, 450),
+        ({"sv": "Kastrering", "nb": "Kastrering", "en": "Neutering"}, 60, 30, 2900),
+        ({"sv": "Röntgenundersökning", "nb": "Røntgenundersøkelse", "en": "X-ray"}, 30, 15, 1450),
     ],
     "dental": [
         ({"sv": "Undersökning", "nb": "Undersøkelse", "en": "Check-up"}, 45, 0, 890),
         ({"sv": "Tandrengöring", "nb": "Tannrens", "en": "Dental cleaning"}, 30, 0, 690),
     ],
+}
+# Rooms and equipment per profile: (name, kind, the services (English names) that need it).
+RESOURCES = {
+    "optician": [
+        ("Undersökningsrum 1 (spaltlampa)", "room", ["Eye examination"]),
+        ("Undersökningsrum 2", "room", []),
+        ("Autorefraktor", "equipment", []),
+    ],
+    "therapy": [("Behandlingsrum 1", "room", ["Classic massage 60 min"])],
+    "veterinary": [
+        ("Operasjonssal", "room", ["Neutering"]),
+        ("Røntgen", "room", ["X-ray"]),
+        ("Ultralydapparat", "equipment", []),
+    ],
+    "dental": [("Røntgenapparat (OPG)", "equipment", ["Check-up"])],
 }
 EXTRA_PRACTITIONERS = {
     "SE": ["Emma Sjöberg", "Oskar Wallin"],
@@ -114,7 +133,15 @@ def seed_booking(clinic: Clinic, rng: random.Random) -> None:
         )
         service.practitioners.set(practitioners)
         services.append(service)
+    _seed_resources(clinic, services)
     _seed_appointments(clinic, services, rng)
+
+
+def _seed_resources(clinic: Clinic, services: list[Service]) -> None:
+    by_name = {s.names["en"]: s for s in services}
+    for name, kind, needed_by in RESOURCES[clinic.profile]:
+        resource = Resource.objects.create(clinic=clinic, name=name, kind=kind)
+        resource.services.set([by_name[n] for n in needed_by])
 
 
 def _seed_appointments(clinic: Clinic, services: list[Service], rng: random.Random) -> None:
@@ -142,6 +169,7 @@ def _seed_appointments(clinic: Clinic, services: list[Service], rng: random.Rand
         )
         appointment.manage_token_hash = sha256_hex(manage_token(appointment))
         appointment.save()
+        hold_resources(appointment)
 
 
 def seed_visits(clinic: Clinic, *, actor: Actor, people: list[Person], today: date) -> None:

@@ -24,6 +24,8 @@ from praksis.booking.models import (
     BookingRequest,
     CalendarFeed,
     ClosedDay,
+    Resource,
+    ResourceHold,
     Service,
     WaitlistEntry,
     WorkingHours,
@@ -166,7 +168,13 @@ def _setup(clinic):
         Absence.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "start", "end")
     )
     closed = list(ClosedDay.objects.filter(clinic=clinic).order_by("pk").values_list("pk", "date"))
-    return services, given_by, hours, absences, closed
+    rooms = list(
+        Resource.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", "name", "kind", "active", "services")
+    )
+    holds = list(ResourceHold.objects.filter(clinic=clinic).order_by("pk").values_list())
+    return services, given_by, hours, absences, closed, rooms, holds
 
 
 @pytest.fixture
@@ -260,6 +268,7 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
                 reason="Ferie",
             )[0].pk,
             "closing_day_id": booking_setup.closing_day_add(actor=owner, day="2031-12-24")[0].pk,
+            "resource_id": _room(owner, service, person),
             "waitlist_entry_id": _waitlist_entry(owner, person, service).pk,
             "feed_id": feed.pk,
             "disclosure_id": disclosure_record(
@@ -281,6 +290,17 @@ def _waitlist_entry(owner, person, service):
 
     data = {"service": service.pk, "weekdays": [0, 1, 2]}
     return waitlist_add(actor=owner, person_id=person.pk, data=data)[0]
+
+
+def _room(owner, service, person) -> int:
+    """The surgery, needed by the service, held by a booking of it."""
+    room = Resource.objects.create(clinic=owner.clinic, name="Operasjonssal")
+    service.resources.set([room])
+    appointment_book(
+        actor=owner, service_id=service.pk, person_id=person.pk,
+        start=next_local(owner.clinic, days=4),
+    )  # fmt: skip
+    return room.pk
 
 
 def _membership(clinic, actor) -> int:

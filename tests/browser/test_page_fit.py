@@ -161,6 +161,7 @@ def _ids(clinic) -> dict:
         "takedown_id": ("privacy.TakedownTask", lambda: _takedown(owner, person_id)),
         "absence_id": ("booking.Absence", lambda: _absence(clinic)),
         "closing_day_id": ("booking.ClosedDay", lambda: _closed_day(clinic)),
+        "resource_id": ("booking.Resource", lambda: _resource(clinic)),
     }
     for name, (label, make) in makers.items():
         ids[name] = _first(label, clinic) or make()
@@ -281,6 +282,10 @@ def _absence(clinic) -> int:
         )
         .pk
     )
+
+
+def _resource(clinic) -> int:
+    return _model("booking.Resource").objects.create(clinic=clinic, name="Operasjonssal").pk
 
 
 def _closed_day(clinic) -> int:

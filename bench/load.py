@@ -4,7 +4,8 @@
     uv run python bench/load.py [--persons 20000] [--connections 70] [--seconds 10]
 
 1. In-process (Django test client, the whole stack but the network): availability p95
-   for 5 practitioners x 90 days x 15-minute slots, journal append p95, and the time to
+   for 5 practitioners x 90 days x 15-minute slots (also for a service that needs a room
+   held four times a day, two years back and 90 days ahead), journal append p95, and the time to
    render a 500-entry journal as PDF; the staff calendar's day view for 10 practitioners
    with 40 bookings each (server time and queries).
 2. Over HTTP against a real gunicorn server on PostgreSQL, with wrk at 70 connections:
@@ -123,6 +124,86 @@ def _calendar_day(clinic, owner, service) -> dict:
     return {**_pct(samples[10:]), "queries": len(queries)}
 
 
+def _availability_with_rooms(clinic, client, path: str) -> dict:
+    """Availability of a service that needs a room (the slit-lamp exam room) while the
+    room is held: four 45-minute holds a day for two years back and the 90 days ahead,
+    spread over 5 practitioners of its own (as many as the plain figure, and none of the
+    HTTP load's). Returns the 90- and 7-day figures; the bookings are removed after."""
+    from praksis.booking.models import (
+        Appointment,
+        Practitioner,
+        Resource,
+        ResourceHold,
+        Service,
+        WorkingHours,
+    )
+    from praksis.people.models import Person
+
+    practitioners = [
+        Practitioner.objects.create(clinic=clinic, name=f"Optiker {i + 1}") for i in range(5)
+    ]
+    WorkingHours.objects.bulk_create(
+        WorkingHours(clinic=clinic, practitioner=p, weekday=d, start=dtime(8), end=dtime(16))
+        for p in practitioners
+        for d in range(7)
+    )
+
+    room = Resource.objects.create(clinic=clinic, name="Undersökningsrum 1 (spaltlampa)")
+    service = Service.objects.create(
+        clinic=clinic, name="Synundersökning", duration_minutes=30, buffer_minutes=15
+    )
+    service.practitioners.set(practitioners)
+    service.resources.set([room])
+    people = list(Person.objects.filter(clinic=clinic).order_by("pk")[1:501])
+    today = datetime.now(clinic.zone).date()
+    booked = []
+    for offset in range(-730, 90):
+        day = today + timedelta(days=offset)
+        for n, hour in enumerate((8, 10, 12, 14)):
+            start = datetime.combine(day, dtime(hour), tzinfo=clinic.zone)
+            key = f"{offset}-{n}"
+            booked.append(
+                Appointment(
+                    clinic=clinic, practitioner=practitioners[(offset + n) % len(practitioners)],
+                    service=service, person=people[(offset * 4 + n) % len(people)], start=start,
+                    end=start + timedelta(minutes=30), busy_until=start + timedelta(minutes=45),
+                    channel="desk", reference=f"RUM{abs(offset):04d}{n}{'P' if offset < 0 else ''}",
+                    manage_token_hash=f"room-{key}", uid=f"room-{key}@praksis",
+                )
+            )  # fmt: skip
+    booked = Appointment.objects.bulk_create(booked, batch_size=1000)
+    ResourceHold.objects.bulk_create(
+        (
+            ResourceHold(clinic=clinic, resource=room, appointment=a, start=a.start,
+                         busy_until=a.busy_until)
+            for a in booked
+        ),
+        batch_size=1000,
+    )  # fmt: skip
+
+    def run(days: int) -> list[float]:
+        samples = []
+        for i in range(60):
+            start = today + timedelta(days=i % 3)
+            query = {
+                "service": service.pk,
+                "from": start.isoformat(),
+                "to": (start + timedelta(days=days - 1)).isoformat(),
+            }
+            t0 = time.perf_counter()
+            response = client.get(path, query)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, response.content[:200]
+        return samples[10:]
+
+    figures = {
+        "availability 90 days, room held": {**_pct(run(90)), "holds": len(booked)},
+        "availability 7 days, room held": _pct(run(7)),
+    }
+    Appointment.objects.filter(service=service).delete()  # and their holds
+    return figures
+
+
 def child(args: argparse.Namespace) -> None:
     import django
 
@@ -206,6 +287,7 @@ def child(args: argparse.Namespace) -> None:
     )
     results["availability 90 days"] = {**_pct(availability(90)), "slots": slots_90}
     results["availability 7 days"] = _pct(availability(7))
+    results.update(_availability_with_rooms(clinic, client, path))
 
     results["calendar day, 10 x 40 bookings"] = _calendar_day(clinic, owner, service)
 

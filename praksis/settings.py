@@ -237,8 +237,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     LANGUAGE_COOKIE_SECURE = True
 
-# Two-factor login (REQ-34): owners and practitioners must use TOTP outside demo mode.
+# Two-factor login (REQ-34): every member of staff, whatever the role, must use TOTP
+# outside demo mode; production cannot turn it off.
 PRAKSIS_REQUIRE_2FA = env_bool("PRAKSIS_REQUIRE_2FA", default=not PRAKSIS_DEMO)
+if PRODUCTION and not PRAKSIS_REQUIRE_2FA:
+    raise ImproperlyConfigured(
+        "PRAKSIS_REQUIRE_2FA cannot be turned off when PRAKSIS_ENV=production"
+    )
 # The operator of this installation, entered in every new clinic's processor register
 # (hosting, the journal and booking system). Empty name: the clinic runs Praksis itself.
 PRAKSIS_OPERATOR_NAME = env_str("PRAKSIS_OPERATOR_NAME", "Praksis") or ""

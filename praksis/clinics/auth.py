@@ -13,18 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from praksis.clinics.access import Actor, require
-from praksis.clinics.models import Membership, Role, User
+from praksis.clinics.models import Membership, User
 from praksis.core.middleware import client_ip
 
 SESSION_CLINIC = "praksis_clinic_id"
-TWO_FACTOR_ROLES = {Role.OWNER, Role.PRACTITIONER}
 
 
 def requires_two_factor(user: User) -> bool:
-    """Owners and practitioners (in any clinic) must use TOTP, outside demo mode."""
+    """Every member of staff must use TOTP outside demo mode (REQ-34: MFA): owners,
+    practitioners and receptionists alike, since every role handles personal data."""
     if not settings.PRAKSIS_REQUIRE_2FA:
         return False
-    return Membership.objects.filter(user=user, is_active=True, role__in=TWO_FACTOR_ROLES).exists()
+    return Membership.objects.filter(user=user, is_active=True).exists()
 
 
 def active_membership(request) -> Membership | None:

@@ -68,6 +68,7 @@ from praksis.privacy.models import (
     RequestKind,
     RequestStatus,
 )
+from praksis.privacy.rights import rights_paragraph
 
 ACTIONS = ERASURE_ACTIONS
 
@@ -91,11 +92,6 @@ FIELD_COLUMNS = {
     "contact": ("email", "phone"),
 }
 ALL_FIELDS = tuple(FIELD_COLUMNS)
-
-AUTHORITIES = {
-    "SE": "Integritetsskyddsmyndigheten (IMY), www.imy.se",
-    "NO": "Datatilsynet, www.datatilsynet.no",
-}
 
 
 # --- The plan -----------------------------------------------------------------------------
@@ -514,16 +510,8 @@ def compose_answer(plan: ErasurePlan, request: DataSubjectRequest | None = None)
                     "(helsepersonelloven § 43). A refusal can be appealed to Statsforvalteren."
                 ),
             ]
-        lines += [
-            "",
-            _(
-                "If you disagree with our answer, you may complain to %(authority)s and go to "
-                "court (GDPR art. 77 and 79)."
-            )
-            % {"authority": AUTHORITIES[clinic.country]},
-            "",
-            clinic.name,
-        ]
+        # REQ-24, REQ-45: the supervisory authority and the court, as in every answer.
+        lines += ["", rights_paragraph(clinic, kind=RequestKind.ERASURE), "", clinic.name]
         return "\n".join(lines).strip()
 
 

@@ -142,16 +142,17 @@ def test_owner_reads_and_changes_the_booking_policy(clinic, make_api):
     assert policy == {
         "mode": "online", "slot_minutes": 15, "horizon_days": 90, "min_notice_minutes": 60,
         "cancel_cutoff_hours": 24, "reminder_hours": 24, "request_expiry_days": 30,
-        "ip_retention_days": 30,
+        "ip_retention_days": 30, "sms_reply_requests": False,
     }  # fmt: skip
-    changes = {"mode": "requests", "slot_minutes": 30, "reminder_hours": 0, "horizon_days": 180}
+    changes = {"mode": "requests", "slot_minutes": 30, "reminder_hours": 0, "horizon_days": 180,
+               "sms_reply_requests": True}  # fmt: skip
     response = api.patch("clinic/booking-policy", changes)
     assert response.status_code == 200
     assert response.json() == {**policy, **changes}
     stored = BookingPolicy.objects.get(clinic=clinic)
     assert (stored.mode, stored.slot_minutes, stored.reminder_hours) == ("requests", 30, 0)
     row = AccessLogEntry.objects.filter(clinic=clinic, object_type="booking_policy").get()
-    assert row.detail == "changed=mode,slot_minutes,horizon_days,reminder_hours"
+    assert row.detail == "changed=mode,slot_minutes,horizon_days,reminder_hours,sms_reply_requests"
 
 
 def test_the_booking_policy_change_reaches_the_public_booking_page_at_once(clinic, make_api):

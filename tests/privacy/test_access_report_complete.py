@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from praksis.audit.models import Action
+from praksis.booking.models import SmsReply
 from praksis.booking.services import appointment_book, booking_request_create
 from praksis.breaches.models import AffectedPerson
 from praksis.breaches.services import breach_register
@@ -105,13 +106,29 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
         )
     service, _staff = make_bookable(clinic)
     start = next_local(clinic, days=3, hour=9, minute=30)
-    appointment_book(actor=owner, service_id=service.pk, person_id=person.pk, start=start)
+    booked = appointment_book(actor=owner, service_id=service.pk, person_id=person.pk, start=start)
+    # The client's SMS reply to its reminder (kept with the booking).
+    SmsReply.objects.create(
+        clinic=clinic, appointment=booked, provider_id=f"in-{booked.pk}",
+        from_phone="+46701234567", body="SMSREPLYTEXT ja", outcome="confirmed",
+    )  # fmt: skip
     booking_request_create(
         clinic=clinic,
         data={
             "first_name": "Ingrid", "last_name": "Solbakken", "email": EMAIL,
             "phone": PHONES[clinic.country], "accept_privacy_notice": True,
         },
+    )  # fmt: skip
+    # A place on the waiting list, with a time offered to it.
+    from praksis.booking.models import WaitlistOffer
+    from praksis.booking.waitlist import waitlist_add
+
+    waiting, _token = waitlist_add(
+        actor=owner, person_id=person.pk, data={"service": service.pk, "weekdays": [0, 2, 4]}
+    )
+    WaitlistOffer.objects.create(
+        clinic=clinic, entry=waiting, practitioner=_staff[0], start=start + timedelta(days=1),
+        token_hash="0" * 64, expires_at=start,
     )  # fmt: skip
     consent_give(
         actor=owner, person_id=person.pk, purpose="marketing_email", text_version="v1",
@@ -283,7 +300,7 @@ def test_req25_req26_req23_the_report_and_the_export_are_complete_in_every_langu
             labels = {f.name: str(f.label) for f in TEMPLATES[clinic.profile]}
         for needle in (
             "Solbakken", EMAIL, "ENTRYTEXT", "AMENDMENTTEXT", "Typo", "RECALLREASON",
-            "CALLNOTE", "ORDERLINE", "CONSENTTEXT", "DISCLOSEDTO", "BREACHTEXT",
+            "CALLNOTE", "ORDERLINE", "CONSENTTEXT", "DISCLOSEDTO", "BREACHTEXT", "SMSREPLYTEXT",
             "Förmånsportalen", world["doctor"].user.full_name,
             *(labels[k] for k in FIELDS[clinic.profile]),
         ):  # fmt: skip

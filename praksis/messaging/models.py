@@ -125,6 +125,12 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["clinic", "related_type", "related_id"], name="outbox_related"),
             models.Index(fields=["clinic", "created_at"], name="outbox_clinic_created"),
+            # An SMS reply is matched to the latest reminder sent to its number.
+            models.Index(
+                fields=["to_address", "sent_at"],
+                name="outbox_sms_reminder_to",
+                condition=Q(channel="sms", kind="reminder"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,13 +14,32 @@ PRODID = "-//Praksis//Booking//EN"
 
 def appointment_ics(appointment: Appointment, *, language: str = "sv") -> str:
     """The appointment as a one-event calendar; CANCELLED once it is cancelled."""
-    clinic = appointment.clinic
     cancelled = appointment.status == Appointment.Status.CANCELLED
+    cal = _calendar("CANCEL" if cancelled else "PUBLISH")
+    cal.add_component(_event(appointment, language))
+    return cal.to_ical().decode()
+
+
+def appointments_ics(appointments: list[Appointment], *, language: str = "sv") -> str:
+    """Several appointments (a recurring series) as one calendar file."""
+    cal = _calendar("PUBLISH")
+    for appointment in appointments:
+        cal.add_component(_event(appointment, language))
+    return cal.to_ical().decode()
+
+
+def _calendar(method: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    cal.add("method", method)
+    return cal
+
+
+def _event(appointment: Appointment, language: str) -> Event:
+    clinic = appointment.clinic
+    cancelled = appointment.status == Appointment.Status.CANCELLED
     event = Event()
     event.add("uid", appointment.uid)
     event.add("dtstamp", _utc(timezone.now()))
@@ -33,8 +52,7 @@ def appointment_ics(appointment: Appointment, *, language: str = "sv") -> str:
     if clinic.address:
         event.add("location", clinic.address)
     event.add("description", f"Ref. {appointment.reference}")
-    cal.add_component(event)
-    return cal.to_ical().decode()
+    return event
 
 
 def _utc(value: datetime) -> datetime:

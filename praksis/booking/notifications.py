@@ -77,6 +77,50 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
     return queued
 
 
+def notify_series(appointments: list, *, tokens: dict[int, str]) -> int:
+    """Confirm a recurring series in one e-mail: every time with its manage link, and one
+    calendar file with all of them (not one message per booking)."""
+    from praksis.booking.calendar import appointments_ics
+    from praksis.booking.services import manage_url
+
+    if not appointments:
+        return 0
+    first = appointments[0]
+    clinic, person = first.clinic, first.person
+    email = first.contact_email
+    if not email:
+        return 0
+    with translation.override(clinic.language), timezone.override(clinic.zone):
+        context = {
+            "clinic": clinic,
+            "service_name": first.service.localized_name(clinic.language),
+            "items": [
+                {
+                    "appointment": a,
+                    "local_start": a.start.astimezone(clinic.zone),
+                    "manage_url": manage_url(a, tokens.get(a.pk)),
+                }
+                for a in appointments
+            ],
+        }
+        message = message_enqueue(
+            clinic=clinic,
+            channel="email",
+            to=email,
+            subject=f"{_('Your bookings are confirmed')} – {clinic.name}",
+            body=render_to_string("booking/email/series.txt", context),
+            kind="confirmation",
+            person=person,
+            attachment=(
+                "bookings.ics",
+                "text/calendar",
+                appointments_ics(appointments, language=clinic.language),
+            ),
+            related=("appointment", first.pk),
+        )
+    return int(message is not None)
+
+
 def notify_request(request, kind: str) -> int:
     """Acknowledge a booking request (or say it was declined) to the requester."""
     clinic = request.clinic

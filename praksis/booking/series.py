@@ -26,6 +26,7 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.booking import services
 from praksis.booking.models import Absence, Appointment, AppointmentSeries, Channel, ClosedDay
+from praksis.booking.notifications import notify_series
 from praksis.clinics.access import Actor, require
 from praksis.core.errors import Conflict, ValidationFailed
 
@@ -193,6 +194,7 @@ def series_book(
                         practitioner_id=practitioner_id,
                         animal_id=animal_id,
                         note=note,
+                        notify=False,
                     )
                     appointment.series = series
                     appointment.series_index = index + 1
@@ -212,6 +214,13 @@ def series_book(
         if not any(o.ok for o in occurrences):
             series.delete()
             return SeriesReport(None, "booked", occurrences)
+        booked = list(
+            Appointment.objects.filter(clinic=clinic, series=series)
+            .select_related("clinic", "service", "person")
+            .order_by("start")
+        )
+        # One confirmation for the whole series, every time with its own manage link.
+        notify_series(booked, tokens={a.pk: services.manage_token(a) for a in booked})
     return SeriesReport(series.pk, "booked", occurrences)
 
 

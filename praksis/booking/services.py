@@ -420,8 +420,12 @@ def appointment_book(
     animal_id: int | None = None,
     note: str = "",
     allow_past: bool = False,
+    notify: bool = True,
 ) -> Appointment:
     """Staff book a registered person (phone, desk), within the practitioners' hours.
+
+    ``notify=False``: the caller confirms instead (a recurring series sends one message
+    for all its bookings, not one each).
 
     A start that has passed is refused unless ``allow_past`` says that a visit which has
     already taken place is being recorded; then no confirmation is sent and the access
@@ -481,7 +485,7 @@ def appointment_book(
         _insert(appointment)
         detail = "past visit recorded" if past else ""
         _log_appointment(actor, appointment, Action.CREATE, purpose="booking", detail=detail)
-        if not past:
+        if not past and notify:
             notify_appointment(appointment, "confirmation", token=manage_token(appointment))
     return appointment
 

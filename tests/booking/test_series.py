@@ -276,3 +276,19 @@ def test_another_clinic_gets_404_and_nothing_changes(clinic, owner, desk, other_
     move = {"scope": "all", "all_date": "2031-01-07", "all_time": "10:00"}
     assert client.post(base + "move/", move).status_code == 404
     assert set(Appointment.objects.values_list("status", flat=True)) == {"booked"}
+
+
+def test_a_series_is_confirmed_in_one_message_with_every_time(clinic, owner, desk):
+    from praksis.messaging.models import OutboxMessage
+
+    service, practitioner, person, _other = desk
+    first = next_local(clinic, days=2, hour=10)
+    report = _book(owner, service, person, practitioner, first, count=6)
+    assert sum(o.ok for o in report.occurrences) == 6
+    messages = list(OutboxMessage.objects.filter(clinic=clinic, kind="confirmation"))
+    assert len(messages) == 1  # not six
+    message = messages[0]
+    booked = Appointment.objects.filter(series_id=report.series_id)
+    assert all(a.reference in message.body for a in booked)
+    assert message.body.count("/booking/") == 6  # a manage link for each time
+    assert message.attachment_name == "bookings.ics"

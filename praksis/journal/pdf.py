@@ -1,16 +1,68 @@
-"""The journal as a PDF (WeasyPrint): amendments printed beside their originals."""
+"""The journal as a PDF (Typst, ``journal/print.typ``): amendments printed beside their
+originals. A 520-entry journal is ready in a few tenths of a second (issue 18)."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import HTML
+from django.utils.translation import gettext as _
 
 from praksis.audit.models import Action
 from praksis.clinics.access import Actor
+from praksis.core import pdf
 from praksis.journal.fields import fields_for
-from praksis.journal.selectors import journal_read
+from praksis.journal.selectors import EntryView, journal_read
 from praksis.journal.services import subject_of
+from praksis.journal.templatetags.journal import fieldvalue
+from praksis.people.identity import format_identity
+
+# An entry is kept on one page (as CSS's "page-break-inside: avoid" did) when it surely
+# fits on one; a longer one runs on over the page break instead of being cut off.
+KEEP_LINES = 40
+CHARS_PER_LINE = 80
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _author(view: EntryView) -> str:
+    return f"{view.author_name}, {view.author_title}" if view.author_title else view.author_name
+
+
+def _lines(text: str, width: int = CHARS_PER_LINE) -> int:
+    return sum(1 + len(line) // width for line in str(text).split("\n"))
+
+
+def _entry(view: EntryView, labels: dict) -> dict:
+    fields = [
+        [str(labels.get(name, name)), str(fieldvalue(value))] for name, value in view.fields.items()
+    ]
+    followups = [
+        {
+            "head": f"{f.kind_label} · {_when(f.created_at)} · {_author(f)}",
+            "reason": f"{_('Reason')}: {f.reason}" if f.reason else "",
+            "text": f.text,
+        }
+        for f in view.followups
+    ]
+    width = CHARS_PER_LINE // 2 if followups else CHARS_PER_LINE
+    height = max(
+        3 + len(fields) + len(view.attachments) + _lines(view.text, width),
+        sum(3 + _lines(f["text"], width) for f in followups),
+    )
+    return {
+        "head": f"{_when(view.created_at)} · {_author(view)}",
+        "unsigned": not view.signed,
+        "status": f"· {_('signed')} {_when(view.signed_at)}"
+        if view.signed
+        else f"· {_('UNSIGNED')}",
+        "unreadable": _("The content of this entry has been erased.") if view.unreadable else "",
+        "fields": fields,
+        "text": view.text,
+        "attachments": [f"{_('Attachment')}: {a.filename}" for a in view.attachments],
+        "followups": followups,
+        "keep": height <= KEEP_LINES,
+    }
 
 
 def journal_pdf(
@@ -27,17 +79,21 @@ def journal_pdf(
     )
     clinic = actor.clinic
     labels = {f.name: f.label for f in fields_for(clinic.profile)}
+    printed_by = actor.user.full_name if actor.user else actor.label
     with translation.override(clinic.language), timezone.override(clinic.zone):
-        html = render_to_string(
-            "journal/print.html",
-            {
-                "clinic": clinic,
-                "subject": subject,
-                "is_animal": person_id is None,
-                "entries": entries,
-                "labels": labels,
-                "printed_at": timezone.now(),
-                "printed_by": actor.user.full_name if actor.user else actor.label,
-            },
-        )
-        return HTML(string=html).write_pdf()
+        if person_id is None:
+            name = f"{subject.name} ({subject.get_species_display()})"
+        else:
+            name = f"{subject.first_name} {subject.last_name}"
+        organisation = f" · {clinic.organisation_number}" if clinic.organisation_number else ""
+        printed = f"{_('Printed')} {_when(timezone.now())} {_('by')} {printed_by}"
+        if person_id is not None and subject.identity_number:
+            printed = f"{format_identity(subject.identity_number, clinic.country)} · {printed}"
+        data = {
+            "lang": clinic.language,
+            "title": f"{_('Journal')} — {name}",
+            "meta": [f"{clinic.name}{organisation}", printed],
+            "entries": [_entry(view, labels) for view in entries],
+            "empty": _("The journal has no entries."),
+        }
+    return pdf.render("journal/print.typ", data)

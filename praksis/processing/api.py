@@ -51,6 +51,7 @@ def _activity(a: dict) -> dict:
             else None
         ),
         "basis_detail": a["basis_detail"],
+        "legitimate_interest": a["legitimate_interest"],
         "data_subjects": a["data_subjects"],
         "data_categories": a["data_categories"],
         "recipients": a["recipients"],

@@ -55,11 +55,11 @@ SECURITY = T(
 MARKETING_LAW = {
     "SE": T(
         "Marknadsföringslagen (2008:486) 19 §",
-        "Den svenske markedsføringsloven (2008:486) § 19",
+        "Den svenske marknadsföringslagen (2008:486) 19 §",
         "Swedish Marketing Act (2008:486) section 19",
     ),
     "NO": T(
-        "Marknadsföringslagen (markedsføringsloven) § 15",
+        "Den norska markedsføringsloven § 15",
         "Markedsføringsloven § 15",
         "Norwegian Marketing Control Act section 15",
     ),
@@ -71,7 +71,7 @@ COOKIE_LAW = {
         "Swedish Electronic Communications Act (2022:482)",
     ),
     "NO": T(
-        "Ekomlagen (ekomloven, från 1 januari 2025)",
+        "Den norska ekomloven (från 1 januari 2025)",
         "Ekomloven (fra 1. januar 2025)",
         "Norwegian Electronic Communications Act (from 1 January 2025)",
     ),
@@ -79,17 +79,39 @@ COOKIE_LAW = {
 ACCOUNTING_LAW = {
     "SE": T(
         "Bokföringslagen (1999:1078)",
-        "Den svenske bokføringsloven (1999:1078)",
+        "Den svenske bokföringslagen (1999:1078)",
         "Swedish Accounting Act (1999:1078)",
     ),
-    "NO": T("Bokföringslagen (bokføringsloven)", "Bokføringsloven", "Norwegian Bookkeeping Act"),
+    "NO": T("Den norska bokføringsloven", "Bokføringsloven", "Norwegian Bookkeeping Act"),
 }
+# The accounting law inside a sentence, named as its own country names it.
+ACCOUNTING_IN_TEXT = {
+    "SE": T("bokföringslagen", "den svenske bokföringslagen", "the Swedish Accounting Act"),
+    "NO": T("den norska bokføringsloven", "bokføringsloven", "the Norwegian Bookkeeping Act"),
+}
+TAX_AUTHORITY = {
+    "SE": T("Skatteverket", "Skatteverket (den svenske skattemyndigheten)",
+            "Skatteverket, the Swedish Tax Agency"),
+    "NO": T("Skatteetaten (den norska skattemyndigheten)", "Skatteetaten",
+            "Skatteetaten, the Norwegian Tax Administration"),
+}  # fmt: skip
+# What covers injuries from a treatment outside health-care law (therapy, seed 001).
+TREATMENT_INSURANCE = {
+    "SE": T("behandlingsskadeförsäkringen", "behandlingsskadeforsikringen (svensk)",
+            "treatment-injury insurance"),
+    "NO": T("ansvarsförsäkringen", "ansvarsforsikringen", "liability insurance"),
+}  # fmt: skip
+
+
+def _in(template: dict, names: dict) -> dict:
+    """Each language's template with that language's name put in (``{}``)."""
+    return {lang: template[lang].format(names[lang]) for lang in template}
 
 
 HUMAN_LAW = {
     "SE": T(
         "Patientdatalagen (2008:355) 3 kap.",
-        "Den svenske pasientdataloven (2008:355) kap. 3",
+        "Den svenske patientdatalagen (2008:355) 3 kap.",
         "Swedish Patient Data Act (2008:355) chapter 3",
     ),
     "NO": T(
@@ -98,6 +120,36 @@ HUMAN_LAW = {
         "Norwegian Health Personnel Act sections 39–40; Patient Records Act",
     ),
 }
+# Art. 13(1)(d): the legitimate interest behind each use of art. 6(1)(f).
+BOOKING_SECURITY = T(
+    "Att hålla bokningen på webben säker: IP-adressen vid en bokning gör att vi kan spåra "
+    "missbruk och angrepp.",
+    "Å holde timebestillingen på nett sikker: IP-adressen ved en bestilling gjør at vi kan "
+    "spore misbruk og angrep.",
+    "Keeping online booking secure: the IP address of a booking lets us trace abuse and attacks.",
+)
+RECALL_INTEREST = T(
+    "Att följa upp din syn: vi ringer dig när det intervall som står i din journal har gått, "
+    "som våra kunder räknar med.",
+    "Å følge opp synet ditt: vi ringer deg når intervallet i journalen din har gått, slik "
+    "kundene våre regner med.",
+    "Following up your eyesight: we call you when the interval in your journal has passed, "
+    "as our clients expect.",
+)
+INQUIRY_INTEREST = T(
+    "Att kunna svara och ringa tillbaka den som kontaktar oss, och minnas vad som frågades.",
+    "Å kunne svare og ringe tilbake den som kontakter oss, og huske hva det ble spurt om.",
+    "Being able to answer and call back whoever contacts us, and to remember what was asked.",
+)
+REQUEST_INTEREST = T(
+    "Att kunna svara på din förfrågan om tid, och veta var nya patienter hittade oss (så "
+    "att vi vet vilka av våra kanaler som fungerar).",
+    "Å kunne svare på forespørselen din om time, og vite hvor nye pasienter fant oss (så vi "
+    "vet hvilke av kanalene våre som virker).",
+    "Answering your request for an appointment, and knowing where new patients found us (so "
+    "that we know which of our channels work).",
+)
+
 BOOKED = T(
     "bokad tid och tjänst; IP-adressen vid bokning på webben (säkerhet)",
     "bestilt time og tjeneste; IP-adressen ved bestilling på nett (sikkerhet)",
@@ -139,7 +191,8 @@ def _booking(clinic) -> dict:
             "To register and manage appointments booked on the website, by phone or at the "
             "clinic, and to remind you of them.",
         ),
-        legal_bases=["b"],
+        legal_bases=["b", "f"],
+        legitimate_interest=BOOKING_SECURITY,
         data_subjects=OWNERS if clinic.profile == "veterinary" else CLIENTS,
         data_categories={
             lang: f"{identity[lang][0].upper()}{identity[lang][1:]}; {BOOKED[lang]}"
@@ -224,6 +277,7 @@ def _inquiries(*, what: dict, bases: list[str], data: dict, note: dict) -> dict:
         name=T("Frågor och kontakt", "Henvendelser", "Inquiries"),
         purpose=what,
         legal_bases=bases,
+        legitimate_interest=INQUIRY_INTEREST if "f" in bases else {},
         data_subjects=CONTACTS,
         data_categories=data,
         recipients=NOBODY,
@@ -279,10 +333,13 @@ def _optician(clinic) -> list[dict]:
                 "To link purchases of glasses, lenses and eye examinations to you and your "
                 "journal, to invoice and handle agreed instalments, and to keep the books.",
             ),
-            recipients=T(
-                "Vår redovisningsbyrå (personuppgiftsbiträde); Skatteverket vid granskning.",
-                "Vårt regnskapsbyrå (databehandler); skattemyndighetene ved kontroll.",
-                "Our accountants (a processor); the tax authority when it audits us.",
+            recipients=_in(
+                T(
+                    "Vår redovisningsbyrå (personuppgiftsbiträde); {} vid granskning.",
+                    "Vårt regnskapsbyrå (databehandler); {} ved kontroll.",
+                    "Our accountants (a processor); {} when it audits us.",
+                ),
+                TAX_AUTHORITY[clinic.country],
             ),
         ),
         dict(
@@ -297,6 +354,7 @@ def _optician(clinic) -> list[dict]:
                 "by phone; reminders by e-mail or SMS only if you have said yes.",
             ),
             legal_bases=["f", "a"],
+            legitimate_interest=RECALL_INTEREST,
             data_subjects=CLIENTS,
             data_categories=T(
                 "Namn, telefonnummer, e-post, intervall och datum för senaste undersökning.",
@@ -340,15 +398,16 @@ def _therapy(clinic) -> list[dict]:
                 "Kundekort og behandlingsnotater",
                 "Client card and treatment notes",
             ),
-            purpose=T(
-                "Behandla dig säkert: allergier och skador som är viktiga för behandlingen, "
-                "och datum och vad som kom fram vid varje behandling "
-                "(behandlingsskadeförsäkringen).",
-                "Behandle deg trygt: allergier og skader som er viktige for behandlingen, og "
-                "dato og hva som kom fram ved hver behandling (pasientskadeforsikringen).",
-                "To treat you safely: allergies and injuries that matter for the treatment, "
-                "and the date and anything notable of each treatment (treatment-injury "
-                "insurance).",
+            purpose=_in(
+                T(
+                    "Behandla dig säkert: allergier och skador som är viktiga för "
+                    "behandlingen, och datum och vad som kom fram vid varje behandling ({}).",
+                    "Behandle deg trygt: allergier og skader som er viktige for behandlingen, "
+                    "og dato og hva som kom fram ved hver behandling ({}).",
+                    "To treat you safely: allergies and injuries that matter for the "
+                    "treatment, and the date and anything notable of each treatment ({}).",
+                ),
+                TREATMENT_INSURANCE[clinic.country],
             ),
             legal_bases=["b"],
             special_basis="a",
@@ -371,13 +430,16 @@ def _therapy(clinic) -> list[dict]:
         ),
         _orders(
             clinic,
-            what=T(
-                "Anteckna produkter du köper så att du kan få rätt produkter igen, och spara "
-                "kvitton och fakturor enligt bokföringslagen.",
-                "Notere produkter du kjøper så du kan få riktige produkter igjen, og "
-                "oppbevare kvitteringer og fakturaer etter bokføringsloven.",
-                "To note the products you buy so that you get the right ones again, and to "
-                "keep receipts and invoices as the accounting law requires.",
+            what=_in(
+                T(
+                    "Anteckna produkter du köper så att du kan få rätt produkter igen, och "
+                    "spara kvitton och fakturor enligt {}.",
+                    "Notere produkter du kjøper så du kan få riktige produkter igjen, og "
+                    "oppbevare kvitteringer og fakturaer etter {}.",
+                    "To note the products you buy so that you get the right ones again, and "
+                    "to keep receipts and invoices as {} requires.",
+                ),
+                ACCOUNTING_IN_TEXT[clinic.country],
             ),
             recipients=T(
                 "Vår redovisningsbyrå (personuppgiftsbiträde).",
@@ -631,6 +693,7 @@ def _dental(clinic) -> list[dict]:
                 "expired.",
             ),
             legal_bases=["b", "f"],
+            legitimate_interest=REQUEST_INTEREST,
             data_subjects=CLIENTS,
             data_categories=T(
                 "Namn, telefonnummer, e-post, önskad veckodag och tid, var du hittade oss.",
@@ -680,10 +743,13 @@ def _dental(clinic) -> list[dict]:
         ),
         _orders(
             clinic,
-            what=T(
-                "Fakturera behandlingar och bokföra enligt bokföringslagen.",
-                "Fakturere behandlinger og føre regnskap etter bokføringsloven.",
-                "To invoice treatments and keep the books as the accounting law requires.",
+            what=_in(
+                T(
+                    "Fakturera behandlingar och bokföra enligt {}.",
+                    "Fakturere behandlinger og føre regnskap etter {}.",
+                    "To invoice treatments and keep the books as {} requires.",
+                ),
+                ACCOUNTING_IN_TEXT[clinic.country],
             ),
             recipients=T(
                 "Auktoriserad redovisningskonsult (personuppgiftsbiträde).",

@@ -76,6 +76,8 @@ class ProcessingActivity(models.Model):
     data_categories = models.JSONField(default=dict)  # 30(1)(c)
     recipients = models.JSONField(default=dict)  # 30(1)(d)
     basis_detail = models.JSONField(default=dict)  # the national law behind the basis
+    # Art. 13(1)(d): the legitimate interest pursued wherever art. 6(1)(f) is a basis.
+    legitimate_interest = models.JSONField(default=dict)
     retention_note = models.JSONField(default=dict)  # only where no record type applies
     security = models.JSONField(default=dict)  # 30(1)(g)
     legal_bases = models.JSONField(default=list)  # LegalBasis codes, art. 6(1)

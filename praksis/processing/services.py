@@ -32,6 +32,7 @@ from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.privacy.models import Consent, PrivacyNotice, Purpose
+from praksis.privacy.notice_notes import FROM_RECORD, PROCESSORS_REGISTERED
 from praksis.privacy.services import notice_current
 from praksis.processing import selectors
 from praksis.processing.defaults import DEMO_DPA_DATE, DEMO_PROCESSORS, activity_specs
@@ -103,6 +104,13 @@ def _clean_activity(actor: Actor, data: dict, *, activity: ProcessingActivity | 
     if not bases or set(bases) - set(LegalBasis.values):
         errors["legal_bases"] = [_("Choose the legal basis (GDPR art. 6).")]
     clean["legal_bases"] = [b for b in LegalBasis.values if b in bases]
+    if LegalBasis.LEGITIMATE_INTERESTS in bases and not clean["legitimate_interest"].get(
+        clinic.language
+    ):
+        # Art. 13(1)(d): the notice names the interest wherever art. 6(1)(f) is used.
+        errors.setdefault(f"legitimate_interest_{clinic.language}", []).append(
+            _("Name the legitimate interest you pursue: the notice must say it.")
+        )
     special = str(data.get("special_basis") or "")
     if special not in SpecialBasis.values:
         errors["special_basis"] = [_("Choose a basis from the list.")]
@@ -367,11 +375,8 @@ def demo_processors_seed(clinic: Clinic) -> int:
         for activity in ProcessingActivity.objects.filter(clinic=clinic):
             services = wanted.get(activity.key, [])
             _link(activity, [created[s] for s in services if s in created])
-    summary = {
-        "sv": "Personuppgiftsbiträdena är registrerade.",
-        "nb": "Databehandlerne er registrert.",
-        "en": "The processors are registered.",
-    }[clinic.language]
+    # A note of Praksis's own: shown in the reader's language (praksis.privacy.notice_notes).
+    summary = PROCESSORS_REGISTERED
     notice_publish(actor=system_actor(clinic, channel="cli"), summary=summary, material=False)
     return len(created)
 
@@ -420,7 +425,7 @@ def notice_publish(*, actor: Actor, summary: str = "", material: bool = False) -
                 notice = PrivacyNotice.objects.create(
                     clinic=clinic,
                     version=version,
-                    summary=summary or "Updated from the record of processing.",
+                    summary=summary or FROM_RECORD,
                 )
         except IntegrityError:
             raise Conflict(_("Someone published the notice at the same time. Try again.")) from None

@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "data_categories": _("Categories of personal data (art. 30.1 c)"),
     "recipients": _("Recipients (art. 30.1 d)"),
     "basis_detail": _("The law behind the legal basis"),
+    "legitimate_interest": _("The legitimate interest pursued (needed with GDPR art. 6.1 f)"),
     "retention_note": _("Retention where no record type applies (art. 30.1 f)"),
     "security": _("Security measures (art. 30.1 g)"),
 }

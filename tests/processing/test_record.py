@@ -25,6 +25,7 @@ from praksis.processing.services import activity_save, processor_save, record_se
 
 ACTIVITY_FIELDS = {
     "id", "key", "name", "purpose", "legal_bases", "special_category_basis", "basis_detail",
+    "legitimate_interest",
     "data_subjects", "data_categories", "recipients", "processors", "transfers", "retention",
     "retention_keys", "retention_note", "security", "active", "order",
 }  # fmt: skip
@@ -206,6 +207,7 @@ def test_staff_edit_an_activity_keeping_what_was_typed_on_errors(clinic, owner, 
             "name_nb": "Innkalling per telefon",
             "name_en": "Recall by phone",
             "purpose_sv": "Ringa kunder till ny undersökning.",
+            "legitimate_interest_sv": "Att följa upp kundernas syn.",
             "legal_bases": ["f"],
             "retention_keys": ["client"],
             "order": "5",

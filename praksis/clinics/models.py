@@ -57,6 +57,9 @@ class Clinic(models.Model):
     address = models.TextField(blank=True)
     # The month (1-12) in which the clinic's financial year starts (accounting retention).
     financial_year_start = models.PositiveSmallIntegerField(default=1)
+    # The answer deadline the clinic promises for data-subject requests, in days (1-30),
+    # when shorter than the law's one calendar month (REQ-24); empty: the law's month.
+    request_answer_days = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -68,6 +71,12 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=Q(financial_year_start__gte=1) & Q(financial_year_start__lte=12),
                 name="clinic_financial_year_start",
+            ),
+            # Never longer than the law's month: at most 30 days (REQ-24).
+            models.CheckConstraint(
+                condition=Q(request_answer_days__isnull=True)
+                | (Q(request_answer_days__gte=1) & Q(request_answer_days__lte=30)),
+                name="clinic_request_answer_days",
             ),
         ]
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic
 from praksis.people.models import Person
+from praksis.privacy.deadline import answer_due
 from praksis.privacy.models import Consent, DataSubjectRequest, Purpose
-from praksis.privacy.requests import add_months, request_create
+from praksis.privacy.requests import request_create
 from praksis.privacy.services import consent_give_at_desk, consent_withdraw
 
 
@@ -52,6 +53,6 @@ def seed_privacy(clinic: Clinic) -> None:
         DataSubjectRequest.objects.filter(pk=access.pk).update(
             received_at=received,
             verified_at=received,
-            due_date=add_months(received.astimezone(clinic.zone).date(), 1),
+            due_date=answer_due(clinic, received.astimezone(clinic.zone).date()),
         )
         request_create(actor=actor, person_id=people[2 % len(people)].pk, kind="rectification")

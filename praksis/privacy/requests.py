@@ -1,8 +1,9 @@
 """Data-subject requests (REQ-24..26): intake, the one-month clock, access report, export.
 
 The due date is the receipt date plus one calendar month (the last day of a shorter
-month when the day does not exist); it may be extended by up to two more months with a
-reason, only within the first month (Art. 12(3)). The access report (Art. 15) and the
+month when the day does not exist), or the clinic's shorter promise (``deadline``); it
+may be extended by up to two more months with a reason, only within the first month
+(Art. 12(3)). The access report (Art. 15) and the
 portability export (Art. 20) are produced for the owner and logged as exports.
 """
 
@@ -32,6 +33,7 @@ from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.people.validation import normalise_phone
 from praksis.privacy import report
+from praksis.privacy.deadline import answer_due
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from praksis.privacy.sources import build_notice
 
@@ -73,7 +75,7 @@ def request_create(
             kind=kind,
             channel=channel[:10],
             received_at=received,
-            due_date=add_months(received.astimezone(actor.clinic.zone).date(), 1),
+            due_date=answer_due(actor.clinic, received.astimezone(actor.clinic.zone).date()),
             details=str(details or "")[:5000],
             created_by_user_id=actor.user_id,
             verified_at=received,  # staff check who is asking at intake
@@ -135,7 +137,7 @@ def request_public_create(
             kind=kind,
             channel="online",
             received_at=received,
-            due_date=add_months(received.astimezone(clinic.zone).date(), 1),
+            due_date=answer_due(clinic, received.astimezone(clinic.zone).date()),
             details=str(details or "")[:5000],
             verify_token_hash=sha256_hex(token),
             delivery="link" if email else "sms",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from praksis.privacy import erasure_views, marketing_views, retention_views
+from praksis.privacy import deadline_views, erasure_views, marketing_views, retention_views
 from praksis.privacy import views as privacy_views
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("applicants/", retention_views.applicants_view, name="applicants"),
     path("privacy-requests/", privacy_views.requests_dashboard, name="privacy-requests"),
     path("privacy-requests/new/", privacy_views.request_new, name="privacy-request-new"),
+    path("privacy-requests/deadline/", deadline_views.answer_deadline, name="privacy-deadline"),
     path(
         "privacy-requests/<int:privacy_request_id>/report.pdf",
         privacy_views.request_report,

@@ -321,6 +321,9 @@ def build_notice(clinic: Clinic) -> dict[str, dict]:
                 "authorities": authorities(clinic),
                 "cookies": cookie_categories(),
             }
+            if clinic.request_answer_days:
+                # The clinic's promise, shorter than the law's month (REQ-24).
+                content[language]["answer_days"] = clinic.request_answer_days
     return content
 
 

@@ -70,6 +70,8 @@ DEMO_CLINICS = [
         "organisation_number": "900000001",
         "contact_email": "post@fjord-dyreklinikk.test",
         "address": "Fjordveien 3, 3015 Drammen",
+        # Seed policy 002: requests are answered "senest innen 30 dager" (REQ-24).
+        "request_answer_days": 30,
     },
     {
         "slug": "nordby-tannhelse",

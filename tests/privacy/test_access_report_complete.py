@@ -130,6 +130,17 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
         clinic=clinic, entry=waiting, practitioner=_staff[0], start=start + timedelta(days=1),
         token_hash="0" * 64, expires_at=start,
     )  # fmt: skip
+    # A place on the waiting list, with a time offered to it.
+    from praksis.booking.models import WaitlistOffer
+    from praksis.booking.waitlist import waitlist_add
+
+    waiting, _token = waitlist_add(
+        actor=owner, person_id=person.pk, data={"service": service.pk, "weekdays": [0, 2, 4]}
+    )
+    WaitlistOffer.objects.create(
+        clinic=clinic, entry=waiting, practitioner=_staff[0], start=start + timedelta(days=1),
+        token_hash=f"{waiting.pk:064d}", expires_at=start,
+    )  # fmt: skip
     consent_give(
         actor=owner, person_id=person.pk, purpose="marketing_email", text_version="v1",
         text_shown="CONSENTTEXT send me offers",

@@ -117,6 +117,7 @@ def _schedule(
     date_to: date,
     window: tuple[datetime, datetime],
     respect_bookings: bool,
+    exclude_id: int = 0,
 ):
     """Who can take ``service``, their weekly hours, the closed days and the busy times
     (their bookings and absences, and the holds on the rooms and equipment the service
@@ -167,12 +168,12 @@ def _schedule(
                 "b.practitioner_id",
                 "booking_appointment b JOIN p ON p.id = b.practitioner_id"
                 " WHERE b.clinic_id = %s AND b.status IN (%s, %s) AND b.start < %s"
-                " AND b.busy_until > %s",
+                " AND b.busy_until > %s AND b.id <> %s",
                 s="b.start",
                 e="b.busy_until",
             )
         )
-        params += [clinic.pk, *Appointment.HOLDING, end, start]
+        params += [clinic.pk, *Appointment.HOLDING, end, start, exclude_id]
         # Rooms and equipment the service needs: their holds block every practitioner.
         # A hold is at most the longest service long, so its start bounds the index scan.
         branches.append(
@@ -182,12 +183,19 @@ def _schedule(
                 "booking_resourcehold h JOIN booking_service_resources sr"
                 " ON sr.resource_id = h.resource_id JOIN booking_resource r"
                 " ON r.id = h.resource_id WHERE sr.service_id = %s AND r.active"
-                " AND h.start < %s AND h.start > %s AND h.busy_until > %s",
+                " AND h.start < %s AND h.start > %s AND h.busy_until > %s"
+                " AND h.appointment_id <> %s",
                 s="h.start",
                 e="h.busy_until",
             )
         )
-        params += [service.pk, end, ops.adapt_datetimefield_value(window[0] - _LONGEST), start]
+        params += [
+            service.pk,
+            end,
+            ops.adapt_datetimefield_value(window[0] - _LONGEST),
+            start,
+            exclude_id,
+        ]
     sql = f"WITH p AS ({chosen}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -239,10 +247,12 @@ def free_slot_rows(
     respect_notice: bool = True,
     now: datetime | None = None,
     at: datetime | None = None,
+    exclude_id: int | None = None,
 ) -> list[SlotRow]:
     """Bookable starts for ``service`` between two local dates (inclusive), in order;
     with ``at``, only the slots starting then (checking one booking reads only the
-    bookings and absences around it).
+    bookings and absences around it); with ``exclude_id``, as if that booking (one being
+    moved) and its rooms were free.
 
     Works in integer seconds and formats local times arithmetically: a stretch of
     working hours has one UTC offset (DST changes happen at night), so each slot costs a
@@ -277,6 +287,7 @@ def free_slot_rows(
         date_to=date_to,
         window=(window_start, window_end),
         respect_bookings=respect_bookings,
+        exclude_id=exclude_id or 0,
     )
     if not pids:
         return []

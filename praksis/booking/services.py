@@ -106,6 +106,8 @@ def _choose_practitioner(
         practitioner_id=practitioner_id,
         respect_notice=public,
         at=start,
+        # A booking being moved does not stand in its own way (nor its rooms).
+        exclude_id=exclude.pk if exclude is not None else None,
     )
     # The common case first: the time is free (one computation). Only when it is not do
     # we ask whether it was ever bookable (422) or has been taken (409).
@@ -115,13 +117,6 @@ def _choose_practitioner(
     open_slots = [s for s in free_slots(respect_bookings=False, **common) if s.start == start]
     if not open_slots:
         raise ValidationFailed({"start": [NOT_BOOKABLE]})
-    if exclude is not None:
-        # Moving within the appointment's own time: its current slot counts as free.
-        own = exclude.practitioner_id
-        if any(s.practitioner_id == own for s in open_slots) and exclude.start <= start < (
-            exclude.busy_until
-        ):
-            return own
     raise Conflict(SLOT_TAKEN, code="slot_taken")
 
 

@@ -336,3 +336,34 @@ def test_the_days_page_checks_a_client_in_and_stays_there(clinic, desk):
         f"/staff/appointments/{appointment.pk}/completed/", {"next": "https://evil.test/staff/"}
     )
     assert elsewhere["Location"] == f"/staff/appointments/{appointment.pk}/"
+
+
+def test_a_booking_moves_over_its_own_time_and_room_to_another_practitioner(clinic, desk, owner):
+    """Dragging 15 minutes on, to a colleague: the booking's own time and room do not stand
+    in its way (another booking's would)."""
+    from praksis.booking.models import Resource, ResourceHold
+
+    client, service, (p1, p2), person, _user = desk
+    room = Resource.objects.create(clinic=clinic, name="Rum 1")
+    service.resources.add(room)
+    start = next_local(clinic, days=2, hour=10)
+    appointment = _book(owner, service, person, start, p1)
+    day = start.date().isoformat()
+    moved = client.post(
+        f"/staff/appointments/{appointment.pk}/move/",
+        {"slot": f"{day}T10:15|{p2.pk}"},
+        HTTP_X_CALENDAR="1",
+    )
+    assert moved.status_code == 200, moved.content
+    appointment.refresh_from_db()
+    assert appointment.practitioner_id == p2.pk
+    hold = ResourceHold.objects.get(appointment=appointment)
+    assert hold.start == appointment.start == start + timedelta(minutes=15)
+    # Another booking's room still blocks: p1 is free at 10:30, the room is not.
+    other = client.post(
+        "/staff/appointments/new/",
+        {"slot": f"{day}T10:30|{p1.pk}", "person": person.pk, "service": service.pk,
+         "date": day, "channel": "desk"},
+    )  # fmt: skip
+    assert other.status_code == 422 or "error" in other.content.decode()
+    assert Appointment.objects.count() == 1

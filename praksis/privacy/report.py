@@ -24,13 +24,11 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint import Attachment as PdfFile
+from django.utils.translation import ngettext
 
-from praksis.core import csvsafe
+from praksis.core import csvsafe, pdf
 from praksis.core.personal_data import Section, Subject, contracts
 from praksis.people.models import AnimalOwner
 
@@ -41,6 +39,8 @@ TABLE_MAX_COLUMNS = 6
 TABLE_MAX_TEXT = 80
 TABLE_MAX_ROWS = 40
 SEPARATOR = " · "
+# About how many characters of the report's text fit across an A4 page.
+TABLE_WIDTH_CHARS = 105
 
 
 def subject_of(actor, request, *, purpose: str) -> Subject:
@@ -165,28 +165,190 @@ def _for_pdf(section: Section, zone) -> dict:
     return out
 
 
+def _at(obj, key, default=""):
+    """``obj.key`` as a template reads it: a dict's item or an attribute."""
+    value = obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+    return default if value is None else value
+
+
+def _runs(*parts) -> list:
+    """Rich text for the PDF: ``[style, text]`` runs, style "b" (bold), "i" (italic), "m"
+    (muted) or ""; a newline in the text breaks the line."""
+    return [[style, str(text)] for style, text in parts if text != ""]
+
+
+def _plain(cell) -> str:
+    return cell if isinstance(cell, str) else "".join(text for _style, text in cell)
+
+
+def _table(headers: list, rows: list[list]) -> dict:
+    """A table block with its column widths as the HTML table had them (CSS's automatic
+    table layout, in characters): each column at its longest line when they all fit, else
+    at its longest word plus a share of the rest in proportion to what it would want more."""
+    columns = list(zip(headers, *rows, strict=True))
+    longest = [
+        max(len(line) for cell in col for line in _plain(cell).split("\n")) for col in columns
+    ]
+    word = [
+        max((len(w) for cell in col for w in _plain(cell).split()), default=1) for col in columns
+    ]
+    room = TABLE_WIDTH_CHARS
+    if sum(longest) <= room:
+        widths = longest
+    else:
+        wants = [max(0, high - low) for high, low in zip(longest, word, strict=True)]
+        spare = max(0, room - sum(word))
+        widths = [
+            low + spare * want / (sum(wants) or 1) for low, want in zip(word, wants, strict=True)
+        ]
+    return {"k": "table", "headers": headers, "rows": rows, "widths": [max(w, 1) for w in widths]}
+
+
+def _static_blocks(context: dict) -> list[dict]:
+    """Art. 15(1)(a)-(h): purposes, recipients, rights, sources, from the record."""
+    record = context.get("record") or {}
+    activities = _at(record, "activities", [])
+    blocks: list[dict] = [
+        {"k": "h2", "t": _("Why we process your data (purposes and legal basis)")},
+        {"k": "p", "t": _("From our record of processing (Art. 30), as published in our "
+                          "privacy notice:")},
+    ]  # fmt: skip
+    rows = []
+    for a in activities:
+        special = _at(a, "special")
+        retention = "\n".join(str(_at(r, "text")) for r in _at(a, "retention", []))
+        if _at(a, "retention_note"):
+            retention = f"{retention} {_at(a, 'retention_note')}".lstrip(" ")
+        rows.append(
+            [
+                _runs(("b", _at(a, "name")), ("", f"\n{_at(a, 'purpose')}")),
+                "; ".join(str(b) for b in _at(a, "bases", []))
+                + (f"; {special}" if special else ""),
+                str(_at(a, "data_categories")),
+                retention,
+            ]
+        )
+    headers = [_("Purpose"), _("Legal basis"), _("What data"), _("How long we keep it")]
+    blocks.append(_table(headers, rows))
+    blocks.append({"k": "h2", "t": _("Recipients")})
+    for a in activities:
+        if _at(a, "recipients"):
+            blocks.append(
+                {
+                    "k": "p",
+                    "t": _runs(("b", f"{_at(a, 'name')}:"), ("", f" {_at(a, 'recipients')}")),
+                }
+            )
+    blocks.append({"k": "p", "t": _("Processors who handle data on our behalf:")})
+    rows = []
+    for p in _at(record, "processors", []):
+        if _at(p, "transfers"):
+            transfer = f"{_at(p, 'third_countries')} — {_at(p, 'transfer_basis')}"
+        else:
+            transfer = _("No")
+        rows.append([str(_at(p, "name")), str(_at(p, "service")), str(_at(p, "country")), transfer])
+    headers = [_("Processor"), _("Service"), _("Where"), _("Transfer outside the EU/EEA")]
+    blocks.append(_table(headers, rows or [[DASH, "", "", ""]]))
+    blocks += [
+        {"k": "p", "t": _("What we have disclosed about you is listed below, in the record of "
+                          "disclosures.")},
+        {"k": "h2", "t": _("Your rights")},
+        {"k": "p", "t": _("You may have wrong data corrected, have data erased as far as the law "
+                          "allows, restrict or object to processing, take your data with you, "
+                          "and withdraw consents.")},
+        {"k": "p", "t": _("You may complain to:")},
+    ]  # fmt: skip
+    authorities = [
+        f"{_at(x, 'name')} ({_at(x, 'url')}): {_at(x, 'role')}"
+        for x in _at(record, "authorities", [])
+    ]
+    blocks.append({"k": "ul", "items": authorities or [str(context.get("authority", ""))]})
+    if context.get("rights"):
+        blocks.append({"k": "p", "t": str(context["rights"])})
+    blocks += [
+        {"k": "h2", "t": _("Where the data comes from; automated decisions")},
+        {"k": "p", "t": _("From you, and from the staff who care for you. We make no automated "
+                          "decisions or profiling about you.")},
+    ]  # fmt: skip
+    return blocks
+
+
+def _section_blocks(s: dict) -> list[dict]:
+    """One section of "Your data", as _for_pdf laid it out."""
+    title = _runs(("", s["title"]), ("m", f" ({_('portable')})" if s["portable"] else ""))
+    blocks: list[dict] = [{"k": "h2", "t": title}]
+    if s["note"]:
+        blocks.append({"k": "p", "t": str(s["note"]), "muted": True})
+    if s["table"]:
+        if s.get("rows"):
+            blocks.append(_table(s["headers"], s["rows"]))
+        else:
+            blocks.append({"k": "p", "t": _("Nothing recorded.")})
+    elif s.get("lines"):
+        blocks.append({"k": "p", "t": _runs(("b", " · ".join(s["headers"]))), "muted": True})
+        blocks.append({"k": "lines", "lines": s["lines"]})
+    else:
+        for b in s["blocks"]:
+            parts = [("", b["head"])]
+            for label, value in b["texts"]:
+                parts += [("", "\n"), ("i", f"{label}:"), ("", f" {value}")]
+            blocks.append({"k": "rec", "t": _runs(*parts)})
+            for sub in b["subs"]:
+                lines = [("", f"\n{line}") for line in sub["lines"]]
+                blocks.append({"k": "sub", "t": _runs(("i", sub["label"]), *lines)})
+        if not s["blocks"]:
+            blocks.append({"k": "p", "t": _("Nothing recorded.")})
+    if s["files"]:
+        blocks.append(
+            {"k": "p", "t": f"{_('Embedded files:')} {', '.join(s['files'])}", "muted": True}
+        )
+    return blocks
+
+
 def render_pdf(*, subject: Subject, sections: list[Section], context: dict) -> bytes:
-    """The report as a PDF (WeasyPrint), the sections' files embedded in it. Call with the
-    reader's language and the clinic's time zone active."""
+    """The report as a PDF (Typst, ``privacy/access_report.typ``), the sections' files
+    embedded in it. Call with the reader's language and the clinic's time zone active."""
     clinic = subject.clinic
     zone = clinic.zone
+    person = subject.person
     files = [f for section in sections for f in section.attachments]
-    html = render_to_string(
-        "privacy/access_report.html",
-        {
-            **context,
-            "clinic": clinic,
-            "person": subject.person,
-            "zone_sentence": zone_sentence(clinic),
-            "generated_at": shown(timezone.now(), zone),
-            "sections": [_for_pdf(section, zone) for section in sections],
-            "file_count": len(files),
-        },
+    organisation = f" ({clinic.organisation_number})" if clinic.organisation_number else ""
+    intro = (
+        f"{clinic.name}{organisation} · {_('Request received')} {context.get('received_at', '')}"
+        f" · {_('Produced')} {shown(timezone.now(), zone)}"
     )
-    attachments = [
-        PdfFile(file_obj=io.BytesIO(f.read()), name=f.name, description=f.name) for f in files
+    yours = _(
+        "Everything we hold about you and your animals, by kind of record. Sections marked "
+        "portable hold the data you gave us yourself: the right to data portability covers "
+        "them."
+    )
+    if files:
+        yours += " " + ngettext(
+            "%(counter)s attached file is embedded in this PDF; open your PDF reader's "
+            "attachments to see it.",
+            "%(counter)s attached files are embedded in this PDF; open your PDF reader's "
+            "attachments to see them.",
+            len(files),
+        ) % {"counter": len(files)}
+    blocks = [
+        {"k": "h1", "t": f"{_('Access report')} — {person.first_name} {person.last_name}"},
+        {"k": "p", "t": intro},
+        {"k": "p", "t": _runs(("b", zone_sentence(clinic)))},
+        *_static_blocks(context),
+        {"k": "h2", "t": _("Your data")},
+        {"k": "p", "t": yours},
     ]
-    return HTML(string=html).write_pdf(attachments=attachments or None)
+    for section in sections:
+        laid_out = _for_pdf(section, zone)
+        if laid_out["shown"]:
+            blocks += _section_blocks(laid_out)
+    data = {
+        "lang": translation.get_language() or clinic.language,
+        "title": _("Access report"),
+        "blocks": blocks,
+    }
+    embedded = [pdf.EmbeddedFile(name=f.name, data=f.read()) for f in files]
+    return pdf.render("privacy/access_report.typ", data, files=embedded)
 
 
 # --- The export --------------------------------------------------------------------------

@@ -197,12 +197,14 @@ def privacy_request_export_csv(request, privacy_request_id: int):
 class AnswerIn(Schema):
     delivery: str = "link"
     answer: str = ""
+    refused: bool = False  # a refusal: ``answer`` gives the reasons (Art. 12(4))
 
 
 @router.post("privacy-requests/{int:privacy_request_id}/answer", response=PrivacyRequestOut)
 def answer_privacy_request(request, privacy_request_id: int, payload: AnswerIn):
-    """Answer the requester: an e-mail to the address on record with a link to the answer
-    and their data (valid 14 days), or with the access report attached (``email``).
+    """Answer the requester: a link to the answer and their data, which opens with a
+    one-time code sent to their other contact on record (REQ-50); ``delivery`` is
+    ``link`` (health data is never attached to an e-mail: ``email`` is 422).
     A token needs the "sensitive" scope (signed-in staff re-authenticate instead)."""
     require_scope(request.auth, SENSITIVE)
     return _request_out(
@@ -211,6 +213,7 @@ def answer_privacy_request(request, privacy_request_id: int, payload: AnswerIn):
             request_id=privacy_request_id,
             delivery=payload.delivery,
             answer=payload.answer,
+            refused=payload.refused,
         )
     )
 

@@ -109,6 +109,10 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+# Wrong one-time codes (or birth dates) before an answer link or a request link locks.
+CODE_ATTEMPTS = 5
+
+
 class DataSubjectRequest(models.Model):
     """A data-subject request with its deadline clock (REQ-24)."""
 
@@ -136,14 +140,83 @@ class DataSubjectRequest(models.Model):
     delivery = models.CharField(max_length=10, default="link")
     answer = models.TextField(blank=True)  # the reasoned answer the requester reads
     download_token_hash = models.CharField(max_length=64, blank=True)
+    # Until when the answer link works: LINK_MAX_DAYS after it was sent, and no longer
+    # than DAYS_AFTER_FIRST_DOWNLOAD after the first download (``answer_links``).
     download_expires_at = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)  # the first download
+    # A link that releases a copy of the person's data opens only with a one-time code
+    # sent to the other contact on record (REQ-50): kept as a keyed hash, short-lived,
+    # CODE_ATTEMPTS wrong tries lock the link. The browser that gave the right code holds
+    # a secret cookie whose hash is ``answer_opened_hash`` until ``answer_opened_until``.
+    answer_code_hash = models.CharField(max_length=64, blank=True)
+    answer_code_expires_at = models.DateTimeField(null=True, blank=True)
+    answer_codes_sent = models.PositiveSmallIntegerField(default=0)
+    answer_code_failures = models.PositiveSmallIntegerField(default=0)
+    answer_locked_at = models.DateTimeField(null=True, blank=True)
+    answer_opened_hash = models.CharField(max_length=64, blank=True)
+    answer_opened_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "status", "due_date"], name="dsr_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answer_code_failures__lte=CODE_ATTEMPTS),
+                name="dsr_answer_code_attempts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+class UnmatchedReason(models.TextChoices):
+    UNKNOWN = "unknown", _("The contact matches no one on record")
+    SEVERAL = "several", _("More than one person has this contact on record")
+
+
+class UnmatchedRequest(models.Model):
+    """A request made on the public privacy page that names no one person (issue 14).
+
+    Either the e-mail address or mobile number matches no one on record, or several
+    people of the clinic share it (a family with one address) and the requester has not
+    yet told us which of them they are. Nothing is released from it. The requester of a
+    shared contact gets a one-time link where their birth date (or identity number)
+    tells them apart; then it becomes a :class:`DataSubjectRequest` of that person and
+    this row goes. Otherwise the owner links it to a person after identification at the
+    desk (same: it becomes their request, with the clock of the day it came) or closes
+    it. A closed row is kept as proof of the answer for the ``unmatched_request``
+    retention period, then deleted.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    reason = models.CharField(max_length=10, choices=UnmatchedReason.choices)
+    contact_channel = models.CharField(max_length=10)  # email | sms
+    contact = models.CharField(max_length=254)  # as given, normalised
+    details = models.TextField(blank=True)
+    language = models.CharField(max_length=5, default="sv")  # the requester's
+    received_at = models.DateTimeField(default=timezone.now)
+    due_date = models.DateField()
+    # Several people share the contact: the link sent to it asks who the request is for.
+    verify_token_hash = models.CharField(max_length=64, blank=True)
+    verify_failures = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_user_id = models.BigIntegerField(null=True, blank=True)
+    close_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "closed_at"], name="unmatched_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=UnmatchedReason.values), name="unmatched_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(verify_failures__lte=CODE_ATTEMPTS), name="unmatched_attempts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"unmatched {self.kind} {self.pk}"
 
 
 class TakedownTask(models.Model):

@@ -27,6 +27,7 @@ from praksis.privacy.models import (
     DataSubjectRequest,
     Purpose,
     TakedownTask,
+    UnmatchedRequest,
 )
 
 
@@ -44,6 +45,9 @@ class PrivacyData(Contract):
         Holding("privacy.LegalHold", "client", "person", KEEP, clock="created",
                 kept_by="GDPR art. 17.3 e (while the hold lasts)"),
         Holding("privacy.Applicant", "applicant", "name|email", DELETE, clock="recruitment_end"),
+        # A public request that named no one person (issue 14): the contact as typed.
+        Holding("privacy.UnmatchedRequest", "unmatched_request", "contact", DELETE,
+                clock="ended"),
     )  # fmt: skip
     holdable = {"marketing_consent": "privacy.Consent", "applicant": "privacy.Applicant"}
     labels = {
@@ -295,6 +299,19 @@ def _applicants_due(now):
     )
 
 
+# Public requests that matched no one person, once closed: kept as proof of how they were
+# answered, then deleted with the contact they hold.
+
+
+def _unmatched_requests_due(now):
+    def q(clinic_ids, cutoff):
+        return Q(clinic_id__in=clinic_ids, closed_at__lte=cutoff)
+
+    return UnmatchedRequest.objects.filter(closed_at__isnull=False).filter(
+        engine().by_clinic_cutoff("unmatched_request", now, q)
+    )
+
+
 def _delete(qs) -> int:
     return qs.delete()[0]
 
@@ -311,6 +328,8 @@ PrivacyData.rules = (
     Rule("marketing-consents", "marketing_consent", "delete", _marketing_consents_due,
          _delete_rows, order=85),
     Rule("applicants", "applicant", "delete", _applicants_due, _delete_rows, order=90),
+    Rule("unmatched-privacy-requests", "unmatched_request", "delete", _unmatched_requests_due,
+         _delete_rows, order=81),
 )  # fmt: skip
 
 register(PrivacyData())

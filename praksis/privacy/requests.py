@@ -9,7 +9,6 @@ portability export (Art. 20) are produced for the owner and logged as exports.
 
 from __future__ import annotations
 
-import base64
 import calendar
 import json
 import secrets
@@ -25,20 +24,20 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
-from praksis.clinics.access import Actor, require, system_actor
+from praksis.clinics.access import Actor, require
 from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
-from praksis.people.validation import normalise_phone
-from praksis.privacy import report
+from praksis.privacy import answer_links, report
 from praksis.privacy.deadline import answer_due
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
+from praksis.privacy.rights import ANSWERED, EXTENDED, REFUSED, authority_line, rights_paragraph
+from praksis.privacy.rights import with_rights as _with_rights
 from praksis.privacy.sources import build_notice
 
 NEAR_DUE_DAYS = 7
-_CONFIRM = _("Confirm your privacy request")
 _EXTENDED = _("More time is needed to answer your privacy request")
 
 
@@ -95,104 +94,6 @@ def _get(actor: Actor, request_id: int) -> DataSubjectRequest:
     )
     if request is None:
         raise Http404
-    return request
-
-
-def request_public_create(
-    *, clinic, contact: str, kind: str, details: str = "", language: str = "sv"
-) -> DataSubjectRequest | None:
-    """A request made on the public privacy page.
-
-    Nothing is released and nothing is revealed until the requester proves control of the
-    e-mail address or mobile number on record: the page always answers the same, and only
-    a registered address or number receives a one-time link (by e-mail or SMS). Returns
-    the request (None if the contact is unknown).
-    """
-    errors: dict[str, list] = {}
-    contact = str(contact or "").strip()
-    email = phone = ""
-    if "@" in contact and len(contact) <= 254:
-        email = contact
-    else:
-        try:
-            phone = normalise_phone(contact, clinic.country)
-        except ValueError:
-            errors["contact"] = [_("Enter the e-mail address or mobile number you gave us.")]
-    if kind not in RequestKind.values:
-        errors["kind"] = [_("Choose the kind of request.")]
-    if errors:
-        raise ValidationFailed(errors)
-    people = Person.objects.filter(clinic=clinic)
-    people = people.filter(email__iexact=email) if email else people.filter(phone=phone)
-    person = people.order_by("pk").first()
-    if person is None:
-        return None
-    token = secrets.token_urlsafe(32)
-    received = timezone.now()
-    actor = system_actor(clinic, channel="public")
-    with transaction.atomic():
-        request = DataSubjectRequest.objects.create(
-            clinic=clinic,
-            person=person,
-            kind=kind,
-            channel="online",
-            received_at=received,
-            due_date=answer_due(clinic, received.astimezone(clinic.zone).date()),
-            details=str(details or "")[:5000],
-            verify_token_hash=sha256_hex(token),
-            delivery="link" if email else "sms",
-        )
-        log_access(
-            actor,
-            Access(
-                Action.CREATE,
-                "privacy_request",
-                request.pk,
-                person_id=person.pk,
-                detail=f"{kind}; online",
-            ),
-        )
-        link = f"{base_url()}/{clinic.slug}/privacy/verify/{token}/?lang={language}"
-        with translation.override(language):
-            message_enqueue(
-                clinic=clinic,
-                channel="email" if email else "sms",
-                to=person.email if email else person.phone,
-                subject=f"{_CONFIRM} – {clinic.name}",
-                body=render_to_string(
-                    "privacy/email/verify.txt", {"clinic": clinic, "link": link, "request": request}
-                ),
-                kind="other",
-                person=person,
-                related=("privacy_request", request.pk),
-            )
-    return request
-
-
-def request_verify(*, clinic, token: str) -> DataSubjectRequest:
-    """The requester opened the one-time link: the request may now be answered."""
-    with transaction.atomic():
-        request = (
-            DataSubjectRequest.objects.select_for_update()
-            .filter(clinic=clinic, verify_token_hash=sha256_hex(token or ""))
-            .exclude(verify_token_hash="")
-            .first()
-        )
-        if request is None:
-            raise Http404
-        request.verified_at = timezone.now()
-        request.verify_token_hash = ""  # one time only
-        request.save(update_fields=["verified_at", "verify_token_hash"])
-        log_access(
-            system_actor(clinic, channel="public"),
-            Access(
-                Action.UPDATE,
-                "privacy_request",
-                request.pk,
-                person_id=request.person_id,
-                detail="verified",
-            ),
-        )
     return request
 
 
@@ -269,12 +170,15 @@ def request_extend(
             request,
             subject=_EXTENDED,
             template="privacy/email/extended.txt",
+            outcome=EXTENDED,
         )
         _log_update(actor, request, "extended")
     return request
 
 
-def _tell_requester(request: DataSubjectRequest, *, subject, template: str) -> None:
+def _tell_requester(
+    request: DataSubjectRequest, *, subject, template: str, outcome: str = ANSWERED
+) -> None:
     """A message to the requester about their request, by e-mail (or SMS when that is
     how they asked or all we have), in the clinic's language, through the outbox."""
     clinic, person = request.clinic, request.person
@@ -288,7 +192,15 @@ def _tell_requester(request: DataSubjectRequest, *, subject, template: str) -> N
             channel=channel,
             to=to,
             subject=f"{subject} – {clinic.name}",
-            body=render_to_string(template, {"clinic": clinic, "request": request}),
+            body=render_to_string(
+                template,
+                {
+                    "clinic": clinic,
+                    "request": request,
+                    # REQ-24, REQ-45: the authority and the court in every message about it.
+                    "rights": rights_paragraph(clinic, kind=request.kind, outcome=outcome),
+                },
+            ),
             kind="notice",
             person=person,
             related=("privacy_request", request.pk),
@@ -309,7 +221,7 @@ def request_complete(*, actor: Actor, request_id: int) -> DataSubjectRequest:
 # --- What the person gets ---------------------------------------------------------------
 
 
-def _export_data(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> dict:
+def export_data(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> dict:
     """The complete copy of the person's data, machine-readable (Art. 15(3)), with what
     the right to data portability covers marked (Art. 20): every app's sections, in the
     clinic's language, times in its zone. Logged as an export."""
@@ -330,18 +242,15 @@ def export_json(*, actor: Actor, request_id: int) -> str:
     require(actor, "privacy.manage")
     request = _get(actor, request_id)
     _require_verified(request)
-    data = _export_data(actor, request, purpose="portability request")
+    data = export_data(actor, request, purpose="portability request")
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _authority(clinic) -> str:
-    return {
-        "SE": "Integritetsskyddsmyndigheten (IMY), www.imy.se",
-        "NO": "Datatilsynet, www.datatilsynet.no",
-    }[clinic.country]
+    return authority_line(clinic)
 
 
-def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
+def report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> bytes:
     """The access report: the Art. 15(1)(a)-(h) information from the record of processing,
     then every app's sections about the person and their animals, the attached files
     embedded. Logged as an export (and each journal read in it once more, by the journal)."""
@@ -362,6 +271,7 @@ def _report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> b
                 "request": request,
                 "received_at": report.shown(request.received_at, clinic.zone),
                 "authority": _authority(clinic),
+                "rights": rights_paragraph(clinic, kind=request.kind),
                 "record": build_notice(clinic)[clinic.language],
             },
         )
@@ -372,40 +282,56 @@ def access_report_pdf(*, actor: Actor, request_id: int) -> bytes:
     require(actor, "privacy.manage")
     request = _get(actor, request_id)
     _require_verified(request)
-    return _report_pdf(actor, request, purpose="access request")
+    return report_pdf(actor, request, purpose="access request")
 
 
 def export_csv(*, actor: Actor, request_id: int) -> str:
     """The export as CSV: one row per value (section, item, field, value)."""
-    return _as_csv(json.loads(export_json(actor=actor, request_id=request_id)))
+    return as_csv(json.loads(export_json(actor=actor, request_id=request_id)))
 
 
-def _as_csv(data: dict) -> str:
+def as_csv(data: dict) -> str:
     return report.as_csv(data)
 
 
 # --- Answering the requester --------------------------------------------------------------
 
-DOWNLOAD_DAYS = 14
-DELIVERIES = ("link", "email")
+# Only a link: health data is never attached to an e-mail or put in an SMS (REQ-50).
+DELIVERIES = ("link",)
 _ANSWER_SUBJECT = _("The answer to your privacy request")
 _NEEDS_TEXT = _("Write the answer the requester will read.")
+_NO_ATTACHMENT = _(
+    "Health data is never sent as an e-mail attachment: the requester gets a link that "
+    "opens with a one-time code sent to their other contact on record (or collects the "
+    "copy at the desk)."
+)
 
 
 def request_answer(
-    *, actor: Actor, request_id: int, delivery: str = "link", answer: str = ""
+    *,
+    actor: Actor,
+    request_id: int,
+    delivery: str = "link",
+    answer: str = "",
+    refused: bool = False,
 ) -> DataSubjectRequest:
     """Answer a request and tell the requester (Art. 12(1), 15(3)).
 
-    The requester gets an e-mail with a one-time-issued link to a page that shows the
-    answer and, for access and portability, the report or the export; the link expires
-    after ``DOWNLOAD_DAYS``. With ``delivery="email"`` the access report is attached to
-    the e-mail instead (when the person asked for it that way). Nothing is released
-    before the requester confirmed the request.
+    The requester gets a message with a link to a page that shows the answer and, for
+    access and portability, the report or the export — opened only with a one-time code
+    sent to the other contact on record (``answer_links``, REQ-50). The link goes to the
+    e-mail address on record, or by SMS when the request came by SMS or there is no
+    address; it works ``LINK_MAX_DAYS`` and at most ``DAYS_AFTER_FIRST_DOWNLOAD`` after the
+    first download. Answering again (after a locked or expired link) sends a new link.
+    Nothing is released before the requester confirmed the request. A refusal
+    (``refused``) needs its reasons in ``answer`` (Art. 12(4)); every answer ends with
+    the requester's rights (``rights``).
     """
     require(actor, "privacy.manage")
     errors: dict[str, list] = {}
-    if delivery not in DELIVERIES:
+    if delivery == "email":
+        errors["delivery"] = [_NO_ATTACHMENT]
+    elif delivery not in DELIVERIES:
         errors["delivery"] = [_("Choose how the answer is delivered.")]
     answer = str(answer or "").strip()[:20000]
     with transaction.atomic():
@@ -421,17 +347,13 @@ def request_answer(
         if (
             not answer
             and not request.answer
-            and request.kind
-            not in (
-                RequestKind.ACCESS,
-                RequestKind.PORTABILITY,
-            )
+            and (refused or request.kind not in (RequestKind.ACCESS, RequestKind.PORTABILITY))
         ):
             errors["answer"] = [_NEEDS_TEXT]
         if errors:
             raise ValidationFailed(errors)
         person = request.person
-        by_sms = not person.email or (request.delivery == "sms" and delivery == "link")
+        by_sms = not person.email or request.delivery == "sms"
         if by_sms and not person.phone:
             raise Conflict(
                 _(
@@ -439,18 +361,27 @@ def request_answer(
                     "over at the desk."
                 )
             )
-        if by_sms and delivery == "email":
-            raise ValidationFailed(
-                {"delivery": [_("There is no e-mail address on record: send the link by SMS.")]}
-            )
         clinic = actor.clinic
         token = secrets.token_urlsafe(32)
         now = timezone.now()
-        request.answer = answer or request.answer
-        request.delivery = "sms" if by_sms else delivery
+        outcome = REFUSED if refused else ANSWERED
+        with translation.override(clinic.language):  # the answer's language, as the message
+            request.answer = _with_rights(
+                answer or request.answer, clinic, kind=request.kind, outcome=outcome
+            )
+        request.delivery = "sms" if by_sms else "link"
         request.download_token_hash = sha256_hex(token)
-        request.download_expires_at = now + timedelta(days=DOWNLOAD_DAYS)
-        request.status = RequestStatus.COMPLETED
+        request.download_expires_at = now + timedelta(days=answer_links.LINK_MAX_DAYS)
+        request.downloaded_at = None
+        # A new link starts afresh: no code, no opened browser, no lock.
+        request.answer_code_hash = ""
+        request.answer_code_expires_at = None
+        request.answer_codes_sent = 0
+        request.answer_code_failures = 0
+        request.answer_locked_at = None
+        request.answer_opened_hash = ""
+        request.answer_opened_until = None
+        request.status = RequestStatus.REFUSED if refused else RequestStatus.COMPLETED
         request.completed_at = request.completed_at or now
         request.save(
             update_fields=[
@@ -458,18 +389,19 @@ def request_answer(
                 "delivery",
                 "download_token_hash",
                 "download_expires_at",
+                "downloaded_at",
+                "answer_code_hash",
+                "answer_code_expires_at",
+                "answer_codes_sent",
+                "answer_code_failures",
+                "answer_locked_at",
+                "answer_opened_hash",
+                "answer_opened_until",
                 "status",
                 "completed_at",
             ]
         )
-        attachment = None
-        if delivery == "email" and request.kind == RequestKind.ACCESS:
-            pdf = _report_pdf(actor, request, purpose="access request: sent by e-mail")
-            attachment = (
-                f"access-report-{request.pk}.pdf",
-                "application/pdf",
-                base64.b64encode(pdf).decode("ascii"),
-            )
+        gated = request.kind in answer_links.RELEASES_DATA
         link = f"{base_url()}/{clinic.slug}/privacy/answer/{token}/"
         with translation.override(clinic.language), timezone.override(clinic.zone):
             message_enqueue(
@@ -483,56 +415,23 @@ def request_answer(
                         "clinic": clinic,
                         "request": request,
                         "link": link,
-                        "attached": attachment is not None,
+                        "gated": gated,
+                        "code_channel": answer_links.code_channel(request) if gated else None,
+                        "days": answer_links.LINK_MAX_DAYS,
+                        "days_after": answer_links.DAYS_AFTER_FIRST_DOWNLOAD,
+                        "rights": rights_paragraph(clinic, kind=request.kind, outcome=outcome),
                     },
                 ),
                 kind="notice",
                 person=person,
                 related=("privacy_request", request.pk),
-                attachment=attachment,
             )
-        _log_update(actor, request, f"answered; delivery={delivery}")
-    return request
-
-
-def answer_for_requester(*, clinic, token: str) -> DataSubjectRequest:
-    """The request behind an answer link, while the link is valid (404 otherwise)."""
-    request = (
-        DataSubjectRequest.objects.select_related("person", "clinic")
-        .filter(clinic=clinic, download_token_hash=sha256_hex(token or ""))
-        .exclude(download_token_hash="")
-        .first()
-    )
-    if request is None or request.download_expires_at <= timezone.now():
-        raise Http404
-    return request
-
-
-def requester_download(*, clinic, token: str, what: str) -> tuple[str, str, bytes | str]:
-    """What the requester downloads from the answer page: (filename, type, content)."""
-    request = answer_for_requester(clinic=clinic, token=token)
-    actor = system_actor(clinic, channel="public")
-    allowed = {
-        # Art. 15(3): the copy also in a commonly used electronic, machine-readable form.
-        RequestKind.ACCESS: {"report.pdf", "export.json", "export.csv"},
-        RequestKind.PORTABILITY: {"export.json", "export.csv"},
-    }.get(request.kind, set())
-    if what not in allowed:
-        raise Http404
-    with transaction.atomic():
-        DataSubjectRequest.objects.filter(pk=request.pk).update(downloaded_at=timezone.now())
-        if what == "report.pdf":
-            body = _report_pdf(actor, request, purpose="access request: downloaded by the person")
-            return f"access-report-{request.pk}.pdf", "application/pdf", body
-        kind = "access request" if request.kind == RequestKind.ACCESS else "portability"
-        data = _export_data(actor, request, purpose=f"{kind}: downloaded by the person")
-        if what == "export.csv":
-            return f"export-{request.pk}.csv", "text/csv; charset=utf-8", _as_csv(data)
-        return (
-            f"export-{request.pk}.json",
-            "application/json",
-            json.dumps(data, ensure_ascii=False, indent=2),
+        _log_update(
+            actor,
+            request,
+            f"{'refused' if refused else 'answered'}; link by {'sms' if by_sms else 'email'}",
         )
+    return request
 
 
 def requests_due_soon(

@@ -69,6 +69,7 @@ RECORD_TYPES: dict[str, object] = {
     "lead": gettext_lazy("Leads from the benefits portal"),
     "message": gettext_lazy("Sent e-mails and SMS (the outbox)"),
     "privacy_request": gettext_lazy("Answered privacy requests"),
+    "unmatched_request": gettext_lazy("Online privacy requests matched to no one, closed"),
     "breach": gettext_lazy("Breach register"),
 }
 
@@ -347,6 +348,14 @@ def _defaults(clinic, record_type: str) -> dict:
             months=36, trigger="answered", action="delete", min_months=None, editable=True,
             law="GDPR art. 5.2, art. 12", verified=False,
         )  # fmt: skip
+    if record_type == "unmatched_request":
+        # A request no one could be identified for holds only the contact typed and what
+        # was written; once closed it is kept a year as proof of the answer (Art. 5(2),
+        # 11(2), 12(2)); our choice, configurable.
+        return dict(
+            months=12, trigger="ended", action="delete", min_months=None, editable=True,
+            law="GDPR art. 5.1 e, art. 5.2, art. 12.2", verified=False,
+        )  # fmt: skip
     if record_type == "breach":
         # The register of breaches documents the clinic's compliance (Art. 33(5)); it holds
         # only references to the persons affected.
@@ -368,6 +377,7 @@ def relevant_record_types(clinic) -> list[str]:
     """The record types of the clinic's regime and profile, in display order."""
     types = ["journal", "client", "accounting", "booking_request", "booking_ip", "waitlist"]
     types += ["marketing_consent", "applicant", "access_log", "message", "privacy_request"]
+    types.append("unmatched_request")
     if clinic.profile == "therapy":
         types.append("lead")
     return types

@@ -4,12 +4,18 @@ from django.urls import path
 
 from praksis.privacy import deadline_views, erasure_views, marketing_views, retention_views
 from praksis.privacy import views as privacy_views
+from praksis.privacy.request_views import unmatched_view
 
 urlpatterns = [
     path("messages/marketing/", marketing_views.marketing_send, name="marketing"),
     path("applicants/", retention_views.applicants_view, name="applicants"),
     path("privacy-requests/", privacy_views.requests_dashboard, name="privacy-requests"),
     path("privacy-requests/new/", privacy_views.request_new, name="privacy-request-new"),
+    path(
+        "privacy-requests/unmatched/<int:unmatched_id>/",
+        unmatched_view,
+        name="privacy-unmatched",
+    ),
     path("privacy-requests/deadline/", deadline_views.answer_deadline, name="privacy-deadline"),
     path(
         "privacy-requests/<int:privacy_request_id>/report.pdf",

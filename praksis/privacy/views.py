@@ -27,13 +27,19 @@ from praksis.privacy.consent_links import (
     consents_for_link,
 )
 from praksis.privacy.cookies import BANNER_VERSION, read_choice, record_choice
+from praksis.privacy.intake import request_public_create, unmatched_list
 from praksis.privacy.marketing import consent_for_token
 from praksis.privacy.models import Purpose, RequestKind
 from praksis.privacy.public_pages import _ctx, public_page
+from praksis.privacy.request_views import (  # noqa: F401  (the public pages' URLs)
+    public_answer,
+    public_answer_csv,
+    public_answer_json,
+    public_answer_report,
+    public_verify,
+)
 from praksis.privacy.requests import (
-    DELIVERIES,
     access_report_pdf,
-    answer_for_requester,
     effective_due,
     export_csv,
     export_json,
@@ -42,9 +48,6 @@ from praksis.privacy.requests import (
     request_complete,
     request_create,
     request_list,
-    request_public_create,
-    request_verify,
-    requester_download,
 )
 from praksis.privacy.services import (
     DESK_TEXTS,
@@ -171,8 +174,9 @@ def _dashboard(request, *, new: dict, status: int = 200):
         {
             "items": items,
             "kinds": RequestKind.choices,
-            "deliveries": DELIVERIES,
             "can_manage": can(actor, "privacy.manage"),
+            # Issue 14: online requests that name no one person, for the owner to resolve.
+            "unmatched": unmatched_list(actor=actor) if can(actor, "privacy.manage") else [],
             "takedowns": takedowns_open(actor=actor),
             "now": timezone.now(),
             "new": new,
@@ -239,6 +243,7 @@ def request_answer_view(request, privacy_request_id: int):
             request_id=privacy_request_id,
             delivery=request.POST.get("delivery", "link"),
             answer=request.POST.get("answer", ""),
+            refused=request.POST.get("outcome") == "refused",
         )
     except (ValidationFailed, Conflict) as exc:
         url = reverse("staff:privacy-requests")
@@ -275,30 +280,6 @@ def public_request(request, clinic):
 
 
 @public_page
-def public_answer(request, clinic, token: str):
-    """The requester reads the answer and downloads their data (link from the e-mail)."""
-    answered = answer_for_requester(clinic=clinic, token=token)
-    return render(request, "privacy/answer.html", _ctx(request, answered=answered, token=token))
-
-
-def _download(what: str):
-    @public_page
-    def view(request, clinic, token: str):
-        filename, content_type, body = requester_download(clinic=clinic, token=token, what=what)
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return view
-
-
-public_answer_report = _download("report.pdf")
-public_answer_json = _download("export.json")
-public_answer_csv = _download("export.csv")
-
-
-@public_page
 @require_http_methods(["GET", "POST"])
 def public_optout(request, clinic, token: str):
     """The link in every marketing message: one button stops them (REQ-29)."""
@@ -312,12 +293,6 @@ def public_optout(request, clinic, token: str):
         )
         done = True
     return render(request, "privacy/optout.html", _ctx(request, done=done))
-
-
-@public_page
-def public_verify(request, clinic, token: str):
-    verified = request_verify(clinic=clinic, token=token)
-    return render(request, "privacy/request_verified.html", _ctx(request, verified=verified))
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """Answering a data-subject request (REQ-24..26): the requester reads the answer and
-downloads the report or the export from a link e-mailed to the address on record, or gets
-the report attached when they asked for e-mail; nothing is released before they confirmed."""
+downloads the report or the export from a link e-mailed to the address on record, opened
+with a one-time code sent to their mobile number (REQ-50, tests/privacy/test_answer_code.py);
+nothing is released before they confirmed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.privacy.models import DataSubjectRequest
 from praksis.privacy.requests import request_answer, request_create
+from tests.privacy.answer_helpers import open_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,11 @@ pytestmark = pytest.mark.django_db
 def greta(clinic, make_actor, make_person):
     doctor = make_actor(clinic, "practitioner")
     person = make_person(
-        doctor, first_name="Greta", last_name="Wikander", email="greta@example.com"
+        doctor,
+        first_name="Greta",
+        last_name="Wikander",
+        email="greta@example.com",
+        phone="070-174 06 99",
     )
     entry_create(actor=doctor, person_id=person.pk, text="Synfel höger öga.", sign=True)
     return person
@@ -44,9 +50,13 @@ def _pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_req25_answer_by_secure_link_reaches_the_requester(clinic, greta, owner, smtp_server):
+def test_req25_answer_by_secure_link_reaches_the_requester(
+    clinic, greta, owner, smtp_server, settings, tmp_path
+):
     """REQ-25: the report is delivered by a link only the address on record receives; the
-    page shows the answer and the PDF downloads, each download logged."""
+    page (opened with the code sent to the mobile number, REQ-50) shows the answer and the
+    PDF downloads, each download logged."""
+    settings.SMS_FILE_PATH = tmp_path / "sms"
     request = request_create(actor=owner, person_id=greta.pk, kind="access")
     request_answer(actor=owner, request_id=request.pk, answer="Here is your data.")
     assert deliver_due().sent == 1
@@ -55,6 +65,7 @@ def test_req25_answer_by_secure_link_reaches_the_requester(clinic, greta, owner,
     assert not list(mail.iter_attachments())  # a link, not the data itself
     link = _link(mail.get_content())
     visitor = Client()
+    open_answer(visitor, link, settings, phone="+46701740699")
     page = visitor.get(link + "?lang=en")
     assert page.status_code == 200
     assert "Here is your data." in page.content.decode()
@@ -90,28 +101,28 @@ def test_req24_the_link_expires_and_a_wrong_token_finds_nothing(clinic, greta, o
     assert visitor.get(link + "report.pdf").status_code == 404
 
 
-def test_req25_report_by_e_mail_when_asked_and_not_kept_in_the_outbox(
-    clinic, greta, owner, smtp_server
-):
-    """REQ-25 (Art. 15(3)): electronic copy by e-mail when asked; once sent, the outbox
-    keeps no copy of the report."""
+def test_req50_the_report_is_never_attached_to_an_e_mail(clinic, greta, owner):
+    """REQ-50: a journal copy never travels as an e-mail attachment, even when asked."""
+    from praksis.core.errors import ValidationFailed
+
     request = request_create(actor=owner, person_id=greta.pk, kind="access")
-    request_answer(actor=owner, request_id=request.pk, delivery="email")
-    deliver_due()
-    (mail,) = smtp_server.wait_for(1)
-    (attachment,) = list(mail.iter_attachments())
-    assert attachment.get_content_type() == "application/pdf"
-    assert "Wikander" in _pdf_text(attachment.get_content())
-    message = OutboxMessage.objects.get(related_type="privacy_request")
-    assert message.status == "sent" and message.attachment_body == ""
+    with pytest.raises(ValidationFailed) as exc:
+        request_answer(actor=owner, request_id=request.pk, delivery="email")
+    assert "delivery" in exc.value.errors
+    assert not OutboxMessage.objects.filter(related_type="privacy_request").exists()
+    assert not DataSubjectRequest.objects.get(pk=request.pk).download_token_hash
 
 
-def test_req26_portability_export_as_json_and_csv_from_the_link(clinic, greta, owner):
+def test_req26_portability_export_as_json_and_csv_from_the_link(
+    clinic, greta, owner, settings, tmp_path
+):
     """REQ-26: structured, commonly used, machine-readable (JSON and CSV)."""
+    settings.SMS_FILE_PATH = tmp_path / "sms"
     request = request_create(actor=owner, person_id=greta.pk, kind="portability")
     request_answer(actor=owner, request_id=request.pk)
     link = _link(OutboxMessage.objects.get(related_type="privacy_request").body)
     visitor = Client()
+    open_answer(visitor, link, settings, phone="+46701740699")
     data = json.loads(visitor.get(link + "export.json").content)
     person = next(s for s in data["sections"] if s["key"] == "person")
     assert person["items"][0]["email"] == "greta@example.com" and person["portable"] is True
@@ -123,7 +134,7 @@ def test_req26_portability_export_as_json_and_csv_from_the_link(clinic, greta, o
 def test_req24_nothing_is_answered_before_the_requester_confirmed(clinic, greta, owner):
     """REQ-24: an online request is answered only after the e-mailed link was opened."""
     from praksis.core.errors import Conflict
-    from praksis.privacy.requests import request_public_create
+    from praksis.privacy.intake import request_public_create
 
     request = request_public_create(clinic=clinic, contact="greta@example.com", kind="access")
     with pytest.raises(Conflict):
@@ -146,7 +157,9 @@ def test_other_kinds_need_a_written_answer_and_a_receptionist_cannot_answer(
     with pytest.raises(PermissionDenied):
         request_answer(actor=receptionist, request_id=request.pk, answer="ok")
     request_answer(actor=owner, request_id=request.pk, answer="We stopped the newsletter.")
-    assert DataSubjectRequest.objects.get(pk=request.pk).answer == "We stopped the newsletter."
+    assert DataSubjectRequest.objects.get(pk=request.pk).answer.startswith(
+        "We stopped the newsletter."
+    )
 
 
 def test_staff_dashboard_sends_the_answer(clinic, greta, owner, make_staff):

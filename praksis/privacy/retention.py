@@ -133,11 +133,13 @@ class Policy:
     def period_text(self) -> str:
         return _period(self.months, self.days)
 
-    def describe(self) -> str:
-        """The rule in one sentence, in the active language, with its law."""
+    def describe(self, *, public: bool = False) -> str:
+        """The rule in one sentence, in the active language, with its law. Staff read
+        whether the law is verified (LAW.md [U]); the public notice (``public``) states
+        the rule and its law without that internal caveat."""
         text = _describe(self)
         law = self.law
-        if not self.verified:
+        if not self.verified and not public:
             law = _("%(law)s; legal basis not verified, configurable") % {"law": law}
         return f"{text} ({law})" if law else text
 

@@ -17,10 +17,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from praksis.clinics.access import Actor, require
-from praksis.clinics.models import Clinic
+from praksis.clinics.models import Clinic, IdentityPolicy, Regime
 from praksis.privacy.cookies import BANNER_VERSION, CATEGORIES
 from praksis.privacy.models import PrivacyNotice
 from praksis.privacy.retention import RECORD_TYPES, policies_for, policy_for, relevant_record_types
+from praksis.privacy.rights import AUTHORITIES, complaint_sentence, court_sentence
 from praksis.privacy.services import notice_current
 from praksis.processing.models import (
     LANGS,
@@ -41,6 +42,7 @@ TEXT_FIELDS = (
     "data_categories",
     "recipients",
     "basis_detail",
+    "legitimate_interest",
     "retention_note",
     "security",
 )
@@ -100,8 +102,11 @@ def retention_policies(clinic: Clinic, keys) -> dict:
     return {key: policies[key] for key in wanted}
 
 
-def retention_lines(activity: ProcessingActivity, policies: dict) -> list[dict]:
-    """Each of the activity's record types with the policy's text in the active language."""
+def retention_lines(
+    activity: ProcessingActivity, policies: dict, *, public: bool = False
+) -> list[dict]:
+    """Each of the activity's record types with the policy's text in the active language
+    (``public``: without the staff's caveats, for the notice)."""
     lines = []
     for key in activity.retention_keys:
         policy = policies.get(key)
@@ -112,7 +117,7 @@ def retention_lines(activity: ProcessingActivity, policies: dict) -> list[dict]:
             {
                 "record_type": key,
                 "label": str(policy.label),
-                "text": policy.describe(),
+                "text": policy.describe(public=public),
                 "months": policy.months,
                 "days": policy.days,
                 "law": policy.law,
@@ -154,9 +159,15 @@ def processor_view(processor: Processor, language: str) -> dict:
 
 
 def activity_view(
-    activity: ProcessingActivity, policies: dict, language: str, clinic: Clinic
+    activity: ProcessingActivity,
+    policies: dict,
+    language: str,
+    clinic: Clinic,
+    *,
+    public: bool = False,
 ) -> dict:
-    """One activity in ``language`` (translation active): texts, bases, retention."""
+    """One activity in ``language`` (translation active): texts, bases, retention
+    (``public``: as the notice says it, without the staff's caveats)."""
     fallback = clinic.language
     processors = getattr(activity, "active_processors", None)
     if processors is None:
@@ -165,9 +176,10 @@ def activity_view(
         "key": activity.key,
         **{field: localized(getattr(activity, field), language, fallback) for field in TEXT_FIELDS},
         "bases": _basis_labels(activity),
+        "basis_codes": list(activity.legal_bases),
         "special": _special_label(activity),
         "health_data": activity.health_data,
-        "retention": retention_lines(activity, policies),
+        "retention": retention_lines(activity, policies, public=public),
         "processors": [p.name for p in processors],
         "transfers": any(p.transfers_outside_eea for p in processors),
     }
@@ -182,8 +194,8 @@ def authorities(clinic: Clinic) -> list[dict]:
     if clinic.country == "SE":
         found.append(
             {
-                "name": "Integritetsskyddsmyndigheten (IMY)",
-                "url": "https://www.imy.se",
+                "name": AUTHORITIES["SE"].name,
+                "url": AUTHORITIES["SE"].url,
                 "role": _(
                     "The supervisory authority for personal data: complaints about how we "
                     "handle your data (the e-service “Lämna ett klagomål”)."
@@ -194,8 +206,8 @@ def authorities(clinic: Clinic) -> list[dict]:
     else:
         found.append(
             {
-                "name": "Datatilsynet",
-                "url": "https://www.datatilsynet.no",
+                "name": AUTHORITIES["NO"].name,
+                "url": AUTHORITIES["NO"].url,
                 "role": _(
                     "The supervisory authority for personal data: complaints about how we "
                     "handle your data. Its decisions may be appealed to Personvernnemnda."
@@ -284,6 +296,93 @@ def cookie_categories() -> dict:
     return {"banner_version": BANNER_VERSION, "categories": categories}
 
 
+# --- What the notice states beside the activities (Art. 13, 21; REQ-23) ---------------
+
+
+def _identity_text(clinic: Clinic) -> str:
+    """Art. 13(2)(e): why the identity number is asked for, and what happens without it;
+    "" where the clinic never collects it (birth date only)."""
+    policy = clinic.identity_policy
+    if policy == IdentityPolicy.REQUIRED:
+        if clinic.country == "SE":
+            return _(
+                "We need your personal identity number (personnummer). The law requires "
+                "your journal to state who you are (patientdatalagen 3 kap. 6 §), and we keep "
+                "the journal and your bookings by that number. You are not obliged to give "
+                "it, but without it we cannot keep a journal and so cannot examine or treat "
+                "you."
+            )
+        return _(
+            "We need your national identity number (fødselsnummer or D-number). The law "
+            "requires your journal to identify you by it (pasientjournalforskriften § 6, "
+            "helsepersonelloven § 40), and we keep the journal and your bookings by that "
+            "number. You are not obliged to give it, but without it we cannot keep a journal "
+            "and so cannot examine or treat you."
+        )
+    if policy == IdentityPolicy.OPTIONAL:
+        return _(
+            "You may give us your national identity number so that your records identify you "
+            "reliably; no law obliges you to. If you do not give it, we identify you by your "
+            "name and birth date instead."
+        )
+    return ""
+
+
+def _log_extract_text(clinic: Clinic) -> str:
+    """REQ-23: the right to an extract of the log of who has opened the journal."""
+    if clinic.regime == Regime.SE_HUMAN:
+        return _(
+            "Log extract: which care unit and staff have opened your journal, and when "
+            "(patientdatalagen 8 kap. 1 §)."
+        )
+    if clinic.regime == Regime.NO_HUMAN:
+        return _(
+            "Log extract: who has read your journal, in which role and for what reason, and "
+            "when (pasientjournalloven § 18)."
+        )
+    return _(
+        "Log extract: who at the clinic has opened your records, and when. Every read is logged."
+    )
+
+
+def notice_facts(clinic: Clinic, activities: list[ProcessingActivity], language: str) -> dict:
+    """The parts of the notice that are not one activity, in ``language`` (translation
+    active): the right to object (Art. 21(4): stated clearly and apart), why an identity
+    number is asked for (Art. 13(2)(e)), and the log extract (REQ-23)."""
+    fallback = clinic.language
+    interests = [
+        {
+            "key": a.key,
+            "name": localized(a.name, language, fallback),
+            "interest": localized(a.legitimate_interest, language, fallback),
+        }
+        for a in activities
+        if LegalBasis.LEGITIMATE_INTERESTS in a.legal_bases
+    ]
+    return {
+        "objection": {
+            "interests": interests,
+            "direct_marketing": any(a.key == "marketing" for a in activities),
+        },
+        "identity": _identity_text(clinic),
+        "log_extract": _log_extract_text(clinic),
+        # REQ-45: how to complain, and the court (the same words as every answer).
+        "complaint": complaint_sentence(clinic),
+        "court": court_sentence(),
+        # Art. 32-34 (seeds 000, 001, 004): how the data is protected, and breaches.
+        "security": next(
+            (text for a in activities if (text := localized(a.security, language, fallback))),
+            "",
+        ),
+        "breach": _(
+            "If a personal data breach happens, we report it to %(authority)s within 72 hours "
+            "of becoming aware of it, and when it is likely to put you at high risk we tell "
+            "you without undue delay, by e-mail or SMS (GDPR art. 33 and 34)."
+        )
+        % {"authority": AUTHORITIES[clinic.country].name},
+    }
+
+
 # --- The notice -----------------------------------------------------------------------
 
 
@@ -307,7 +406,10 @@ def build_notice(clinic: Clinic) -> dict[str, dict]:
                     "phone": clinic.contact_phone,
                     "address": clinic.address,
                 },
-                "activities": [activity_view(a, policies, language, clinic) for a in activities],
+                "activities": [
+                    activity_view(a, policies, language, clinic, public=True) for a in activities
+                ],
+                **notice_facts(clinic, activities, language),
                 "processors": [
                     {
                         **processor_view(p, language),

@@ -161,6 +161,7 @@ def _ids(clinic) -> dict:
         "takedown_id": ("privacy.TakedownTask", lambda: _takedown(owner, person_id)),
         "absence_id": ("booking.Absence", lambda: _absence(clinic)),
         "closing_day_id": ("booking.ClosedDay", lambda: _closed_day(clinic)),
+        "waitlist_entry_id": ("booking.WaitlistEntry", lambda: _waitlist_entry(owner)),
         "resource_id": ("booking.Resource", lambda: _resource(clinic)),
     }
     for name, (label, make) in makers.items():
@@ -291,6 +292,18 @@ def _resource(clinic) -> int:
 def _closed_day(clinic) -> int:
     day = timezone.localdate() + timedelta(days=40)
     return _model("booking.ClosedDay").objects.create(clinic=clinic, date=day, reason="Kurs").pk
+
+
+def _waitlist_entry(owner) -> int:
+    """A client with contact details on the waiting list (the list page shows them)."""
+    from praksis.booking.waitlist import waitlist_add
+
+    clinic = owner.clinic
+    person = _model("people.Person").objects.filter(clinic=clinic).exclude(email="").first()
+    service = _model("booking.Service").objects.filter(clinic=clinic, active=True).first()
+    data = {"service": service.pk, "weekdays": [0, 1, 2, 3, 4], "earliest": "08:00",
+            "latest": "16:00"}  # fmt: skip
+    return waitlist_add(actor=owner, person_id=person.pk, data=data)[0].pk
 
 
 def _identity_numbers(clinic) -> set[str]:

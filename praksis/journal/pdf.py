@@ -33,14 +33,25 @@ def _lines(text: str, width: int = CHARS_PER_LINE) -> int:
     return sum(1 + len(line) // width for line in str(text).split("\n"))
 
 
-def _entry(view: EntryView, labels: dict) -> dict:
+def _words() -> dict:
+    """The document's fixed words, translated once per document (not once per entry)."""
+    return {
+        "reason": _("Reason"),
+        "signed": _("signed"),
+        "unsigned": _("UNSIGNED"),
+        "erased": _("The content of this entry has been erased."),
+        "attachment": _("Attachment"),
+    }
+
+
+def _entry(view: EntryView, labels: dict, words: dict) -> dict:
     fields = [
         [str(labels.get(name, name)), str(fieldvalue(value))] for name, value in view.fields.items()
     ]
     followups = [
         {
             "head": f"{f.kind_label} · {_when(f.created_at)} · {_author(f)}",
-            "reason": f"{_('Reason')}: {f.reason}" if f.reason else "",
+            "reason": f"{words['reason']}: {f.reason}" if f.reason else "",
             "text": f.text,
         }
         for f in view.followups
@@ -59,7 +70,7 @@ def _entry(view: EntryView, labels: dict) -> dict:
         "unreadable": _("The content of this entry has been erased.") if view.unreadable else "",
         "fields": fields,
         "text": view.text,
-        "attachments": [f"{_('Attachment')}: {a.filename}" for a in view.attachments],
+        "attachments": [f"{words['attachment']}: {a.filename}" for a in view.attachments],
         "followups": followups,
         "keep": height <= KEEP_LINES,
     }
@@ -78,7 +89,7 @@ def journal_pdf(
         action=Action.PRINT,
     )
     clinic = actor.clinic
-    labels = {f.name: f.label for f in fields_for(clinic.profile)}
+    fields = fields_for(clinic.profile)
     printed_by = actor.user.full_name if actor.user else actor.label
     with translation.override(clinic.language), timezone.override(clinic.zone):
         if person_id is None:
@@ -89,11 +100,13 @@ def journal_pdf(
         printed = f"{_('Printed')} {_when(timezone.now())} {_('by')} {printed_by}"
         if person_id is not None and subject.identity_number:
             printed = f"{format_identity(subject.identity_number, clinic.country)} · {printed}"
+        labels = {f.name: str(f.label) for f in fields}
+        words = _words()
         data = {
             "lang": clinic.language,
             "title": f"{_('Journal')} — {name}",
             "meta": [f"{clinic.name}{organisation}", printed],
-            "entries": [_entry(view, labels) for view in entries],
+            "entries": [_entry(view, labels, words) for view in entries],
             "empty": _("The journal has no entries."),
         }
     return pdf.render("journal/print.typ", data)

@@ -1,7 +1,8 @@
 """A patient of the demo dental clinic Nordby Tannhelse asks for a copy of their data on
 `/nordby-tannhelse/privacy`, confirms through the link e-mailed to the address on record
 (a real SMTP server), the owner answers from the privacy-requests dashboard, and the
-patient downloads the PDF report from the answer link (REQ-24, REQ-25)."""
+patient downloads the PDF report from the answer link, opened with the one-time code sent
+by SMS to the mobile number on record (REQ-24, REQ-25, REQ-50)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from praksis.people.services import person_create
 from praksis.privacy.models import DataSubjectRequest
 from praksis.site.demo import DEMO_PASSWORD, seed_demo
 from tests.browser.test_staff_search import sign_in
+from tests.privacy.answer_helpers import last_code_by_sms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +53,9 @@ def _path(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
-def test_patient_asks_for_access_and_downloads_the_report(page, live_server, nordby, smtp_server):
+def test_patient_asks_for_access_and_downloads_the_report(
+    page, live_server, nordby, smtp_server, settings
+):
     clinic, patient = nordby
 
     # 1. The patient asks on the clinic's privacy page.
@@ -80,8 +84,7 @@ def test_patient_asks_for_access_and_downloads_the_report(page, live_server, nor
     row = page.locator("#privacy-requests tbody tr", has_text="Aasen")
     expect(row).to_have_count(1)
     row.locator("details.answer summary").click()
-    row.locator("select[name=delivery]").select_option("link")
-    row.locator("details.answer button[type=submit]").click()
+    row.locator("details.answer button.primary[type=submit]").click()
     page.wait_for_url(re.compile(r"/staff/privacy-requests/$"))
     request.refresh_from_db()
     assert request.status == "completed" and request.download_token_hash
@@ -93,6 +96,11 @@ def test_patient_asks_for_access_and_downloads_the_report(page, live_server, nor
     assert answer["To"] == EMAIL
     link = re.search(r"https?://\S+/privacy/answer/\S+/", answer.get_content()).group(0)
     page.goto(_path(link))
+    page.locator("#send-code button").click()
+    expect(page.locator("#code-sent")).to_be_visible()
+    deliver_due()
+    page.locator("#id_code").fill(last_code_by_sms(settings, "+4741234567"))
+    page.locator("#code-form button[type=submit]").click()
     with page.expect_download() as download:
         page.locator("#download-report").click()
     assert download.value.suggested_filename == f"access-report-{request.pk}.pdf"

@@ -19,6 +19,7 @@ from django.test import Client
 from praksis.core.csvsafe import escape_cell
 from praksis.messaging.models import OutboxMessage
 from praksis.privacy.requests import request_answer, request_create
+from tests.privacy.answer_helpers import open_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -70,12 +71,17 @@ def test_req26_the_staff_page_export_csv_neutralises_formulas(clinic, mallory, o
     _assert_inert(_cells(response.content))
 
 
-def test_req26_the_export_the_person_downloads_neutralises_formulas(clinic, mallory, owner):
+def test_req26_the_export_the_person_downloads_neutralises_formulas(
+    clinic, mallory, owner, settings, tmp_path
+):
+    settings.SMS_FILE_PATH = tmp_path / "sms"
     request = request_create(actor=owner, person_id=mallory.pk, kind="portability")
     request_answer(actor=owner, request_id=request.pk)
     body = OutboxMessage.objects.get(related_type="privacy_request").body
     link = "/" + re.search(r"https?://\S+/privacy/answer/\S+/", body).group(0).split("/", 3)[3]
-    response = Client().get(link + "export.csv")
+    visitor = Client()
+    open_answer(visitor, link, settings, phone="+46701740642")  # REQ-50: the SMS code first
+    response = visitor.get(link + "export.csv")
     assert response.status_code == 200
     _assert_inert(_cells(response.content))
 

@@ -174,7 +174,8 @@ def feed_ics(*, token: str) -> str:
     fields = ["pk", "uid", "start", "end", "sequence", "updated_at", "status",
               "service__name", "service__names", "person_id"]  # fmt: skip
     if feed.show_names:
-        fields += ["person__first_name", "person__last_name", "person__restricted_at"]
+        fields += ["person__first_name", "person__last_name", "person__restricted_at",
+                   "person__protected_identity"]  # fmt: skip
     appointments = list(rows.values(*fields))
     language = clinic.language
     cal = Calendar()
@@ -196,8 +197,13 @@ def feed_ics(*, token: str) -> str:
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
         summary = (a["service__names"] or {}).get(language) or a["service__name"]
-        # Never the name of someone whose data is restricted (Art. 18: only stored).
-        if feed.show_names and a["person__restricted_at"] is None:
+        # Never the name of someone whose data is restricted (Art. 18: only stored), nor
+        # of someone with a protected identity (REQ-48: not where and when they are seen).
+        if (
+            feed.show_names
+            and a["person__restricted_at"] is None
+            and not a["person__protected_identity"]
+        ):
             name = f"{a['person__first_name']} {a['person__last_name']}".strip()
             if name:
                 summary = f"{summary} – {name}"

@@ -272,7 +272,7 @@ def build(
 _FIELDS = (
     "id", "practitioner_id", "service_id", "person_id", "animal_id", "start", "end",
     "busy_until", "status", "confirmed_at", "identity_match", "person__first_name",
-    "person__last_name", "animal__name",
+    "person__last_name", "animal__name", "person__protected_identity",
 )  # fmt: skip
 
 
@@ -295,6 +295,7 @@ class _Painter:
                 "order": _("Order"),
                 "confirmed": _("Confirmed by SMS"),
                 "to_confirm": _("Identity to confirm"),
+                "protected": _("Protected identity"),
                 **{f"status-{k}": v for k, v in Appointment.Status.choices},
             }.items()
         }
@@ -333,6 +334,8 @@ class _Painter:
             badges += f' · <span class="cal-badge">{label["confirmed"]}</span>'
         if a["identity_match"] == Appointment.IdentityMatch.TO_CONFIRM:
             badges += f' · <span class="cal-badge">{label["to_confirm"]}</span>'
+        if a.get("person__protected_identity"):  # REQ-48: marked for everyone
+            badges += f' · <span class="cal-badge protected">{label["protected"]}</span>'
         drag = ""
         if self.write and status == Appointment.Status.BOOKED:
             drag = f' draggable="true" data-move="{urls("appointment-move", pk)}"'

@@ -46,6 +46,8 @@ def system_actor(clinic: Clinic, *, channel: str = "system") -> Actor:
 CAPABILITIES: dict[str, set[str]] = {
     "person.read": {Role.OWNER, Role.PRACTITIONER, Role.RECEPTIONIST},
     "person.write": {Role.OWNER, Role.PRACTITIONER, Role.RECEPTIONIST},
+    # REQ-48: the address and phone of a person with a protected identity.
+    "person.protected": {Role.OWNER},
     "journal.read": {Role.OWNER, Role.PRACTITIONER},
     "journal.write": {Role.OWNER, Role.PRACTITIONER},
     "access_log.read": {Role.OWNER},

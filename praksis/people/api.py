@@ -15,11 +15,23 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from praksis.audit.selectors import person_access_log
 from praksis.core.errors import ValidationFailed
-from praksis.people import selectors, services
+from praksis.people import protection, selectors, services
 from praksis.people.identity import mask_identity
 from praksis.people.models import Animal, AnimalSex, Species
 
 router = Router(tags=["persons"])
+
+
+_PROTECTED_IN = (
+    "REQ-48, blank for none. SE: se_sekretessmarkering, se_skyddad_folkbokforing,"
+    " se_fingerade_personuppgifter; NO: no_strengt_fortrolig_adresse, no_fortrolig_adresse."
+    " Only the owner may clear it."
+)
+_PROTECTED_OUT = "The grade of protected identity (REQ-48), or blank."
+_HIDDEN_OUT = (
+    f'"{protection.API_PROTECTED}" when the person has a protected identity and the caller'
+    " is not the owner (and in lists)."
+)
 
 
 class PersonIn(Schema):
@@ -30,6 +42,7 @@ class PersonIn(Schema):
     email: str | None = None
     phone: str | None = None
     address: str | None = None
+    protected_identity: str | None = Field(None, description=_PROTECTED_IN)
 
 
 class PersonOut(Schema):
@@ -39,10 +52,20 @@ class PersonOut(Schema):
     identity_number: str | None
     birth_date: date | None
     email: str
-    phone: str
-    address: str
+    phone: str = Field(description=_HIDDEN_OUT)
+    address: str = Field(description=_HIDDEN_OUT)
+    protected_identity: str = Field(description=_PROTECTED_OUT)
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_phone(obj) -> str:
+        return protection.API_PROTECTED if getattr(obj, "contact_hidden", False) else obj.phone
+
+    @staticmethod
+    def resolve_address(obj) -> str:
+        hidden = getattr(obj, "contact_hidden", False)
+        return protection.API_PROTECTED if hidden else obj.address
 
 
 class PersonRef(Schema):
@@ -188,8 +211,9 @@ def _person_dict(person, country: str) -> dict:
         "identity_number": masked,
         "birth_date": person.birth_date.isoformat() if person.birth_date else None,
         "email": person.email,
-        "phone": person.phone,
-        "address": person.address,
+        "phone": protection.API_PROTECTED if person.is_protected else person.phone,
+        "address": protection.API_PROTECTED if person.is_protected else person.address,
+        "protected_identity": person.protected_identity,
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
     }
@@ -205,7 +229,7 @@ def create_person(request, payload: PersonIn):
         actor=request.auth, data=payload.model_dump(exclude_unset=True)
     )
     person.possible_duplicates = duplicates
-    return Status(201, person)
+    return Status(201, protection.shown_after_write(request.auth, person))
 
 
 @router.get("persons/{int:person_id}", response=PersonOut)
@@ -215,9 +239,10 @@ def read_person(request, person_id: int, purpose: str = ""):
 
 @router.patch("persons/{int:person_id}", response=PersonOut)
 def update_person(request, person_id: int, payload: PersonIn):
-    return services.person_update(
+    person = services.person_update(
         actor=request.auth, person_id=person_id, changes=payload.model_dump(exclude_unset=True)
     )
+    return protection.shown_after_write(request.auth, person)
 
 
 @router.get("persons/{int:person_id}/access-log", response=AccessLogPage)

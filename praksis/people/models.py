@@ -57,6 +57,28 @@ class PersonQuerySet(models.QuerySet):
         return created
 
 
+class ProtectedIdentity(models.TextChoices):
+    """Protected personal data (REQ-48), as the population register records it: in Sweden
+    the Tax Agency's three grades, in Norway Folkeregisteret's two (handled alike)."""
+
+    SE_SEKRETESSMARKERING = "se_sekretessmarkering", _("Sekretessmarkering")
+    SE_SKYDDAD_FOLKBOKFORING = "se_skyddad_folkbokforing", _("Skyddad folkbokföring")
+    SE_FINGERADE = "se_fingerade_personuppgifter", _("Fingerade personuppgifter")
+    NO_STRENGT_FORTROLIG = "no_strengt_fortrolig_adresse", _("Strengt fortrolig adresse")
+    NO_FORTROLIG = "no_fortrolig_adresse", _("Fortrolig adresse")
+
+
+# The grades a clinic offers, by its country.
+PROTECTED_GRADES = {
+    "SE": (
+        ProtectedIdentity.SE_SEKRETESSMARKERING,
+        ProtectedIdentity.SE_SKYDDAD_FOLKBOKFORING,
+        ProtectedIdentity.SE_FINGERADE,
+    ),
+    "NO": (ProtectedIdentity.NO_STRENGT_FORTROLIG, ProtectedIdentity.NO_FORTROLIG),
+}
+
+
 class Person(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     first_name = models.CharField(max_length=100)
@@ -75,6 +97,12 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     address = models.TextField(blank=True)
+    # REQ-48: a protected identity (blank: none). The person is marked for everyone who
+    # handles them; the address and phone are shown to the owner only (each view logged)
+    # and never leave the clinic (letters, feeds, .ics, e-mails, disclosures).
+    protected_identity = models.CharField(
+        max_length=30, blank=True, default="", choices=ProtectedIdentity.choices
+    )
     # GDPR Art. 18: while set, the data is only stored — no recall, marketing or reminders.
     restricted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -89,6 +117,10 @@ class Person(models.Model):
                 fields=["clinic", "identity_hash"],
                 condition=Q(identity_hash__isnull=False),
                 name="person_identity_hash_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(protected_identity__in=["", *ProtectedIdentity.values]),
+                name="person_protected_identity",
             ),
         ]
         indexes = [
@@ -132,6 +164,11 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_protected(self) -> bool:
+        """REQ-48: the person has a protected identity (any grade)."""
+        return bool(self.protected_identity)
 
     @property
     def identity_number(self) -> str | None:

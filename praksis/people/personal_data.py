@@ -128,6 +128,7 @@ def _identity_section(subject: Subject) -> Section:
         "address": gettext("Address"),
         "created_at": gettext("Registered"),
         "restricted_at": gettext("Processing restricted since"),
+        "protected_identity": gettext("Protected identity"),
     }
     item = {
         "first_name": person.first_name,
@@ -139,6 +140,8 @@ def _identity_section(subject: Subject) -> Section:
         "address": person.address,
         "created_at": person.created_at,
         "restricted_at": person.restricted_at,
+        # REQ-48: the person's own report shows their own grade (and address above).
+        "protected_identity": str(person.get_protected_identity_display() or ""),
     }
     return Section(
         key="person",

@@ -26,6 +26,7 @@ from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, IdentityPolicy
+from praksis.people import protection
 from praksis.people.identity import (
     birth_date_only,
     looks_like_identity,
@@ -280,6 +281,8 @@ def person_search(
     offset = max(0, min(offset, COUNT_CAP))
     kind, parts = _parts(actor.clinic, query)
     items, count = _search(actor.clinic.pk, parts, offset, limit) if parts else ([], 0)
+    for person in items:  # REQ-48: lists never show a protected address or phone
+        person.contact_hidden = person.is_protected
     log_access(
         actor,
         Access(
@@ -312,9 +315,11 @@ def person_get(*, actor: Actor, person_id: int, purpose: str = "") -> Person:
             object_id=person.pk,
             person_id=person.pk,
             purpose=purpose,
+            # REQ-48: the owner's view of a protected address is logged as such.
+            detail=protection.read_detail(actor, person),
         ),
     )
-    return person
+    return protection.mark(actor, person)
 
 
 def person_get_for_update(*, clinic: Clinic, person_id: int) -> Person:

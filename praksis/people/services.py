@@ -16,6 +16,7 @@ from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.input import EARLIEST
+from praksis.people import protection
 from praksis.people.models import (
     MAX_WEIGHT_KG,
     Animal,
@@ -114,6 +115,12 @@ def person_update(*, actor: Actor, person_id: int, changes: dict) -> Person:
             if _identity_taken(clinic, values.get("identity_number"), exclude_id=person.pk):
                 raise ValidationFailed({"identity_number": [_DUPLICATE_IDENTITY]})
             changed = [k for k, v in values.items() if _differs(person, k, v)]
+            if (
+                "protected_identity" in changed
+                and not values["protected_identity"]
+                and not protection.sees_contact(actor)
+            ):  # REQ-48: clearing it would show the address to whoever cleared it
+                raise ValidationFailed({"protected_identity": [protection.clear_refused()]})
             for key in changed:
                 setattr(person, key, values[key])
             if changed:

@@ -26,6 +26,7 @@ from praksis.core.text import (  # the people app's names for them, as before
     normalise_phone,
 )
 from praksis.people.identity import IdentityNumberError, birth_date_only, parse_identity
+from praksis.people.models import PROTECTED_GRADES
 
 PERSON_FIELDS = (
     "first_name",
@@ -35,6 +36,7 @@ PERSON_FIELDS = (
     "email",
     "phone",
     "address",
+    "protected_identity",
 )
 
 _IDENTITY_MESSAGES = {
@@ -161,6 +163,15 @@ def clean_person(clinic: Clinic, data: dict, *, partial: bool = False) -> dict:
             errors["address"].append(_("Use at most 500 characters."))
         else:
             out["address"] = raw
+
+    if "protected_identity" in present:  # REQ-48: blank, or a grade of the clinic's country
+        raw = text("protected_identity")
+        if raw and raw not in PROTECTED_GRADES.get(clinic.country, ()):
+            errors["protected_identity"].append(
+                _("Choose a grade of protected identity used in this country, or none.")
+            )
+        else:
+            out["protected_identity"] = raw
 
     if errors:
         raise ValidationFailed(dict(errors))

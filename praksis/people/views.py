@@ -16,9 +16,9 @@ from praksis.clinics.auth import staff_view
 from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
 from praksis.core.input import parse_id
-from praksis.people import selectors, services
+from praksis.people import protection, selectors, services
 from praksis.people.identity import format_identity, mask_identity
-from praksis.people.models import AnimalSex, Species
+from praksis.people.models import PROTECTED_GRADES, AnimalSex, Species
 from praksis.people.picker import Picked, picked_person
 from praksis.people.validation import PERSON_FIELDS, clean_person
 
@@ -64,7 +64,13 @@ def person_list(request):
 
 def _form_context(request, values, errors, *, person=None, duplicates=None):
     clinic = request.actor.clinic
+    grades = PROTECTED_GRADES.get(clinic.country, ())
     return {
+        # REQ-48: the grades of the clinic's country; only the owner clears one and sees
+        # (and changes here) a protected person's address and phone.
+        "protected_grades": [(g.value, g.label) for g in grades],
+        "may_clear_protection": protection.sees_contact(request.actor),
+        "contact_hidden": bool(person is not None and getattr(person, "contact_hidden", False)),
         "values": values,
         "errors": errors,
         "person": person,
@@ -75,7 +81,11 @@ def _form_context(request, values, errors, *, person=None, duplicates=None):
     }
 
 
-def _posted(request) -> dict:
+def _posted(request, *, edit: bool = False) -> dict:
+    """What the form sent. Editing changes only the fields the form showed (a protected
+    person's address and phone are not on a non-owner's form, and stay as they are)."""
+    if edit:
+        return {name: request.POST[name] for name in PERSON_FIELDS if name in request.POST}
     return {name: request.POST.get(name, "") for name in PERSON_FIELDS}
 
 
@@ -115,7 +125,7 @@ def person_create(request):
 def person_edit(request, person_id: int):
     actor = request.actor
     if request.method == "POST":
-        values = _posted(request)
+        values = _posted(request, edit=True)
         if actor.clinic.identity_policy == IdentityPolicy.BIRTH_DATE_ONLY:
             values.pop("identity_number", None)
         try:
@@ -131,6 +141,8 @@ def person_edit(request, person_id: int):
         return redirect("staff:person", person_id=person_id)
     person = selectors.person_get(actor=actor, person_id=person_id, purpose="edit")
     values = {name: getattr(person, name) or "" for name in PERSON_FIELDS}
+    if person.contact_hidden:  # REQ-48: never in a non-owner's form
+        values.update(address="", phone="")
     values["identity_number"] = _display_identity(person, actor.clinic)
     values["birth_date"] = person.birth_date.isoformat() if person.birth_date else ""
     return render(

@@ -475,7 +475,9 @@ def invoice_issue(
             issued_at=now,
             due_date=due,
             buyer_name=person.full_name if person else order.person_pseudonym,
-            buyer_address=person.address if person else "",
+            # REQ-48: a protected address is never printed (the invoice is sent by the
+            # population register's forwarding or handed over at the desk).
+            buyer_address=person.address if person and not person.protected_identity else "",
             pseudonymised_at=None if person else now,
             net_total=summed.net,
             vat_total=summed.vat,

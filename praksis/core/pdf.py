@@ -69,13 +69,62 @@ def _template(name: str) -> bytes:
     return (Path(settings.BASE_DIR) / "praksis" / "templates" / name).read_bytes()
 
 
-def render(template: str, data: dict, *, files: list[EmbeddedFile] | tuple = ()) -> bytes:
+def render(
+    template: str,
+    data: dict,
+    *,
+    flow: str = "",
+    part_size: int = 0,
+    files: list[EmbeddedFile] | tuple = (),
+) -> bytes:
     """Typeset ``template`` (a path under praksis/templates) with ``data`` (JSON-able; its
-    strings are shown as text) and return the PDF, ``files`` embedded in it."""
+    strings are shown as text) and return the PDF, ``files`` embedded in it.
+
+    ``data[flow]`` is the list that makes a document long (the entries, the blocks). When
+    it holds more than ``part_size`` items, the document is typeset in parts of that many,
+    each in a compilation of its own that starts on a new page, so memory stays what one
+    part needs however long the document is. Each part is typeset twice: first to count
+    its pages, then with its page numbers ("12 / 260"); the parts are then joined. The
+    template reads ``data["part"]``: ``index`` (0 for the first), ``first_page`` and
+    ``total_pages`` (0: count them yourself).
+    """
+    items = data.get(flow) if flow else None
+    if not part_size or items is None or len(items) <= part_size:
+        pdf = _compile(template, {**data, "part": _part(0, 1, 0)})
+        return _embed(pdf, files) if files else pdf
+    from pypdf import PdfReader, PdfWriter
+
+    parts = [items[i : i + part_size] for i in range(0, len(items), part_size)]
+
+    def typeset(index: int, first_page: int, total_pages: int) -> bytes:
+        part = _part(index, first_page, total_pages)
+        return _compile(template, {**data, flow: parts[index], "part": part})
+
+    counts = [len(PdfReader(io.BytesIO(typeset(i, 1, 0))).pages) for i in range(len(parts))]
+    writer = PdfWriter()
+    first_page = 1
+    for index, count in enumerate(counts):
+        reader = PdfReader(io.BytesIO(typeset(index, first_page, sum(counts))))
+        if index == 0 and reader.metadata:
+            writer.add_metadata(reader.metadata)
+        writer.append(reader)
+        first_page += count
+    for f in files:
+        writer.add_attachment(f.name, f.data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _part(index: int, first_page: int, total_pages: int) -> dict:
+    return {"index": index, "first_page": first_page, "total_pages": total_pages}
+
+
+def _compile(template: str, data: dict) -> bytes:
     import typst
 
     try:
-        pdf = typst.compile(
+        return typst.compile(
             _template(template),
             sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
             font_paths=_fonts(),
@@ -83,7 +132,6 @@ def render(template: str, data: dict, *, files: list[EmbeddedFile] | tuple = ())
         )
     finally:
         _forget()
-    return _embed(pdf, files) if files else pdf
 
 
 def _forget() -> None:

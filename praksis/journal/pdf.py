@@ -19,6 +19,9 @@ from praksis.people.identity import format_identity
 # fits on one; a longer one runs on over the page break instead of being cut off.
 KEEP_LINES = 40
 CHARS_PER_LINE = 80
+# A longer journal is typeset in parts of this many entries (each from a new page), so a
+# print's memory stays that of about 600 entries, however long the journal is.
+PART_ENTRIES = 600
 
 
 def _when(moment) -> str:
@@ -109,4 +112,4 @@ def journal_pdf(
             "entries": [_entry(view, labels, words) for view in entries],
             "empty": _("The journal has no entries."),
         }
-    return pdf.render("journal/print.typ", data)
+    return pdf.render("journal/print.typ", data, flow="entries", part_size=PART_ENTRIES)

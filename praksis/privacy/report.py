@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from praksis.core import csvsafe, pdf
-from praksis.core.personal_data import Section, Subject, contracts
+from praksis.core.personal_data import Rows, Section, Subject, contracts
 from praksis.people.models import AnimalOwner
 
 DASH = "–"
@@ -41,6 +42,11 @@ TABLE_MAX_ROWS = 40
 SEPARATOR = " · "
 # About how many characters of the report's text fit across an A4 page.
 TABLE_WIDTH_CHARS = 105
+# A long report is typeset in parts of this many blocks (a journal entry is one or two),
+# each from a new page, so its memory stays that of one part; a long list of lines is
+# cut into blocks of LINES_PER_BLOCK for that.
+PART_BLOCKS = 800
+LINES_PER_BLOCK = 100
 
 
 def subject_of(actor, request, *, purpose: str) -> Subject:
@@ -119,6 +125,8 @@ def _sub_lines(key: str, records: list[dict], section: Section, zone) -> dict:
 
 def _for_pdf(section: Section, zone) -> dict:
     """A section, laid out for the PDF: visible columns only, every value in words."""
+    if isinstance(section.items, Rows):
+        return _rows_for_pdf(section, zone)
     scalar = [k for k in section.columns if "." not in k]
     visible = [k for k in scalar if any(not _empty(item.get(k)) for item in section.items)]
     nested = [k for k in visible if any(_nested(item.get(k)) for item in section.items)]
@@ -163,6 +171,32 @@ def _for_pdf(section: Section, zone) -> dict:
         blocks.append({"head": head, "texts": texts, "subs": subs})
     out["blocks"] = blocks
     return out
+
+
+def _rows_for_pdf(section: Section, zone) -> dict:
+    """A section read lazily (the whole log extract): short, flat records, one line each
+    under a line of column names, in two passes over the rows (the columns that are ever
+    filled, then the lines) — no copy of the records is kept, only the lines."""
+    if len(section.items) <= TABLE_MAX_ROWS:
+        return _for_pdf(replace(section, items=list(section.items)), zone)
+    keys = [k for k in section.columns if "." not in k]
+    filled: set[str] = set()
+    for item in section.items:
+        filled.update(k for k in keys if k not in filled and not _empty(item.get(k)))
+        if len(filled) == len(keys):
+            break
+    flat = [k for k in keys if k in filled]
+    return {
+        "key": section.key,
+        "title": section.title,
+        "note": section.note,
+        "portable": section.portable,
+        "table": False,
+        "shown": True,
+        "files": [f.name for f in section.attachments],
+        "headers": [section.columns[k] for k in flat],
+        "lines": [SEPARATOR.join(shown(item.get(k), zone) for k in flat) for item in section.items],
+    }
 
 
 def _at(obj, key, default=""):
@@ -286,7 +320,12 @@ def _section_blocks(s: dict) -> list[dict]:
             blocks.append({"k": "p", "t": _("Nothing recorded.")})
     elif s.get("lines"):
         blocks.append({"k": "p", "t": _runs(("b", " · ".join(s["headers"]))), "muted": True})
-        blocks.append({"k": "lines", "lines": s["lines"]})
+        lines = s["lines"]
+        for start in range(0, len(lines), LINES_PER_BLOCK):
+            more = start + LINES_PER_BLOCK < len(lines)
+            blocks.append(
+                {"k": "lines", "lines": lines[start : start + LINES_PER_BLOCK], "more": more}
+            )
     else:
         for b in s["blocks"]:
             parts = [("", b["head"])]
@@ -348,7 +387,9 @@ def render_pdf(*, subject: Subject, sections: list[Section], context: dict) -> b
         "blocks": blocks,
     }
     embedded = [pdf.EmbeddedFile(name=f.name, data=f.read()) for f in files]
-    return pdf.render("privacy/access_report.typ", data, files=embedded)
+    return pdf.render(
+        "privacy/access_report.typ", data, flow="blocks", part_size=PART_BLOCKS, files=embedded
+    )
 
 
 # --- The export --------------------------------------------------------------------------

@@ -75,3 +75,16 @@ def test_it_reads_the_journal_in_the_same_queries_however_long(owner, patient):
     text, _pages = _text(journal_pdf(actor=owner, person_id=patient.pk))
     assert queries() == few
     assert "Anteckning 21" in text and "Rättelse 21" in text and "bild21.png" in text
+
+
+def test_a_long_journal_is_typeset_in_parts_numbered_as_one(owner, patient, monkeypatch):
+    monkeypatch.setattr("praksis.journal.pdf.PART_ENTRIES", 4)
+    for i in range(1, 11):
+        entry_create(actor=owner, person_id=patient.pk, text=f"Anteckning nummer {i}.", sign=True)
+    reader = PdfReader(io.BytesIO(journal_pdf(actor=owner, person_id=patient.pk)))
+    pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+    assert len(pages) == 3  # 4 + 4 + 2 entries, each part from a new page
+    assert all(page.endswith(f"{n} / 3") for n, page in enumerate(pages, start=1))
+    text = " ".join(pages)
+    assert all(f"Anteckning nummer {i}." in text for i in range(1, 11))
+    assert text.count("Åsa Øberg") == 1  # the heading once, on the first page

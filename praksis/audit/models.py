@@ -44,6 +44,12 @@ class AccessLogEntry(models.Model):
     detail = models.CharField(max_length=500, blank=True)
     channel = models.CharField(max_length=10, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # REQ-20 (Norway): the user's HPR number and the clinic's organisation number, as they
+    # were at the access. Empty (NULL) elsewhere and on rows from before; nullable so that
+    # adding them kept the append-only table (SQLite rebuilds a table for a NOT NULL
+    # column, dropping its triggers). Covered by the row's HMAC when set.
+    hpr_number = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
+    organisation_number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -64,6 +70,31 @@ class AccessLogEntry(models.Model):
     def role_label(self) -> str:
         """The role in words (REQ-23: the extract says in which role someone looked)."""
         return str(Role(self.role).label) if self.role in Role.values else self.role
+
+    # In words for screens (REQ-23): who by name (never the e-mail address logged), what
+    # and why. ``staff_name`` is annotated by ``selectors.person_access_log``.
+    @property
+    def who(self) -> str:
+        from praksis.audit import labels
+
+        return labels.actor_label(
+            role=self.role,
+            channel=self.channel,
+            user_name=getattr(self, "staff_name", None),
+            user_id=self.user_id,
+        )
+
+    @property
+    def object_label(self) -> str:
+        from praksis.audit import labels
+
+        return labels.object_label(self.object_type)
+
+    @property
+    def purpose_label(self) -> str:
+        from praksis.audit import labels
+
+        return labels.purpose_label(self.purpose)
 
 
 class ChainHead(models.Model):

@@ -19,7 +19,7 @@ rows looked at (by id); they hold nothing about a client and are not declared he
 from __future__ import annotations
 
 from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +32,7 @@ from praksis.core.personal_data import (
     Contract,
     Decision,
     Holding,
+    Rows,
     Rule,
     Section,
     Subject,
@@ -111,24 +112,16 @@ AuditData.rules = (Rule("access-log", "access_log", "delete", _due, cut_rows, or
 
 
 def log_extract(subject: Subject) -> Section:
-    """Every access to the person's data, newest first: when, who (by name, title and
-    role; "Praksis (automatic)" for the application's own rows), what was done to which
-    data, why, and through which channel — all in words. Three queries, whatever the
-    size of the log."""
+    """Every access to the person's data, newest first, however many (no cap): when, who
+    (by name, title and role — never an e-mail address; "Praksis (automatic)" for the
+    application's own rows), what was done to which data, why, and through which channel
+    — all in words.
+
+    The rows are read lazily (:class:`Rows`): each pass over them streams the log from the
+    database in chunks, so memory stays flat whatever the length of the log. Building the
+    section costs no query; each pass two (the staff named in the log, then the rows)."""
     clinic = subject.clinic
-    rows = list(
-        AccessLogEntry.objects.filter(clinic=clinic, person_id=subject.person.pk)
-        .order_by("-at", "-seq")
-        .values_list("at", "user_id", "role", "action", "object_type", "purpose", "channel")
-        .iterator(chunk_size=CHUNK)
-    )
-    user_ids = {row[1] for row in rows if row[1] is not None}
-    staff = {
-        pk: (name, title, hpr)
-        for pk, name, title, hpr in User.objects.filter(pk__in=user_ids).values_list(
-            "pk", "full_name", "title", "hpr_number"
-        )
-    }
+    log = AccessLogEntry.objects.filter(clinic=clinic, person_id=subject.person.pk)
     norwegian = clinic.country == "NO"
     columns = {
         "at": _("Time"),
@@ -144,35 +137,70 @@ def log_extract(subject: Subject) -> Section:
         purpose=_("Purpose"),
         channel=_("Channel"),
     )
-    # The same codes recur on thousands of rows: word each once.
-    words: dict[tuple[str, str], str] = {}
 
-    def word(kind: str, code: str, render) -> str:
-        key = (kind, code)
-        if key not in words:
-            words[key] = render(code)
-        return words[key]
+    language = translation.get_language()  # the reader's, as the section is built
 
-    items = []
-    for at, user_id, role, action, object_type, purpose, channel in rows:
-        name, title, hpr = staff.get(user_id, (None, "", ""))
-        item = {
-            "at": at,
-            "staff": labels.actor_label(
-                role=role, channel=channel, user_name=name, user_id=user_id
-            ),
-            "title": title or "",
-            "role": word("role", role, labels.role_label),
+    def rows():
+        # The staff named in the log, as their accounts say now (name and job title).
+        staff = {
+            pk: (name, title, hpr)
+            for pk, name, title, hpr in User.objects.filter(
+                pk__in=log.filter(user_id__isnull=False).values("user_id")
+            ).values_list("pk", "full_name", "title", "hpr_number")
         }
-        if norwegian:
-            item["hpr"] = hpr or ""
-        item.update(
-            action=word("action", action, labels.action_label),
-            record=word("object", object_type, labels.object_label),
-            purpose=word("purpose", purpose, labels.purpose_label),
-            channel=word("channel", channel, labels.channel_label),
-        )
-        items.append(item)
+        # The same codes recur on thousands of rows: word each once per pass (in the
+        # language active while the rows are read).
+        words: dict[tuple[str, str], str] = {}
+
+        def word(kind: str, code: str, render) -> str:
+            key = (kind, code)
+            if key not in words:
+                with translation.override(language):
+                    words[key] = render(code)
+            return words[key]
+
+        def automatic(channel: str) -> str:
+            return labels.actor_label(role="", channel=channel, user_name=None, user_id=None)
+
+        fields = ("at", "user_id", "role", "action", "object_type", "purpose", "channel")
+        ordered = log.order_by("-at", "-seq").values_list(*fields, "hpr_number")
+        for (
+            at,
+            user_id,
+            role,
+            action,
+            object_type,
+            purpose,
+            channel,
+            logged_hpr,
+        ) in ordered.iterator(chunk_size=CHUNK):
+            name, title, hpr = staff.get(user_id, (None, "", ""))
+            hpr = logged_hpr or hpr  # REQ-20: the number the row recorded, when it did
+            if user_id is None:
+                who = word("actor", channel, automatic)
+            else:
+                who = labels.actor_label(
+                    role=role, channel=channel, user_name=name, user_id=user_id
+                )
+                if not name:
+                    who = word("actor", "former", lambda _code, who=who: who)
+            item = {
+                "at": at,
+                "staff": who,
+                "title": title or "",
+                "role": word("role", role, labels.role_label),
+            }
+            if norwegian:
+                item["hpr"] = hpr or ""
+            item.update(
+                action=word("action", action, labels.action_label),
+                record=word("object", object_type, labels.object_label),
+                purpose=word("purpose", purpose, labels.purpose_label),
+                channel=word("channel", channel, labels.channel_label),
+            )
+            yield item
+
+    items = Rows(count=log.count, rows=rows)
     return Section(
         key="access_log",
         title=str(AuditData.labels["access_log"]),

@@ -157,18 +157,42 @@ class Attachment:
     size: int | None = None
 
 
+class Rows:
+    """A long list of records read lazily (the log extract: every access ever made): each
+    pass iterates the database in chunks and ``len`` asks the database, so a section as
+    long as years of the access log keeps memory flat whatever its length. ``count`` and
+    ``rows`` are callables; ``rows`` returns a fresh iterator of dicts on each call."""
+
+    def __init__(self, *, count: Callable[[], int], rows: Callable[[], Iterable[dict]]):
+        self._count = count
+        self._rows = rows
+        self._length: int | None = None
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self._count()
+        return self._length
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
 @dataclass
 class Section:
     """One part of the access report and the export. ``columns``: the field keys (stable,
     used by the export) with their labels in the reader's language. ``items``: one dict
     per record, field key to value (a ``datetime`` is shown in the clinic's time zone, a
     ``date`` as a date; codes must already be translated words). ``portable``: Art. 20
-    covers these records (the export marks them)."""
+    covers these records (the export marks them). ``items`` may be :class:`Rows`, read
+    lazily (a plain table of short values, iterated once per use)."""
 
     key: str
     title: str
     columns: dict[str, str]
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] | Rows = field(default_factory=list)
     portable: bool = False
     note: str = ""
     attachments: list[Attachment] = field(default_factory=list)

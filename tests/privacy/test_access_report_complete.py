@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from praksis.audit.models import Action
-from praksis.booking.models import SmsReply
+from praksis.booking.models import Resource, SmsReply
 from praksis.booking.services import appointment_book, booking_request_create
 from praksis.breaches.models import AffectedPerson
 from praksis.breaches.services import breach_register
@@ -105,6 +105,8 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
             actor=doctor, person_id=person.pk, allergies="CARDALLERGY nuts", injuries="Knee"
         )
     service, _staff = make_bookable(clinic)
+    # The visit needs a room: the booking holds it (a ResourceHold about the person).
+    service.resources.add(Resource.objects.create(clinic=clinic, name="ROOMNAME Rum 1"))
     start = next_local(clinic, days=3, hour=9, minute=30)
     booked = appointment_book(actor=owner, service_id=service.pk, person_id=person.pk, start=start)
     # The client's SMS reply to its reminder (kept with the booking).
@@ -118,17 +120,6 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
             "first_name": "Ingrid", "last_name": "Solbakken", "email": EMAIL,
             "phone": PHONES[clinic.country], "accept_privacy_notice": True,
         },
-    )  # fmt: skip
-    # A place on the waiting list, with a time offered to it.
-    from praksis.booking.models import WaitlistOffer
-    from praksis.booking.waitlist import waitlist_add
-
-    waiting, _token = waitlist_add(
-        actor=owner, person_id=person.pk, data={"service": service.pk, "weekdays": [0, 2, 4]}
-    )
-    WaitlistOffer.objects.create(
-        clinic=clinic, entry=waiting, practitioner=_staff[0], start=start + timedelta(days=1),
-        token_hash="0" * 64, expires_at=start,
     )  # fmt: skip
     # A place on the waiting list, with a time offered to it.
     from praksis.booking.models import WaitlistOffer

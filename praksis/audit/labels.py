@@ -67,6 +67,18 @@ OBJECT_LABELS = {
     "client": _("Client record"),
     "marketing_consent": _("Proof of marketing consents"),
 }
+# REQ-20: the reasons a member of staff may give for opening a journal outside a care
+# relation ("break the glass"); logged as "outside care: CODE — their own words".
+OUTSIDE_CARE = "outside care"
+ACCESS_REASONS = {
+    "emergency": _("Emergency: care the patient needs now"),
+    "colleague": _("Covering for a colleague or giving a second opinion"),
+    "follow-up": _("Follow-up: test results, referral answers, messages"),
+    "patient-request": _("The patient's own request (a copy, a correction, a deletion)"),
+    "quality": _("Quality assurance or internal control"),
+    "administration": _("Administration: invoicing, complaints, supervision"),
+    "other": _("Another reason (say which below)"),
+}
 OTHER_OBJECT = _("Other data")
 OTHER_ACTION = _("Access")
 
@@ -84,6 +96,7 @@ PURPOSE_LABELS = {
     "breach: find affected persons": _("Finding the persons affected by a breach"),
     "calendar": _("Calendar"),
     "care": _("Care"),
+    OUTSIDE_CARE: _("Opened outside a care relation"),
     "clinic set-up": _("Setting up the clinic"),
     "consents link": _("Your consents link"),
     "delivery review": _("Checking message delivery"),
@@ -160,6 +173,12 @@ def object_label(code: str) -> str:
 def purpose_label(purpose: str) -> str:
     """The purpose in words; a purpose typed by a member of staff is shown as typed."""
     text = PURPOSE_LABELS.get(purpose.strip().lower()) if purpose else None
+    if text is None and purpose.startswith(f"{OUTSIDE_CARE}: "):
+        # REQ-20: "outside care: CODE — own words" in words, the staff's own words as typed.
+        code, _dash, own = purpose[len(OUTSIDE_CARE) + 2 :].partition(" — ")
+        if code in ACCESS_REASONS:
+            reason = f"{PURPOSE_LABELS[OUTSIDE_CARE]}: {ACCESS_REASONS[code]}"
+            return f"{reason} — {own}" if own else reason
     return str(text) if text is not None else purpose
 
 

@@ -37,6 +37,9 @@ def entry_message(entry: AccessLogEntry) -> str:
         entry.person_id, entry.action, entry.object_type, entry.object_id, entry.purpose,
         entry.detail, entry.channel, entry.request_id, entry.prev_hash,
     ]  # fmt: skip
+    # REQ-20: the Norwegian fields, only where set (rows without them hash as before).
+    if entry.hpr_number is not None or entry.organisation_number is not None:
+        fields += ["no", entry.hpr_number, entry.organisation_number]
     return "\x1f".join("" if f is None else str(f) for f in fields)
 
 
@@ -50,7 +53,8 @@ def head_seal(clinic_id: int, seq: int, last_hash: str) -> str:
 
 _COLUMNS = (
     "clinic_id", "seq", "at", "user_id", "actor", "role", "person_id", "action", "object_type",
-    "object_id", "purpose", "detail", "channel", "request_id", "prev_hash", "hash",
+    "object_id", "purpose", "detail", "channel", "request_id", "hpr_number",
+    "organisation_number", "prev_hash", "hash",
 )  # fmt: skip
 # Built from the constant column list above, never from input.
 _INSERT = (
@@ -217,9 +221,20 @@ def _append_alone(actor: Actor, accesses: list[Access]) -> list[AccessLogEntry]:
     return rows
 
 
+def _norwegian_fields(actor: Actor) -> tuple[str | None, str | None]:
+    """REQ-20: in a Norwegian clinic each row carries the user's HPR number (empty for
+    staff without one, and for the application itself) and the clinic's organisation
+    number, as they are at the access; elsewhere neither (None)."""
+    if actor.clinic.country != "NO":
+        return None, None
+    hpr = (actor.user.hpr_number or "") if actor.user is not None else ""
+    return hpr[:12], (actor.clinic.organisation_number or "")[:20]
+
+
 def _chain(actor: Actor, accesses: list[Access], seq: int, prev: str, now: datetime):
     """The rows for ``accesses``, each chained to the one before; the new head."""
     rows = []
+    hpr, organisation = _norwegian_fields(actor)
     for access in accesses:
         seq += 1
         row = AccessLogEntry(
@@ -237,6 +252,8 @@ def _chain(actor: Actor, accesses: list[Access], seq: int, prev: str, now: datet
             detail=access.detail[:500],
             channel=actor.channel,
             request_id=actor.request_id,
+            hpr_number=hpr,
+            organisation_number=organisation,
             prev_hash=prev,
         )
         row.hash = entry_hash(row)

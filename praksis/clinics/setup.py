@@ -305,13 +305,13 @@ def _works_elsewhere(user: User, clinic: Clinic) -> bool:
     return Membership.objects.filter(user=user, is_active=True).exclude(clinic=clinic).exists()
 
 
-def _staff_values(data: dict, *, partial: bool) -> dict:
+def _staff_values(data: dict, *, partial: bool, country: str = "") -> dict:
     checks = {
         "email": lambda: clean.clean_email(data.get("email")),
         "role": lambda: clean.clean_role(data.get("role")),
         "name": lambda: clean.clean_staff_name(data.get("name")),
         "title": lambda: clean.clean_title(data.get("title")),
-        "licence": lambda: clean.clean_licence(data.get("licence")),
+        "licence": lambda: clean.clean_licence(data.get("licence"), country=country),
     }
     if partial:
         checks = {f: c for f, c in checks.items() if f in data and f != "email"}
@@ -328,7 +328,7 @@ def staff_invite(*, actor: Actor, data: dict) -> Membership:
     already active here is a conflict.
     """
     require(actor, "staff.manage")
-    values = _staff_values(data, partial=False)
+    values = _staff_values(data, partial=False, country=actor.clinic.country)
     user = User.objects.select_for_update().filter(email=values["email"]).first()
     if user is not None and not user.is_active:
         raise Conflict(_("This account is deactivated in Praksis."))
@@ -421,7 +421,7 @@ def staff_update(*, actor: Actor, membership_id: int, changes: dict) -> Membersh
     """
     require(actor, "staff.manage")
     membership = _membership_locked(actor, membership_id)
-    values = _staff_values(changes, partial=True)
+    values = _staff_values(changes, partial=True, country=actor.clinic.country)
     user = membership.user
     changed = []
     role = values.pop("role", membership.role)

@@ -197,10 +197,15 @@ def clean_title(value) -> str:
 _LICENCE = re.compile(r"[0-9A-Za-z]{1,12}")
 
 
-def clean_licence(value) -> str:
-    """A professional licence number: the Norwegian HPR number (digits) or the Swedish
-    legitimation's number; letters and digits, spaces and hyphens dropped."""
+def clean_licence(value, *, country: str = "") -> str:
+    """A professional licence number: the Norwegian HPR number (digits only, in a
+    Norwegian clinic: it is logged with every access, REQ-20) or the Swedish
+    legitimation's number (letters and digits); spaces and hyphens dropped."""
     raw = re.sub(r"[\s-]", "", _text(value))
+    if raw and country == "NO" and not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        raise ValidationFailed(
+            {"licence": [_("Enter the HPR number as digits only (at most 12).")]}
+        )
     if raw and not _LICENCE.fullmatch(raw):
         raise ValidationFailed(
             {"licence": [_("Enter the licence number as at most 12 letters and digits.")]}

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from praksis.journal import selectors, services
-from praksis.journal.models import EntryKind
+from praksis.core.errors import ValidationFailed
+from praksis.journal import care, selectors, services
+from praksis.journal.models import EntryKind, JournalEntry
 from praksis.journal.pdf import journal_pdf
 
 router = Router(tags=["journal"])
@@ -91,9 +93,33 @@ def _out(view: selectors.EntryView) -> dict:
     }
 
 
-def _list(request, *, person_id=None, animal_id=None, purpose: str = ""):
+def _opening(request, subject, *, reason: str = "", purpose: str = "") -> tuple[str, str]:
+    """REQ-20: why the journal is read — ``purpose`` within a care relation; outside one,
+    ``reason`` (one of the fixed reasons) with ``purpose`` in the caller's own words, which
+    a Norwegian patient journal (NO-human) requires (422 without them)."""
+    given = care.clean_reason(reason, purpose) if reason else ""
+    try:
+        return care.opening_purpose(request.auth, subject, given=given, stated=purpose)
+    except care.ReasonNeeded:
+        raise ValidationFailed(
+            {
+                "reason": [
+                    _(
+                        "You are not in a care relation with this patient. Say why you open "
+                        "the journal: reason (one of %(codes)s) and purpose, in your own words."
+                    )
+                    % {"codes": ", ".join(care.ACCESS_REASONS)}
+                ]
+            }
+        ) from None
+
+
+def _list(request, *, person_id=None, animal_id=None, reason: str = "", purpose: str = ""):
+    actor = request.auth
+    subject = services.subject_of(actor, person_id=person_id, animal_id=animal_id)
+    purpose, relation = _opening(request, subject, reason=reason, purpose=purpose)
     views = selectors.journal_read(
-        actor=request.auth, person_id=person_id, animal_id=animal_id, purpose=purpose
+        actor=actor, person_id=person_id, animal_id=animal_id, purpose=purpose, relation=relation
     )
     return {"items": [_out(v) for v in views], "count": len(views)}
 
@@ -112,20 +138,22 @@ def _create(request, payload: EntryIn, *, person_id=None, animal_id=None):
 
 
 def _pdf(request, *, person_id=None, animal_id=None):
-    pdf = journal_pdf(
-        actor=request.auth,
-        person_id=person_id,
-        animal_id=animal_id,
+    subject = services.subject_of(request.auth, person_id=person_id, animal_id=animal_id)
+    purpose, _relation = _opening(
+        request,
+        subject,
+        reason=request.GET.get("reason", ""),
         purpose=request.GET.get("purpose", "print"),
     )
+    pdf = journal_pdf(actor=request.auth, person_id=person_id, animal_id=animal_id, purpose=purpose)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="journal.pdf"'
     return response
 
 
 @router.get("persons/{int:person_id}/journal", response=EntryPage)
-def person_journal(request, person_id: int, purpose: str = ""):
-    return _list(request, person_id=person_id, purpose=purpose)
+def person_journal(request, person_id: int, reason: str = "", purpose: str = ""):
+    return _list(request, person_id=person_id, reason=reason, purpose=purpose)
 
 
 @router.post("persons/{int:person_id}/journal", response={201: EntryOut})
@@ -139,8 +167,8 @@ def person_journal_pdf(request, person_id: int):
 
 
 @router.get("animals/{int:animal_id}/journal", response=EntryPage)
-def animal_journal(request, animal_id: int, purpose: str = ""):
-    return _list(request, animal_id=animal_id, purpose=purpose)
+def animal_journal(request, animal_id: int, reason: str = "", purpose: str = ""):
+    return _list(request, animal_id=animal_id, reason=reason, purpose=purpose)
 
 
 @router.post("animals/{int:animal_id}/journal", response={201: EntryOut})
@@ -153,9 +181,19 @@ def animal_journal_pdf(request, animal_id: int):
     return _pdf(request, animal_id=animal_id)
 
 
+def _entry_purpose(request, entry_id: int, reason: str, purpose: str) -> str:
+    found = JournalEntry.objects.filter(clinic=request.auth.clinic, pk=entry_id).first()
+    if found is None:
+        raise Http404
+    subject_ids = {"person_id": found.person_id, "animal_id": found.animal_id}
+    subject = services.subject_of(request.auth, **{k: v for k, v in subject_ids.items() if v})
+    return _opening(request, subject, reason=reason, purpose=purpose)[0]
+
+
 @router.get("journal/{int:entry_id}", response=EntryOut)
-def entry(request, entry_id: int):
-    return _out(selectors.entry_read(actor=request.auth, entry_id=entry_id))
+def entry(request, entry_id: int, reason: str = "", purpose: str = ""):
+    purpose = _entry_purpose(request, entry_id, reason, purpose)
+    return _out(selectors.entry_read(actor=request.auth, entry_id=entry_id, purpose=purpose))
 
 
 @router.post("journal/{int:entry_id}/sign", response=EntryOut)
@@ -165,8 +203,9 @@ def entry_sign(request, entry_id: int):
 
 
 @router.get("journal/{int:entry_id}/amendments", response=list[FollowupOut])
-def amendments(request, entry_id: int):
-    view = selectors.entry_read(actor=request.auth, entry_id=entry_id)
+def amendments(request, entry_id: int, reason: str = "", purpose: str = ""):
+    purpose = _entry_purpose(request, entry_id, reason, purpose)
+    view = selectors.entry_read(actor=request.auth, entry_id=entry_id, purpose=purpose)
     return [_followup(f) for f in view.followups if f.kind == EntryKind.AMENDMENT]
 
 

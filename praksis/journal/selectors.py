@@ -11,6 +11,7 @@ from django.http import Http404
 
 from praksis.audit.models import Action
 from praksis.clinics.access import Actor, require
+from praksis.clinics.models import Regime
 from praksis.journal.models import Attachment, ClientCard, EntryKind, JournalEntry
 from praksis.journal.services import (
     ATTACHMENT_PURPOSE,
@@ -47,6 +48,8 @@ class EntryView:
     signed_at: datetime | None
     concerns_id: int | None
     unreadable: bool = False
+    # REQ-17 (SE-vet): a corrected text is shown struck through, still readable.
+    struck: bool = False
     followups: list[EntryView] = field(default_factory=list)
     attachments: list[AttachmentInfo] = field(default_factory=list)
 
@@ -95,6 +98,20 @@ def _view(entry: JournalEntry, key: DataKey | None) -> EntryView:
     )
 
 
+def strike_corrected(views: list[EntryView]) -> None:
+    """REQ-17 (SE-vet, Jordbruksverket's rules): a correction strikes through the text it
+    replaces so that it stays readable. An amendment corrects its entry: the entry's text,
+    and every earlier amendment's, is struck through; the latest amendment is the text
+    that holds, signed and dated."""
+    for view in views:
+        corrections = [f for f in view.followups if f.kind == EntryKind.AMENDMENT]
+        if not corrections or not view.signed:
+            continue
+        view.struck = True
+        for earlier in corrections[:-1]:
+            earlier.struck = True
+
+
 def view_of_new(entry: JournalEntry) -> EntryView:
     """The view of an entry just written by the caller (already logged as its creation)."""
     return _view(entry, _key(entry))
@@ -107,6 +124,7 @@ def journal_read(
     animal_id: int | None = None,
     purpose: str = "",
     action: str = Action.READ,
+    relation: str = "",
 ) -> list[EntryView]:
     """The subject's journal, newest first, each entry with its follow-ups beside it.
 
@@ -131,6 +149,8 @@ def journal_read(
             parent.followups.append(view)
         else:
             top.append(view)
+    if actor.clinic.regime == Regime.SE_VET:
+        strike_corrected(top)
     log_subject(
         actor,
         subject,
@@ -138,7 +158,8 @@ def journal_read(
         "journal",
         subject.pk,
         purpose=purpose[:200],
-        detail=f"entries={len(entries)}",
+        # REQ-20: the care relation the purpose "care" rests on (praksis.journal.care).
+        detail=f"entries={len(entries)}" + (f" relation={relation}" if relation else ""),
     )
     return list(reversed(top))
 

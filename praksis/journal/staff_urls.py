@@ -22,6 +22,12 @@ urlpatterns = [
                 name=f"journal-new-{kind}",
             ),
             path(
+                f"{kind}/<int:subject_id>/journal/reason/",
+                journal_views.journal_reason,
+                {"kind": kind},
+                name=f"journal-reason-{kind}",
+            ),
+            path(
                 f"{kind}/<int:subject_id>/journal.pdf",
                 journal_views.journal_print,
                 {"kind": kind},

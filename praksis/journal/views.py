@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praksis.clinics.auth import staff_view
+from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.journal import selectors, services
+from praksis.journal import care, selectors, services
 from praksis.journal.fields import fields_for
 from praksis.journal.models import EntryKind, JournalEntry
 from praksis.journal.pdf import journal_pdf
@@ -47,11 +48,36 @@ FOLLOWUP_KINDS = (
 )
 
 
+def _reason_page(request, kind, subject_id, subject, *, errors=None, values=None, status=200):
+    """REQ-20: outside a care relation a Norwegian patient journal opens only after the
+    user says why (a reason from the list and their own words); nothing of it is shown."""
+    return render(
+        request,
+        "journal/reason.html",
+        {
+            "kind": kind,
+            "subject": subject,
+            "subject_id": subject_id,
+            "reasons": care.reason_choices(),
+            "care_days": care.CARE_DAYS,
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status=status,
+    )
+
+
 def _render_journal(request, kind, subject_id, *, errors=None, values=None, status=200):
     actor = request.actor
     ids = _subject_kwargs(kind, subject_id)
     subject = services.subject_of(actor, **ids)
-    entries = selectors.journal_read(actor=actor, purpose=request.GET.get("purpose", "care"), **ids)
+    try:
+        purpose, relation = care.opening_purpose(
+            actor, subject, given=care.granted(request.session, subject)
+        )
+    except care.ReasonNeeded:
+        return _reason_page(request, kind, subject_id, subject)
+    entries = selectors.journal_read(actor=actor, purpose=purpose, relation=relation, **ids)
     template_fields = fields_for(actor.clinic.profile)
     return render(
         request,
@@ -213,9 +239,35 @@ def attachment_download(request, attachment_id: int):
     return response
 
 
+@require_POST
+@staff_view("journal.read")
+@recent_auth
+def journal_reason(request, kind: str, subject_id: int):
+    """The reason for opening a journal outside a care relation (REQ-20), asked after a
+    fresh sign-in; kept for this journal in the session for a while (``care``)."""
+    subject = services.subject_of(request.actor, **_subject_kwargs(kind, subject_id))
+    try:
+        purpose = care.clean_reason(request.POST.get("reason"), request.POST.get("reason_text"))
+    except ValidationFailed as exc:
+        return _reason_page(
+            request, kind, subject_id, subject, errors=exc.errors, values=request.POST, status=422
+        )
+    care.grant(request.session, subject, purpose)
+    return redirect(_journal_url(kind, subject_id))
+
+
 @staff_view("journal.read")
 def journal_print(request, kind: str, subject_id: int):
-    pdf = journal_pdf(actor=request.actor, purpose="print", **_subject_kwargs(kind, subject_id))
+    actor = request.actor
+    ids = _subject_kwargs(kind, subject_id)
+    subject = services.subject_of(actor, **ids)
+    try:
+        purpose, _relation = care.opening_purpose(
+            actor, subject, given=care.granted(request.session, subject), stated="print"
+        )
+    except care.ReasonNeeded:
+        return redirect(_journal_url(kind, subject_id))  # the page asks for the reason
+    pdf = journal_pdf(actor=actor, purpose=purpose, **ids)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="journal.pdf"'
     return response

@@ -6,6 +6,7 @@ from praksis.booking import selectors as booking_selectors
 from praksis.core import access_log
 from praksis.disclosures import entries as disclosure_entries
 from praksis.disclosures import selectors as disclosure_selectors
+from praksis.journal import care as journal_care
 from praksis.journal import selectors as journal_selectors
 from praksis.journal.services import recall_due
 from praksis.privacy import sources as privacy_sources
@@ -13,7 +14,7 @@ from praksis.processing import selectors as processing_selectors
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
 from praksis.sales import entries as sales_entries
-from praksis.site import access_review, clinic_setup, journal_links
+from praksis.site import access_review, care_relation, clinic_setup, journal_links
 
 
 def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
@@ -30,6 +31,8 @@ def connect() -> None:
     register_visit_source(booking_selectors.visit_dates)
     register_visit_source(journal_selectors.visit_dates)
     recall_due.connect(_recall_from_journal, dispatch_uid="praksis.site:recall-from-journal")
+    # REQ-20: a booking with the user is a care relation with the journal's subject.
+    journal_care.register_booking_source(care_relation.booked_with)
     # The access log's review: relations, working hours and closed days, persons.
     review_sources.register_relation(access_review.booking_relation)
     review_sources.register_relation(access_review.journal_relation)

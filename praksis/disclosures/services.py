@@ -58,7 +58,8 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.disclosures import entries as journal_entries
 from praksis.disclosures.models import Basis, Channel, Disclosure, Kind
 from praksis.people.models import Animal, AnimalOwner, Person
-from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.models import Consent, Purpose, RestrictionScope
+from praksis.privacy.restriction import restriction_started
 
 if TYPE_CHECKING:
     from praksis.journal.models import JournalEntry  # the rows come through entries.chosen
@@ -333,9 +334,11 @@ def disclosure_record(
         consent = None
         if data["basis"] == Basis.CONSENT:
             consent = _consent_for(actor, person, data["recipient_name"], consent_id)
-        if person.restricted_at is not None and not (
+        # Art. 18 (REQ-28): the whole person, or their journal, restricted.
+        since = restriction_started(person, RestrictionScope.JOURNAL)
+        if since is not None and not (
             data["basis"] in RESTRICTED_BASES
-            or (consent is not None and consent.given_at >= person.restricted_at)
+            or (consent is not None and consent.given_at >= since)
         ):
             raise Conflict(
                 _(

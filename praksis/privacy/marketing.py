@@ -22,7 +22,8 @@ from praksis.core.crypto import mac
 from praksis.core.errors import ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
-from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.models import Consent, Purpose, RestrictionScope
+from praksis.privacy.restriction import unrestricted
 
 CONSENT_FOR = {"email": Purpose.MARKETING_EMAIL, "sms": Purpose.MARKETING_SMS}
 _STOP = _("Do not want these messages? Stop them with one click:")
@@ -75,8 +76,8 @@ def campaign_send(*, actor: Actor, channel: str, subject: str, body: str) -> int
             clinic=clinic,
             purpose=CONSENT_FOR[channel],
             withdrawn_at__isnull=True,
-            person__restricted_at__isnull=True,
         )
+        .filter(unrestricted(RestrictionScope.MARKETING))  # Art. 18: whole or marketing
         .select_related("person")
         .order_by("person_id", "-given_at")
     )

@@ -10,7 +10,8 @@ from praksis.clinics.auth import staff_view
 from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import ValidationFailed
 from praksis.privacy import marketing
-from praksis.privacy.models import Consent
+from praksis.privacy.models import Consent, RestrictionScope
+from praksis.privacy.restriction import unrestricted
 
 
 @staff_view("privacy.manage")
@@ -33,8 +34,8 @@ def marketing_send(request):
             clinic=actor.clinic,
             purpose=purpose,
             withdrawn_at__isnull=True,
-            person__restricted_at__isnull=True,
         )
+        .filter(unrestricted(RestrictionScope.MARKETING))
         .values("person_id")
         .distinct()
         .count()

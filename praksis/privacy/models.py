@@ -34,6 +34,9 @@ class Purpose(models.TextChoices):
     PHOTOS = "photos", _("Photos on social media")
     DISCLOSURE = "disclosure", _("Disclosure to a third party")
     COOKIES = "cookies", _("Cookies")
+    # GDPR art. 9(2)(a): the explicit consent a clinic outside health-record law (therapy,
+    # GDPR-only) relies on for the client card and treatment notes (REQ-29, REQ-33).
+    HEALTH_DATA = "health_data", _("Health data: client card and treatment notes")
 
 
 class Consent(models.Model):
@@ -332,3 +335,85 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return f"applicant {self.pk}"
+
+
+class RestrictionGround(models.TextChoices):
+    """Why processing is restricted: the four cases of GDPR art. 18(1) (REQ-28)."""
+
+    ACCURACY = "accuracy", _("Art. 18(1)(a): the person contests the accuracy of the data")
+    UNLAWFUL = (
+        "unlawful",
+        _("Art. 18(1)(b): the processing is unlawful and the person opposes erasure"),
+    )
+    LEGAL_CLAIMS = (
+        "legal_claims",
+        _("Art. 18(1)(c): we no longer need the data, but the person needs it for legal claims"),
+    )
+    OBJECTION = (
+        "objection",
+        _("Art. 18(1)(d): the person has objected (art. 21(1)); pending our verification"),
+    )
+
+
+class RestrictionScope(models.TextChoices):
+    """What a restriction covers: all the person's data, or one use of it (REQ-28)."""
+
+    WHOLE = "whole", _("All of the person's data")
+    JOURNAL = "journal", _("The journal (no disclosure or other use; only stored)")
+    RECALL = "recall", _("Recall (no recall messages or calls)")
+    MARKETING = "marketing", _("Marketing (no newsletters or offers)")
+
+
+class Restriction(models.Model):
+    """A restriction of processing (GDPR art. 18, REQ-28): on which ground of art. 18(1),
+    of what (the whole person or one use of their data), since when and by whom, and when
+    and by whom it was lifted (the person told first, art. 18(3)).
+
+    ``Person.restricted_at`` still means "the whole person is restricted" (the checks of
+    reminders, feeds, disclosures read it): it is the start of the earliest active whole
+    restriction, kept in step by ``praksis.privacy.restriction``."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="restrictions"
+    )
+    ground = models.CharField(max_length=20, choices=RestrictionGround.choices)
+    scope = models.CharField(max_length=20, choices=RestrictionScope.choices)
+    note = models.TextField(blank=True)
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by_user_id = models.BigIntegerField(null=True, blank=True)
+    started_by_name = models.CharField(max_length=200, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by_user_id = models.BigIntegerField(null=True, blank=True)
+    ended_by_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "person", "ended_at"], name="restriction_person")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ground__in=RestrictionGround.values), name="restriction_ground"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=RestrictionScope.values), name="restriction_scope"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="restriction_ended_after_started",
+            ),
+            # One active restriction per person and scope.
+            models.UniqueConstraint(
+                fields=["person", "scope"],
+                condition=Q(ended_at__isnull=True),
+                name="restriction_active_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"restriction {self.pk} ({self.scope})"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None

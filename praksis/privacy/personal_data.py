@@ -26,6 +26,8 @@ from praksis.privacy.models import (
     Consent,
     DataSubjectRequest,
     Purpose,
+    Restriction,
+    RestrictionScope,
     TakedownTask,
     UnmatchedRequest,
 )
@@ -45,6 +47,10 @@ class PrivacyData(Contract):
         Holding("privacy.LegalHold", "client", "person", KEEP, clock="created",
                 kept_by="GDPR art. 17.3 e (while the hold lasts)"),
         Holding("privacy.Applicant", "applicant", "name|email", DELETE, clock="recruitment_end"),
+        # Restrictions of processing (art. 18, REQ-28): evidence of what was restricted,
+        # on which ground and when, kept with the requests (art. 5(2)).
+        Holding("privacy.Restriction", "privacy_request", "person", KEEP, clock="answered",
+                kept_by="GDPR art. 5.2, art. 18", section="restrictions"),
         # A public request that named no one person (issue 14): the contact as typed.
         Holding("privacy.UnmatchedRequest", "unmatched_request", "contact", DELETE,
                 clock="ended"),
@@ -54,6 +60,7 @@ class PrivacyData(Contract):
         "person": gettext_lazy("Your name, contact details and identity number"),
         "consents": gettext_lazy("Consents (marketing, reminders, photos, privacy notice)"),
         "requests": gettext_lazy("Your privacy requests and our answers"),
+        "restrictions": gettext_lazy("Restrictions of processing"),
     }
     reasons = {
         "consent_proof": gettext_lazy(
@@ -118,6 +125,11 @@ class PrivacyData(Contract):
         n_requests = DataSubjectRequest.objects.filter(clinic=clinic, person=person).count()
         if n_requests:
             ctx.decide(Decision("requests", KEEP, n_requests, "evidence", law="GDPR art. 5.2"))
+        n_restrictions = Restriction.objects.filter(clinic=clinic, person=person).count()
+        if n_restrictions:
+            ctx.decide(
+                Decision("restrictions", KEEP, n_restrictions, "evidence", law="GDPR art. 5.2")
+            )
             ctx.keep_row = True
 
     def apply(self, plan) -> None:
@@ -133,8 +145,13 @@ class PrivacyData(Contract):
             Consent.objects.filter(clinic=plan.clinic, pk__in=targets["consents_delete"]).delete()
 
     def sections(self, subject: Subject) -> list[Section]:
-        """The person's consents (portable: given by the person) and privacy requests."""
-        return [_consents_section(subject), _requests_section(subject)]
+        """The person's consents (portable: given by the person), privacy requests and
+        restrictions of processing (REQ-28)."""
+        return [
+            _consents_section(subject),
+            _requests_section(subject),
+            _restrictions_section(subject),
+        ]
 
 
 # --- The access report and the export ------------------------------------------------
@@ -248,6 +265,54 @@ def _requests_section(subject: Subject) -> Section:
         },
         items=items,
         order=70,
+    )
+
+
+def _restrictions_section(subject: Subject) -> Section:
+    """Each restriction of processing (art. 18, REQ-28): what it covers, on which ground,
+    since when, and when it was lifted."""
+    rows = Restriction.objects.filter(clinic=subject.clinic, person=subject.person).order_by(
+        "-started_at", "-pk"
+    )
+    items = [
+        {
+            "scope": r.get_scope_display(),
+            "ground": r.get_ground_display(),
+            "started_at": r.started_at,
+            "ended_at": r.ended_at,
+            "active": r.ended_at is None,
+        }
+        for r in rows
+    ]
+    person = subject.person
+    if person.restricted_at is not None and not any(
+        r.scope == RestrictionScope.WHOLE and r.ended_at is None for r in rows
+    ):  # restricted on the person row alone: what an erasure had to keep
+        items.insert(
+            0,
+            {
+                "scope": str(RestrictionScope.WHOLE.label),
+                "ground": gettext("What the law requires us to keep is only stored"),
+                "started_at": person.restricted_at,
+                "ended_at": None,
+                "active": True,
+            },
+        )
+    return Section(
+        key="restrictions",
+        title=gettext("Restrictions of processing"),
+        columns={
+            "scope": gettext("Covers"),
+            "ground": gettext("Ground"),
+            "started_at": gettext("Since"),
+            "ended_at": gettext("Lifted"),
+            "active": gettext("In force"),
+        },
+        items=items,
+        note=gettext(
+            "While a restriction is in force, the data it covers is only stored (GDPR art. 18)."
+        ),
+        order=72,
     )
 
 

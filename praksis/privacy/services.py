@@ -15,11 +15,12 @@ from praksis.clinics.access import Actor, require, system_actor
 from praksis.clinics.models import Clinic
 from praksis.core.errors import ValidationFailed
 from praksis.messaging.models import OutboxMessage, Status
-from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
 from praksis.privacy.models import Consent, PrivacyNotice, Purpose, TakedownTask
 
-_LIFTED = _("The restriction of your data is lifted")
+# Restriction (art. 18, REQ-28) lives in its own module; its services are named here too.
+from praksis.privacy.restriction import restriction_lift, restriction_set  # noqa: F401
+
 # A withdrawn photo consent: the photos come down within this time (seed 001).
 TAKEDOWN_HOURS = 48
 CHANNELS = ("online", "desk", "phone", "paper", "api")
@@ -292,74 +293,3 @@ def consent_withdraw_by_person(*, clinic, person_id: int, consent_id: int) -> Co
                 ),
             )
     return consent
-
-
-def restriction_set(*, actor: Actor, person_id: int, reason: str) -> Person:
-    """Restrict processing (Art. 18): from now on the data is only stored — no recall,
-    marketing or booking reminders — until the restriction is lifted."""
-    require(actor, "privacy.manage")
-    with transaction.atomic():
-        person = (
-            Person.objects.select_for_update().filter(clinic=actor.clinic, pk=person_id).first()
-        )
-        if person is None:
-            raise Http404
-        if not str(reason or "").strip():
-            raise ValidationFailed(
-                {"reason": [_("Say on which ground (Art. 18(1)) processing is restricted.")]}
-            )
-        if person.restricted_at is None:
-            person.restricted_at = timezone.now()
-            person.save(update_fields=["restricted_at"])
-            log_access(
-                actor,
-                Access(
-                    Action.UPDATE,
-                    "person",
-                    person.pk,
-                    person_id=person.pk,
-                    detail="restricted",
-                    purpose=str(reason).strip()[:200],
-                ),
-            )
-    return person
-
-
-def restriction_lift(*, actor: Actor, person_id: int) -> Person:
-    """Lift a restriction, telling the person first (Art. 18(3))."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    require(actor, "privacy.manage")
-    with transaction.atomic():
-        person = (
-            Person.objects.select_for_update().filter(clinic=actor.clinic, pk=person_id).first()
-        )
-        if person is None:
-            raise Http404
-        if person.restricted_at is None:
-            return person
-        clinic = actor.clinic
-        if person.email:
-            with translation.override(clinic.language):
-                message_enqueue(
-                    clinic=clinic,
-                    channel="email",
-                    to=person.email,
-                    subject=f"{_LIFTED} – {clinic.name}",
-                    body=render_to_string(
-                        "privacy/email/restriction_lifted.txt", {"clinic": clinic, "person": person}
-                    ),
-                    kind="notice",
-                    person=person,
-                    related=("person", person.pk),
-                )
-        person.restricted_at = None
-        person.save(update_fields=["restricted_at"])
-        log_access(
-            actor,
-            Access(
-                Action.UPDATE, "person", person.pk, person_id=person.pk, detail="restriction lifted"
-            ),
-        )
-    return person

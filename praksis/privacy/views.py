@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,6 +47,7 @@ from praksis.privacy.requests import (
     request_create,
     request_list,
 )
+from praksis.privacy.restriction import FORM_SESSION_KEY
 from praksis.privacy.services import (
     DESK_TEXTS,
     consent_give_at_desk,
@@ -299,15 +298,31 @@ def public_optout(request, clinic, token: str):
 @staff_view("privacy.manage")
 @recent_auth
 def restriction_view(request, person_id: int):
-    if request.POST.get("action") == "lift":
-        restriction_lift(actor=request.actor, person_id=person_id)
+    """Restrict (ground of art. 18(1), scope) or lift; a refused form goes back to the
+    person page with its errors and what was typed (REQ-28)."""
+    post = request.POST
+    if post.get("action") == "lift":
+        restriction_lift(
+            actor=request.actor, person_id=person_id, restriction_id=post.get("restriction")
+        )
     else:
-        # The form requires the ground; without it nothing changes.
-        with contextlib.suppress(ValidationFailed):
+        values = {name: post.get(name, "") for name in ("ground", "scope", "note")}
+        try:
             restriction_set(
-                actor=request.actor, person_id=person_id, reason=request.POST.get("reason", "")
+                actor=request.actor,
+                person_id=person_id,
+                ground=values["ground"],
+                scope=values["scope"] or "whole",
+                note=values["note"],
+                reason=post.get("reason", ""),
             )
-    return redirect("staff:person", person_id=person_id)
+        except ValidationFailed as failed:
+            request.session[FORM_SESSION_KEY] = {
+                "person": person_id,
+                "values": values,
+                "errors": {k: [str(m) for m in v] for k, v in failed.errors.items()},
+            }
+    return redirect(reverse("staff:person", args=[person_id]) + "#restrictions")
 
 
 @require_POST

@@ -25,7 +25,7 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic
 from praksis.people.models import Animal, AnimalOwner, Person
-from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.models import Consent, Purpose, Restriction, RestrictionScope
 from praksis.recall.models import CallAttempt, Recall, RecallPolicy, Status
 
 MAX_ROWS = 1000
@@ -88,6 +88,8 @@ def contacts_for(clinic: Clinic, recalls: list[Recall]) -> dict[int, Person | No
 class RecallConsents:
     active: dict[int, int]  # person id -> id of their active recall consent
     opted_out: set[int]  # withdrew a recall consent and has no active one
+    # Art. 18 (REQ-28): a restriction of their recall in force (``praksis.privacy.restriction``).
+    restricted: frozenset[int] = frozenset()
 
 
 def recall_consents(clinic: Clinic, person_ids: Iterable[int]) -> RecallConsents:
@@ -101,12 +103,20 @@ def recall_consents(clinic: Clinic, person_ids: Iterable[int]) -> RecallConsents
             active[person_id] = pk
         else:
             withdrawn.add(person_id)
-    return RecallConsents(active=active, opted_out=withdrawn - set(active))
+    restricted = Restriction.objects.filter(
+        clinic=clinic,
+        person_id__in=set(person_ids),
+        scope=RestrictionScope.RECALL,
+        ended_at__isnull=True,
+    ).values_list("person_id", flat=True)
+    return RecallConsents(
+        active=active, opted_out=withdrawn - set(active), restricted=frozenset(restricted)
+    )
 
 
 def may_recall(contact: Person | None, consents: RecallConsents, animal: Animal | None) -> bool:
     """Whether anyone may be contacted about a recall at all (by phone or message)."""
-    if contact is None or contact.restricted_at is not None:
+    if contact is None or contact.restricted_at is not None or contact.pk in consents.restricted:
         return False
     if animal is not None and animal.deceased_on is not None:
         return False

@@ -238,6 +238,16 @@ class Contract:
     # --- Hooks the engine and the other contracts use -----------------------------------
 
     holdable: dict[str, str] = {}  # record type -> model label a legal hold may name
+    # Record types whose single records a decision may delete (REQ-16), each with the
+    # capability the deciding member of staff needs; see :meth:`erase_records`.
+    erasable: dict[str, str] = {}
+
+    def erase_records(self, clinic, record_type: str, ids: list[int]) -> list[dict]:
+        """Delete these records of one subject and what belongs to them (a correction's
+        follow-ups, attachments), for the engine's ``erase_records`` — which has checked
+        the retention policy and the legal holds — inside its transaction. Return a trace
+        of each deleted record without its content (id, dates, author)."""
+        return []
 
     def hold_subject(self, clinic, record_type: str, record_id: int):
         """``(person_id, animal_id)`` of a record a legal hold names, or None when this

@@ -111,3 +111,110 @@ class ClientCard(models.Model):
 
     def __str__(self) -> str:
         return f"card {self.person_id}"
+
+
+class RequestKind(models.TextChoices):
+    """What a patient (or an animal's owner) asks of the journal."""
+
+    DELETION = "deletion", _("Deletion of journal entries")
+    ACCESS = "access", _("Access to the journal")
+    CORRECTION = "correction", _("Correction of the journal")
+
+
+class RequestOutcome(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    PARTLY = "partly", _("Partly granted")
+    REFUSED = "refused", _("Refused")
+
+
+class JournalRequest(models.Model):
+    """A request about a journal and its decision, kept with the journal.
+
+    - NO-human, REQ-16 (helsepersonelloven § 43): the patient asks that entries be deleted;
+      the responsible professional answers the law's two questions — is the information
+      incorrect or misleading, or not necessary for the care (``incorrect_or_unnecessary``);
+      and is deleting it free of conflict with weighty reasons, "ubetenkelig"
+      (``no_weighty_reasons``) — and grants only when both are yes. The deleted entries
+      go through the one erasure path (``praksis.privacy.erasure.erase_records``) and
+      leave only ``deleted_entries``: id, dates, author and kind — never their text.
+    - NO-vet, REQ-18 (FOR-2006-02-20-229 § 4): the owner's requests for access to, or
+      correction of, the animal's journal, with whether they were granted.
+
+    ``privacy_request_id`` links the data-subject request it came with, when there is one
+    (a plain id, so that the privacy request's own life never touches this row). What the
+    requester said and the decision's reasons are AES-GCM ciphertext under the journal's
+    data key, like the entries. A decided request is final (database triggers).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    # The requester: the patient, or the animal's owner.
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # NO-vet: the animal whose journal it is about (the person is its owner).
+    animal = models.ForeignKey(
+        "people.Animal", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=RequestKind.choices)
+    privacy_request_id = models.BigIntegerField(null=True, blank=True)
+    entry_ids = models.JSONField(default=list, blank=True)  # the entries it is about
+    received_at = models.DateTimeField(default=timezone.now)
+    recorded_by_user_id = models.BigIntegerField()
+    recorded_by_name = models.CharField(max_length=200)
+    # {"grounds": what the requester said, "reasons": the decision's reasons}, encrypted.
+    ciphertext = models.BinaryField()
+    # The decision (REQ-16: both questions answered before a deletion decision).
+    incorrect_or_unnecessary = models.BooleanField(null=True, blank=True)
+    no_weighty_reasons = models.BooleanField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=RequestOutcome.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by_user_id = models.BigIntegerField(null=True, blank=True)
+    decided_by_name = models.CharField(max_length=200, blank=True)
+    decided_by_title = models.CharField(max_length=100, blank=True)
+    decided_by_hpr = models.CharField(max_length=12, blank=True)
+    # The trace of what a granted deletion removed: [{"id", "created_at", "signed_at",
+    # "author", "hpr", "kind"}] — no content.
+    deleted_entries = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["deletion", "access", "correction"]),
+                name="journal_request_kind",
+            ),
+            # Decided: an outcome, when and by whom; open: none of them.
+            models.CheckConstraint(
+                condition=(
+                    Q(decided_at__isnull=True, outcome="", decided_by_user_id__isnull=True)
+                    | (
+                        Q(decided_at__isnull=False, decided_by_user_id__isnull=False)
+                        & Q(outcome__in=["granted", "partly", "refused"])
+                    )
+                ),
+                name="journal_request_decided",
+            ),
+            # REQ-16: a deletion decision answers both questions of hpl § 43, and a
+            # deletion is granted (wholly) only when both are yes.
+            models.CheckConstraint(
+                condition=~Q(kind="deletion")
+                | Q(decided_at__isnull=True)
+                | (
+                    Q(incorrect_or_unnecessary__isnull=False, no_weighty_reasons__isnull=False)
+                    & (
+                        ~Q(outcome="granted")
+                        | Q(incorrect_or_unnecessary=True, no_weighty_reasons=True)
+                    )
+                    & ~Q(outcome="partly")
+                ),
+                name="journal_request_deletion_grounds",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "person", "received_at"], name="journal_req_person"),
+            models.Index(fields=["clinic", "animal", "received_at"], name="journal_req_animal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"journal request {self.pk} ({self.kind})"
+
+    @property
+    def subject(self):
+        return self.animal if self.animal_id else self.person

@@ -56,6 +56,7 @@ def _entry(view: EntryView, labels: dict, words: dict) -> dict:
             "head": f"{f.kind_label} · {_when(f.created_at)} · {_author(f)}",
             "reason": f"{words['reason']}: {f.reason}" if f.reason else "",
             "text": f.text,
+            "struck": f.struck,  # REQ-17: a corrected text, struck through and readable
         }
         for f in view.followups
     ]
@@ -73,6 +74,7 @@ def _entry(view: EntryView, labels: dict, words: dict) -> dict:
         "unreadable": _("The content of this entry has been erased.") if view.unreadable else "",
         "fields": fields,
         "text": view.text,
+        "struck": view.struck,  # REQ-17 (SE-vet): corrected, struck through and readable
         "attachments": [f"{words['attachment']}: {a.filename}" for a in view.attachments],
         "followups": followups,
         "keep": height <= KEEP_LINES,

@@ -22,7 +22,7 @@ from praksis.core.personal_data import (
     register,
     unlink,
 )
-from praksis.journal.models import Attachment, ClientCard, JournalEntry
+from praksis.journal.models import Attachment, ClientCard, JournalEntry, JournalRequest
 from praksis.journal.report import journal_sections
 from praksis.people.models import Animal, AnimalOwner, DataKey, Person
 
@@ -45,12 +45,29 @@ class JournalData(Contract):
             "journal.ClientCard", "journal", "person", KEEP, clock="last_entry",
             kept_by="with the journal", section="client_card",
         ),
+        # REQ-16/REQ-18: requests about a journal and their decisions, kept with it. Not
+        # yet a section of the access report (the report is being reworked, issue 18).
+        Holding(
+            "journal.JournalRequest", "journal", "person|animal", KEEP, clock="last_entry",
+            kept_by="with the journal: helsepersonelloven § 43, FOR-2006-02-20-229 § 4",
+        ),
     )  # fmt: skip
     holdable = {"journal": "journal.JournalEntry"}
+    # REQ-16: single entries of a NO-human journal, deleted by the responsible
+    # professional's decision (helsepersonelloven § 43) through the engine's erase_records.
+    erasable = {"journal": "journal.write"}
     labels = {
         "journal": gettext_lazy("Journal entries, amendments and attachments"),
         "client_card": gettext_lazy("Client card (allergies and injuries)"),
         "animal_journal": gettext_lazy("Your animal's journal"),
+        "journal_requests": gettext_lazy("Requests about the journal and their decisions"),
+    }
+    reasons = {
+        "journal_requests": gettext_lazy("They go with the journal they are about."),
+        "journal_requests_kept": gettext_lazy(
+            "They are kept with the journal they are about (helsepersonelloven § 43, "
+            "forskrift om journal for dyrehelsepersonell § 4)."
+        ),
     }
 
     def hold_subject(self, clinic, record_type, record_id):
@@ -145,10 +162,85 @@ class JournalData(Contract):
                 animal_entries += ids
         targets["animal_entries"] = animal_entries
         ctx.facts["animals_with_journal"] = with_journal
+        self._plan_requests(ctx, own_deleted=not entry_ids or "entries" in targets)
         ctx.facts["journal_entries_deleted"] = list(targets.get("entries", [])) + animal_entries
+
+    def _plan_requests(self, ctx, *, own_deleted: bool) -> None:
+        """The requests about a journal (REQ-16, REQ-18) go with the journal they are about:
+        deleted with it, kept (with the requester's name) while it is kept."""
+        found = list(
+            JournalRequest.objects.filter(clinic=ctx.clinic, person=ctx.person).values_list(
+                "pk", "animal_id"
+            )
+        )
+        if not found:
+            return
+        sole = set(ctx.sole_animal_ids)
+        gone, kept = [], []
+        for pk, animal_id in found:
+            if animal_id is None:
+                (gone if own_deleted else kept).append(pk)
+            elif animal_id in sole and animal_id not in ctx.kept_animals:
+                gone.append(pk)
+            else:
+                kept.append(pk)
+        ctx.targets.setdefault(self.label, {})["requests"] = gone
+        if gone:
+            ctx.decide(Decision("journal_requests", DELETE, len(gone), "journal_requests"))
+        if kept:
+            policy = ctx.policy("journal")
+            ctx.decide(
+                Decision("journal_requests", KEEP, len(kept), "journal_requests_kept",
+                         law=policy.law),
+                ("name",),
+            )  # fmt: skip
+
+    def erase_records(self, clinic, record_type, ids):
+        """REQ-16: delete these entries with their follow-ups (amendments, objections) and
+        attachments; the trace of each keeps its id, dates, author and kind — no text."""
+        if record_type != "journal":
+            return []
+        chosen = set(
+            JournalEntry.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)
+        )
+        frontier = set(chosen)
+        while frontier:  # a follow-up goes with the entry it is about
+            frontier = set(
+                JournalEntry.objects.filter(clinic=clinic, concerns_id__in=frontier)
+                .exclude(pk__in=chosen)
+                .values_list("pk", flat=True)
+            )
+            chosen |= frontier
+        rows = list(JournalEntry.objects.filter(pk__in=chosen).order_by("pk"))
+        traces = [
+            {
+                "id": e.pk,
+                "object_type": "journal_entry",
+                "person_id": e.person_id,
+                "kind": e.kind,
+                "concerns": e.concerns_id,
+                "created_at": e.created_at.isoformat(),
+                "signed_at": e.signed_at.isoformat() if e.signed_at else None,
+                "author": e.author_name,
+                "author_title": e.author_title,
+                "hpr": e.author_hpr,
+            }
+            for e in rows
+        ]
+        unlink("journal.JournalEntry", sorted(chosen))
+        with purge_allowed(), transaction.atomic():
+            Attachment.objects.filter(clinic=clinic, entry_id__in=chosen).delete()
+            for pk in sorted(chosen, reverse=True):  # follow-ups before what they are about
+                JournalEntry.objects.filter(pk=pk).delete()
+        return traces
 
     def apply(self, plan) -> None:
         targets = plan.targets.get(self.label, {})
+        if targets.get("requests"):
+            with purge_allowed():
+                JournalRequest.objects.filter(
+                    clinic=plan.clinic, pk__in=targets["requests"]
+                )._raw_delete(JournalRequest.objects.db)
         entries = list(targets.get("entries", [])) + list(targets.get("animal_entries", []))
         if entries:
             # Others' links to the entries go first (orders, recalls, disclosures).
@@ -164,6 +256,7 @@ class JournalData(Contract):
         return (
             JournalEntry.objects.filter(created_at__gt=cutoff),
             ClientCard.objects.filter(updated_at__gt=cutoff),
+            JournalRequest.objects.filter(received_at__gt=cutoff),
         )
 
     def needs_client(self):
@@ -171,6 +264,7 @@ class JournalData(Contract):
         return (
             JournalEntry.objects.all(),
             ClientCard.objects.all(),
+            JournalRequest.objects.all(),
             AnimalOwner.objects.filter(with_journal),
         )
 
@@ -238,7 +332,11 @@ def _purge_journals(subject: str, subject_ids: list[int]) -> None:
     encrypted under them remains (crypto-shredding any copy, backups included)."""
     entries = JournalEntry.objects.filter(**{f"{subject}_id__in": subject_ids})
     entry_ids = entries.values("pk")
+    requests = JournalRequest.objects.filter(**{f"{subject}_id__in": subject_ids})
+    if subject == "person":
+        requests = requests.filter(animal__isnull=True)
     with purge_allowed():
+        requests._raw_delete(requests.db)  # the requests about these journals go with them
         unlink("journal.JournalEntry", entry_ids)
         attachments = Attachment.objects.filter(entry__in=entry_ids)
         attachments._raw_delete(attachments.db)

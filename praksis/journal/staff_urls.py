@@ -22,6 +22,12 @@ urlpatterns = [
                 name=f"journal-new-{kind}",
             ),
             path(
+                f"{kind}/<int:subject_id>/journal/requests/",
+                journal_views.journal_requests_page,
+                {"kind": kind},
+                name=f"journal-requests-{kind}",
+            ),
+            path(
                 f"{kind}/<int:subject_id>/journal/reason/",
                 journal_views.journal_reason,
                 {"kind": kind},
@@ -39,6 +45,11 @@ urlpatterns = [
         "persons/<int:subject_id>/client-card/",
         journal_views.client_card_save,
         name="client-card",
+    ),
+    path(
+        "journal/requests/<int:request_id>/decision/",
+        journal_views.journal_request_decide,
+        name="journal-request-decide",
     ),
     path("journal/<int:entry_id>/edit/", journal_views.entry_edit, name="journal-edit"),
     path("journal/<int:entry_id>/sign/", journal_views.entry_sign, name="journal-sign"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,10 +11,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.clinics.reauth import recent_auth
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.journal import care, selectors, services
+from praksis.journal import care, requests, selectors, services
 from praksis.journal.fields import fields_for
 from praksis.journal.models import EntryKind, JournalEntry
 from praksis.journal.pdf import journal_pdf
@@ -78,6 +80,12 @@ def _render_journal(request, kind, subject_id, *, errors=None, values=None, stat
     except care.ReasonNeeded:
         return _reason_page(request, kind, subject_id, subject)
     entries = selectors.journal_read(actor=actor, purpose=purpose, relation=relation, **ids)
+    # REQ-16/REQ-18: the requests about the journal and their outcome, recorded in it.
+    journal_requests = (
+        requests.journal_requests_read(actor=actor, **ids)
+        if requests.request_kinds(actor.clinic)
+        else []
+    )
     template_fields = fields_for(actor.clinic.profile)
     return render(
         request,
@@ -93,6 +101,8 @@ def _render_journal(request, kind, subject_id, *, errors=None, values=None, stat
             "values": values or {},
             "error": request.GET.get("error", ""),
             "followup_kinds": [(k.value, k.label) for k in FOLLOWUP_KINDS],
+            "journal_requests": journal_requests,
+            "requests_recorded": bool(requests.request_kinds(actor.clinic)),
             "card": selectors.client_card_read(actor=actor, person_id=subject_id)
             if kind == "persons" and actor.clinic.profile == "therapy"
             else None,
@@ -271,3 +281,116 @@ def journal_print(request, kind: str, subject_id: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="journal.pdf"'
     return response
+
+
+# --- Requests about the journal (REQ-16, REQ-18) -------------------------------------------
+
+
+def _render_requests(
+    request, kind, subject_id, *, errors=None, values=None, status=200, decision_failed=None
+):
+    actor = request.actor
+    ids = _subject_kwargs(kind, subject_id)
+    subject = services.subject_of(actor, **ids)
+    kinds = requests.request_kinds(actor.clinic)
+    entries, journal_requests, owners, privacy_requests = [], [], [], []
+    if kinds:
+        try:
+            purpose, relation = care.opening_purpose(
+                actor, subject, given=care.granted(request.session, subject)
+            )
+        except care.ReasonNeeded:
+            return _reason_page(request, kind, subject_id, subject)
+        entries = selectors.journal_read(actor=actor, purpose=purpose, relation=relation, **ids)
+        journal_requests = requests.journal_requests_read(actor=actor, **ids)
+        owners, privacy_requests = requests.requester_choices(actor=actor, subject=subject)
+    return render(
+        request,
+        "journal/requests.html",
+        {
+            "kind": kind,
+            "subject": subject,
+            "subject_id": subject_id,
+            "kinds": [(k, requests.RequestKind(k).label) for k in kinds],
+            "rule": requests.regime_rule(actor.clinic),
+            "regime": actor.clinic.regime,
+            "entries": entries,
+            "journal_requests": journal_requests,
+            "owners": owners,
+            "privacy_requests": privacy_requests,
+            "outcomes": {
+                k: [(o.value, o.label) for o in requests.OUTCOMES[k]] for k in requests.OUTCOMES
+            },
+            "errors": errors or {},
+            "values": values or {},
+            "error": request.GET.get("error", ""),
+            "decision_failed": decision_failed,
+        },
+        status=status,
+    )
+
+
+@staff_view("journal.read")
+def journal_requests_page(request, kind: str, subject_id: int):
+    if request.method == "POST":
+        return _journal_request_new(request, kind, subject_id)
+    return _render_requests(request, kind, subject_id)
+
+
+def _journal_request_new(request, kind: str, subject_id: int):
+    if not can(request.actor, "journal.write"):
+        raise PermissionDenied("journal.write")
+    try:
+        requests.journal_request_record(
+            actor=request.actor,
+            kind=request.POST.get("kind", ""),
+            requester_id=request.POST.get("requester") or None,
+            grounds=request.POST.get("grounds", ""),
+            entry_ids=request.POST.getlist("entries"),
+            privacy_request_id=request.POST.get("privacy_request") or None,
+            **_subject_kwargs(kind, subject_id),
+        )
+    except ValidationFailed as exc:
+        return _render_requests(
+            request, kind, subject_id, errors=exc.errors, values=request.POST, status=422
+        )
+    return redirect(reverse(f"staff:journal-requests-{kind}", kwargs={"subject_id": subject_id}))
+
+
+@require_POST
+@staff_view("journal.write")
+def journal_request_decide(request, request_id: int):
+    found = requests.JournalRequest.objects.filter(
+        clinic=request.actor.clinic, pk=request_id
+    ).first()
+    if found is None:
+        raise Http404
+    kind, subject_id = (
+        ("animals", found.animal_id) if found.animal_id else ("persons", found.person_id)
+    )
+    try:
+        requests.journal_request_decide(
+            actor=request.actor,
+            request_id=request_id,
+            outcome=request.POST.get("outcome", ""),
+            reasons=request.POST.get("reasons", ""),
+            incorrect_or_unnecessary=request.POST.get("incorrect_or_unnecessary"),
+            no_weighty_reasons=request.POST.get("no_weighty_reasons"),
+        )
+    except ValidationFailed as exc:
+        values = {f"{k}_{request_id}": v for k, v in request.POST.items()}
+        errors = {f"{k}_{request_id}": v for k, v in exc.errors.items()}
+        return _render_requests(
+            request,
+            kind,
+            subject_id,
+            errors=errors,
+            values=values,
+            status=422,
+            decision_failed=request_id,
+        )
+    except Conflict as exc:
+        url = reverse(f"staff:journal-requests-{kind}", kwargs={"subject_id": subject_id})
+        return redirect(f"{url}?{urlencode({'error': exc.message})}#request-{request_id}")
+    url = reverse(f"staff:journal-requests-{kind}", kwargs={"subject_id": subject_id})
+    return redirect(f"{url}#request-{request_id}")

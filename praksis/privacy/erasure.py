@@ -65,6 +65,7 @@ from praksis.people.vault import destroy_key
 from praksis.privacy import retention
 from praksis.privacy.models import (
     DataSubjectRequest,
+    LegalHold,
     RequestKind,
     RequestStatus,
 )
@@ -667,6 +668,86 @@ def _answer(
             detail="answered; erasure",
         ),
     )  # fmt: skip
+
+
+# --- Single records, by a professional's decision (REQ-16) -------------------------------
+
+
+def _holds_covering(clinic: Clinic, contract, record_type: str, subject: tuple) -> list:
+    """The active legal holds that keep this subject's records of ``record_type``: a hold
+    on the person (or their client record), or on any record of the same document — as
+    :meth:`Contract.plan` reads them for a whole erasure."""
+    person_id = subject[0]
+    found = []
+    for hold in LegalHold.objects.filter(clinic=clinic, released_at__isnull=True):
+        if hold.person_id is not None:
+            if person_id is not None and hold.person_id == person_id:
+                found.append(hold)
+        elif hold.record_type == "client":
+            if person_id is not None and hold.record_id == person_id:
+                found.append(hold)
+        elif hold.record_type == record_type:
+            if contract.hold_subject(clinic, record_type, hold.record_id) == subject:
+                found.append(hold)
+    return found
+
+
+def erase_records(*, actor: Actor, record_type: str, ids: list[int], reference: str) -> list[dict]:
+    """Delete single records of one subject where a professional's decision allows it —
+    entries of a Norwegian patient journal under helsepersonelloven § 43 (REQ-16, the
+    only lawful deletion of such a journal, REQ-02) — through the contract that holds
+    them: the narrow form of this module's one erasure path.
+
+    The record type's retention policy must name the law that allows it
+    (``Policy.deletion_by_decision``), no legal hold may keep the subject or the document
+    (Art. 17(3)(e)), and the actor must have the capability the contract names. The
+    evidence (one access-log row per record: its id and ``reference``, the decision, never
+    its content) is written in the same transaction, which is the caller's when it has
+    one. Returns the contract's traces (id, dates, author — no text).
+    """
+    contract = next((c for c in personal_data.contracts() if record_type in c.erasable), None)
+    if contract is None:
+        raise ValueError(f"no contract lets single {record_type} records be deleted")
+    require(actor, contract.erasable[record_type])
+    clinic = actor.clinic
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        raise Conflict(_("Choose what to delete."), code="nothing")
+    policy = retention.policy_for(clinic, record_type)
+    if not policy.deletion_by_decision:
+        raise Conflict(
+            _(
+                "The law that applies to this clinic does not let single records of this "
+                "kind be deleted."
+            ),
+            code="no_route",
+        )
+    subjects = {contract.hold_subject(clinic, record_type, pk) for pk in ids}
+    if None in subjects or len(subjects) != 1:
+        raise Http404
+    subject = subjects.pop()
+    with transaction.atomic():
+        holds = _holds_covering(clinic, contract, record_type, subject)
+        if holds:
+            raise Conflict(
+                _("A legal hold keeps this record: %(hold)s. Nothing was deleted.")
+                % {"hold": holds[0].reason},
+                code="held",
+            )
+        traces = contract.erase_records(clinic, record_type, ids)
+        log_accesses(
+            actor,
+            [
+                Access(
+                    Action.DELETE, t.get("object_type", record_type), t["id"],
+                    person_id=subject[0] if subject[0] is not None else t.get("person_id"),
+                    purpose=PURPOSE,
+                    detail=f"deleted by decision ({policy.deletion_by_decision}); {reference}",
+                )
+                for t in traces
+            ],
+        )  # fmt: skip
+    return traces
 
 
 # --- For the request screens and the API -----------------------------------------------

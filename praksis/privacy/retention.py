@@ -121,6 +121,9 @@ class Policy:
     verified: bool = True  # False where LAW.md marks the rule [U]: say so in the UI
     overridden: bool = False  # the clinic chose its own period
     country: str = ""
+    # The law that lets single records be deleted by a professional's decision (NO-human
+    # journals: helsepersonelloven § 43, REQ-16); empty: no such route (erasure.erase_records).
+    deletion_by_decision: str = ""
 
     @property
     def label(self) -> str:
@@ -237,6 +240,7 @@ JOURNAL_DEFAULTS: dict[str, dict] = {
         months=None, trigger="last_entry", action="archive_eligible", min_months=None,
         editable=False, archive_after_months=120,
         law="pasientjournalloven § 25, helsepersonelloven § 43",
+        deletion_by_decision="helsepersonelloven § 43",
     ),
     Regime.SE_VET: dict(
         months=60, trigger="last_entry", action="delete", min_months=60, editable=True,

@@ -39,3 +39,11 @@ def lookup(mapping, key):
         return ""
     value = mapping.get(key, "")
     return "" if value is None else value
+
+
+@register.filter
+def getlist(mapping, key):
+    """All values of ``key`` in submitted form data (checkboxes), as strings."""
+    if hasattr(mapping, "getlist"):
+        return mapping.getlist(key)
+    return [] if not mapping else list(mapping.get(key) or [])

@@ -47,7 +47,7 @@ urlpatterns = [
         name="client-card",
     ),
     path(
-        "journal/requests/<int:request_id>/decision/",
+        "journal/requests/<int:journal_request_id>/decision/",
         journal_views.journal_request_decide,
         name="journal-request-decide",
     ),

@@ -359,9 +359,9 @@ def _journal_request_new(request, kind: str, subject_id: int):
 
 @require_POST
 @staff_view("journal.write")
-def journal_request_decide(request, request_id: int):
+def journal_request_decide(request, journal_request_id: int):
     found = requests.JournalRequest.objects.filter(
-        clinic=request.actor.clinic, pk=request_id
+        clinic=request.actor.clinic, pk=journal_request_id
     ).first()
     if found is None:
         raise Http404
@@ -371,15 +371,15 @@ def journal_request_decide(request, request_id: int):
     try:
         requests.journal_request_decide(
             actor=request.actor,
-            request_id=request_id,
+            request_id=journal_request_id,
             outcome=request.POST.get("outcome", ""),
             reasons=request.POST.get("reasons", ""),
             incorrect_or_unnecessary=request.POST.get("incorrect_or_unnecessary"),
             no_weighty_reasons=request.POST.get("no_weighty_reasons"),
         )
     except ValidationFailed as exc:
-        values = {f"{k}_{request_id}": v for k, v in request.POST.items()}
-        errors = {f"{k}_{request_id}": v for k, v in exc.errors.items()}
+        values = {f"{k}_{journal_request_id}": v for k, v in request.POST.items()}
+        errors = {f"{k}_{journal_request_id}": v for k, v in exc.errors.items()}
         return _render_requests(
             request,
             kind,
@@ -387,10 +387,10 @@ def journal_request_decide(request, request_id: int):
             errors=errors,
             values=values,
             status=422,
-            decision_failed=request_id,
+            decision_failed=journal_request_id,
         )
     except Conflict as exc:
         url = reverse(f"staff:journal-requests-{kind}", kwargs={"subject_id": subject_id})
-        return redirect(f"{url}?{urlencode({'error': exc.message})}#request-{request_id}")
+        return redirect(f"{url}?{urlencode({'error': exc.message})}#request-{journal_request_id}")
     url = reverse(f"staff:journal-requests-{kind}", kwargs={"subject_id": subject_id})
-    return redirect(f"{url}#request-{request_id}")
+    return redirect(f"{url}#request-{journal_request_id}")

@@ -225,6 +225,12 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
         lines=[{"description": "Vaksine", "unit_price": "450", "vat_rate": "25"}],
     )
     invoice = invoice_issue(actor=owner, order_id=order.pk)
+    from praksis.journal.requests import journal_request_record
+
+    # REQ-18: the owner's request about the animal's journal (its decision is a POST).
+    journal_request = journal_request_record(
+        actor=vet, kind="access", animal_id=animal.pk, requester_id=person.pk
+    )
     return (
         clinic,
         person,
@@ -271,6 +277,7 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
             "resource_id": _room(owner, service, person),
             "waitlist_entry_id": _waitlist_entry(owner, person, service).pk,
             "feed_id": feed.pk,
+            "journal_request_id": journal_request.pk,
             "disclosure_id": disclosure_record(
                 actor=owner,
                 person_id=person.pk,

@@ -163,6 +163,7 @@ def _ids(clinic) -> dict:
         "closing_day_id": ("booking.ClosedDay", lambda: _closed_day(clinic)),
         "waitlist_entry_id": ("booking.WaitlistEntry", lambda: _waitlist_entry(owner)),
         "resource_id": ("booking.Resource", lambda: _resource(clinic)),
+        "journal_request_id": ("journal.JournalRequest", lambda: _journal_request(owner, ids)),
     }
     for name, (label, make) in makers.items():
         ids[name] = _first(label, clinic) or make()
@@ -183,6 +184,13 @@ def _series_and_feed(owner, appointment) -> int:
     appointment.save(update_fields=["series", "series_index"])
     feed, _url = feed_create(actor=owner, practitioner_id=appointment.practitioner_id)
     return feed.pk
+
+
+def _journal_request(owner, ids) -> int:
+    """An owner's request for access to the animal's journal (REQ-18)."""
+    from praksis.journal.requests import journal_request_record
+
+    return journal_request_record(actor=owner, kind="access", animal_id=ids["animal_id"]).pk
 
 
 def _attachment(owner, ids) -> int:

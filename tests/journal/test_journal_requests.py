@@ -284,3 +284,25 @@ def test_req18_the_owners_requests_are_recorded_in_the_journal_with_their_outcom
     requests_page = client.get(url).content.decode()
     assert "Mattilsynet" in requests_page  # where the owner may complain (REQ-47)
     assert JournalEntry.objects.filter(pk=entry.pk).exists()  # nothing deleted (REQ-04)
+
+
+def test_req16_another_clinics_journal_requests_are_not_found(
+    doctor, patient, make_clinic, make_staff
+):
+    entry = entry_create(actor=doctor, person_id=patient.pk, text=SECRET, sign=True)
+    request = journal_request_record(
+        actor=doctor, kind="deletion", person_id=patient.pk, entry_ids=[entry.pk], grounds="Feil"
+    )
+    outsider = Client()
+    outsider.force_login(make_staff(make_clinic("other"), "owner", email="owner@annan.test"))
+    assert outsider.get(_requests_url(patient)).status_code == 404
+    assert outsider.post(_requests_url(patient), {"kind": "deletion"}).status_code == 404
+    response = outsider.post(
+        f"/staff/journal/requests/{request.pk}/decision/",
+        {"incorrect_or_unnecessary": "yes", "no_weighty_reasons": "yes", "outcome": "granted",
+         "reasons": "x"},
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert outsider.post(f"/staff/persons/{patient.pk}/journal/reason/").status_code == 404
+    request.refresh_from_db()
+    assert request.decided_at is None and JournalEntry.objects.filter(pk=entry.pk).exists()

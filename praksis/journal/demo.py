@@ -12,6 +12,9 @@ from praksis.clinics.access import Actor
 from praksis.journal.models import EntryKind, JournalEntry
 from praksis.journal.services import client_card_save, entry_create, followup_add
 from praksis.people.models import Animal, Person
+from praksis.privacy.health_consent import needs_health_consent
+from praksis.privacy.models import Purpose
+from praksis.privacy.services import consent_give_at_desk
 
 # Per profile (texts in the clinic's language: the optician and the therapist are
 # Swedish, the vet and the dentist Norwegian): (text, template fields) for each subject.
@@ -130,7 +133,14 @@ def _subjects(clinic, people: list[Person]) -> list[dict]:
 def _write(clinic, actor: Actor, people: list[Person], today: date) -> None:
     templates = ENTRIES[clinic.profile]
     first = None
-    for index, subject in enumerate(_subjects(clinic, people)):
+    subjects = _subjects(clinic, people)
+    if needs_health_consent(clinic):  # therapy: the explicit consent first (art. 9(2)(a))
+        for subject in subjects:
+            consent_give_at_desk(
+                actor=actor, person_id=subject["person_id"], purpose=Purpose.HEALTH_DATA,
+                channel="desk",
+            )  # fmt: skip
+    for index, subject in enumerate(subjects):
         text, fields = templates[index % len(templates)]
         fields = dict(fields)
         if "next_vaccination" in fields:

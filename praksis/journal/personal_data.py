@@ -22,6 +22,7 @@ from praksis.core.personal_data import (
     register,
     unlink,
 )
+from praksis.journal.health_notes import HEALTH_NOTES_RULE
 from praksis.journal.models import Attachment, ClientCard, JournalEntry, JournalRequest
 from praksis.journal.report import journal_sections
 from praksis.people.models import Animal, AnimalOwner, DataKey, Person
@@ -368,6 +369,7 @@ JournalData.rules = (
          recheck=True, order=30),
     Rule("animal-journals", "journal", "delete", _animal_journals_due, _delete_animal_journals,
          recheck=True, order=31),
+    HEALTH_NOTES_RULE,  # therapy: the explicit consent withdrawn (art. 9(2)(a))
 )  # fmt: skip
 
 register(JournalData())

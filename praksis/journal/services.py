@@ -27,6 +27,7 @@ from praksis.journal.fields import clean_fields
 from praksis.journal.models import Attachment, ClientCard, EntryKind, JournalEntry
 from praksis.people.models import Animal, Person
 from praksis.people.vault import encrypt
+from praksis.privacy.health_consent import require_health_consent
 
 MAX_TEXT = 20000
 ENTRY_PURPOSE = "journal-entry"
@@ -106,6 +107,8 @@ def entry_create(
     """Write a journal entry (a draft, or signed at once)."""
     require(actor, "journal.write")
     subject = subject_of(actor, person_id=person_id, animal_id=animal_id)
+    if isinstance(subject, Person):  # therapy: only with explicit consent (art. 9(2)(a))
+        require_health_consent(actor.clinic, subject, field="text")
     cleaned = clean_fields(actor.clinic.profile, fields)
     text = _clean_text(text, required=not cleaned)
     now = timezone.now()
@@ -317,6 +320,7 @@ def client_card_save(*, actor: Actor, person_id: int, allergies: str, injuries: 
     """Record the client's allergies and injuries (therapy profile), encrypted."""
     require(actor, "journal.write")
     person = subject_of(actor, person_id=person_id)
+    require_health_consent(actor.clinic, person)  # therapy: art. 9(2)(a)
     allergies = _clean_text(allergies, field="allergies", required=False)
     injuries = _clean_text(injuries, field="injuries", required=False)
     content = json.dumps({"allergies": allergies, "injuries": injuries}, ensure_ascii=False)

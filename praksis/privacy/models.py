@@ -351,7 +351,10 @@ class RestrictionGround(models.TextChoices):
     )
     OBJECTION = (
         "objection",
-        _("Art. 18(1)(d): the person has objected (art. 21(1)); pending our verification"),
+        _(
+            "Art. 18(1)(d): the person has objected (art. 21(1)); we check whether our "
+            "grounds override theirs"
+        ),
     )
 
 

@@ -174,7 +174,7 @@ def restriction_set(
                 person.pk,
                 person_id=person.pk,
                 detail=f"restricted: {scope}, {ground}",
-                purpose=note[:200] or "restriction",
+                purpose=note[:200] or "privacy request",
             ),
         )
     return restriction

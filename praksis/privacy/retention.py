@@ -71,6 +71,9 @@ RECORD_TYPES: dict[str, object] = {
     "privacy_request": gettext_lazy("Answered privacy requests"),
     "unmatched_request": gettext_lazy("Online privacy requests matched to no one, closed"),
     "breach": gettext_lazy("Breach register"),
+    # Therapy (GDPR-only): the client card and treatment notes rest on the client's
+    # explicit consent (art. 9(2)(a)); withdrawn, they are deleted after this period.
+    "health_notes": gettext_lazy("Client card and treatment notes after consent is withdrawn"),
 }
 
 # What a sweep rule does to a due record, for the staff page.
@@ -174,6 +177,15 @@ def _describe(p: Policy) -> str:
         return _("Kept as long as the client's journal or accounting records are kept, then erased")
     if p.record_type == "lead":
         return _("Kept until the benefits-portal invoice is reconciled, then deleted")
+    if p.record_type == "health_notes":
+        if p.action == "keep":
+            return _("Kept with the journal as the law requires; consent is not what keeps it")
+        return _(
+            "When you withdraw your consent to health data, no new notes are written and your "
+            "client card and treatment notes are deleted %(period)s later, unless a legal hold "
+            "(a claim under the treatment injury insurance) keeps them; otherwise kept with "
+            "the client record"
+        ) % {"period": period}
     if p.record_type == "accounting" and p.country == "SE":
         return _(
             "Kept through the %(ordinal)s calendar year after the end of the financial year"
@@ -342,6 +354,20 @@ def _defaults(clinic, record_type: str) -> dict:
             months=60, trigger="created", action="delete", min_months=minimum, editable=True,
             law=law, verified=verified,
         )  # fmt: skip
+    if record_type == "health_notes":
+        # Art. 9(2)(a) and 17(1)(b): once the explicit consent is withdrawn, nothing else
+        # allows the health notes of a clinic outside health-record law [U: LAW.md]; a
+        # short period to carry it out, configurable. Under health-record law the journal
+        # is kept by that law whatever the consent (REQ-01..05).
+        if regime == Regime.GDPR_ONLY:
+            return dict(
+                months=1, trigger="withdrawal", action="delete", min_months=None,
+                editable=True, law="GDPR art. 9.2 a, art. 17.1 b", verified=False,
+            )  # fmt: skip
+        return dict(
+            months=None, trigger="withdrawal", action="keep", min_months=None,
+            editable=False, law=JOURNAL_DEFAULTS[regime]["law"],
+        )  # fmt: skip
     if record_type == "lead":
         return dict(
             months=None, trigger="reconciled", action="delete", min_months=None,
@@ -386,6 +412,8 @@ def relevant_record_types(clinic) -> list[str]:
     types.append("unmatched_request")
     if clinic.profile == "therapy":
         types.append("lead")
+    if clinic.regime == Regime.GDPR_ONLY:
+        types.append("health_notes")
     return types
 
 

@@ -16,6 +16,7 @@ from praksis.clinics.models import Clinic
 from praksis.core.errors import ValidationFailed
 from praksis.messaging.models import OutboxMessage, Status
 from praksis.people.models import Person
+from praksis.privacy.health_consent import HEALTH_TEXT, HEALTH_TEXT_VERSION, needs_health_consent
 from praksis.privacy.models import Consent, PrivacyNotice, Purpose, TakedownTask
 
 # Restriction (art. 18, REQ-28) lives in its own module; its services are named here too.
@@ -98,6 +99,10 @@ def consent_give(
         errors["person"] = [_("Choose a person registered at this clinic.")]
     if purpose not in Purpose.values:
         errors["purpose"] = [_("Choose what the consent is for.")]
+    elif purpose == Purpose.HEALTH_DATA and not needs_health_consent(actor.clinic):
+        errors["purpose"] = [
+            _("This clinic keeps its journal under health-record law, not on consent.")
+        ]
     if channel not in CHANNELS:
         errors["channel"] = [_("Choose how the consent was given.")]
     if not str(text_version or "").strip() or not str(text_shown or "").strip():
@@ -131,7 +136,18 @@ DESK_TEXTS = {
     Purpose.DISCLOSURE: _(
         "Yes, the clinic may send the information needed for my referral to %(third_party)s."
     ),
+    Purpose.HEALTH_DATA: HEALTH_TEXT,
 }
+
+
+def desk_purposes(clinic) -> list[tuple[str, str]]:
+    """The consents staff record at the desk, for this clinic: the explicit consent to
+    health data only where the client card and notes rest on it (art. 9(2)(a))."""
+    return [
+        (p, Purpose(p).label)
+        for p in DESK_TEXTS
+        if p != Purpose.HEALTH_DATA or needs_health_consent(clinic)
+    ]
 
 
 def consent_give_at_desk(
@@ -154,7 +170,7 @@ def consent_give_at_desk(
         person_id=person_id,
         purpose=purpose,
         channel=channel,
-        text_version=DESK_TEXT_VERSION,
+        text_version=HEALTH_TEXT_VERSION if purpose == Purpose.HEALTH_DATA else DESK_TEXT_VERSION,
         text_shown=text,
         third_party=third_party,
     )

@@ -425,7 +425,8 @@ def _therapy(clinic) -> list[dict]:
                 "Ingen. Det du forteller under behandlingen er konfidensielt og deles ikke.",
                 "No one. What you tell us during a treatment is confidential and not shared.",
             ),
-            retention_keys=["client", "journal"],
+            # The explicit consent's withdrawal and what follows (art. 9(2)(a), 17(1)(b)).
+            retention_keys=["client", "journal", "health_notes"],
             services=["hosting"],
         ),
         _orders(

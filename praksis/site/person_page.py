@@ -12,9 +12,9 @@ from praksis.clinics.auth import staff_view
 from praksis.journal.selectors import journal_summary
 from praksis.people import selectors
 from praksis.people.identity import format_identity
-from praksis.privacy.models import Consent, Purpose
+from praksis.privacy.models import Consent
 from praksis.privacy.retention import journal_retention
-from praksis.privacy.services import DESK_TEXTS
+from praksis.privacy.services import desk_purposes
 from praksis.recall.selectors import recall_for
 
 
@@ -48,7 +48,7 @@ def person_detail(request, person_id: int):
             "consents": Consent.objects.filter(clinic=actor.clinic, person=person).order_by(
                 "-given_at"
             ),
-            "consent_purposes": [(p, Purpose(p).label) for p in DESK_TEXTS],
+            "consent_purposes": desk_purposes(actor.clinic),
             "appointments": [
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)

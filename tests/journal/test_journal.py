@@ -338,6 +338,12 @@ def test_client_card_is_encrypted_and_for_journal_roles_only(
     client = make_person(
         make_actor(clinic, "owner"), first_name="Alva", last_name="Ek", birth_date="1980-01-01"
     )
+    from praksis.privacy.services import consent_give_at_desk
+
+    consent_give_at_desk(  # the explicit consent to health data first (REQ-33)
+        actor=make_actor(clinic, "receptionist"), person_id=client.pk, purpose="health_data",
+        channel="desk",
+    )  # fmt: skip
     therapist = make_api(clinic, "practitioner")
     response = therapist.put(
         f"persons/{client.pk}/client-card",

@@ -44,7 +44,12 @@ from praksis.journal.services import (
 from praksis.people.models import Animal, Person
 from praksis.people.services import animal_create, animal_weight_record
 from praksis.privacy.requests import access_report_pdf, export_csv, export_json, request_create
-from praksis.privacy.services import consent_give, consent_withdraw
+from praksis.privacy.services import (
+    consent_give,
+    consent_give_at_desk,
+    consent_withdraw,
+    restriction_set,
+)
 from praksis.recall.services import call_attempt_record, recall_set
 from praksis.sales import services as sales
 from praksis.sales.models import PortalLead
@@ -90,6 +95,10 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
         )  # fmt: skip
         animal_weight_record(actor=owner, animal_id=cat.pk, weight_kg="4.85")
         subject = {"animal_id": cat.pk}
+    if clinic.profile == "therapy":  # the explicit consent to health data first (REQ-33)
+        consent_give_at_desk(
+            actor=owner, person_id=person.pk, purpose="health_data", channel="desk"
+        )
     entry = entry_create(
         actor=doctor, **subject, text="ENTRYTEXT undersökning", fields=FIELDS[clinic.profile]
     )
@@ -169,6 +178,8 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
         discovered_at=timezone.now() - timedelta(days=1),
     )  # fmt: skip
     AffectedPerson.objects.create(clinic=clinic, breach=breach, person=person)
+    # Marketing restricted (art. 18(1)(d), REQ-28): the report lists it.
+    restriction_set(actor=owner, person_id=person.pk, ground="objection", scope="marketing")
     request = request_create(actor=owner, person_id=person.pk, kind="access")
     person.refresh_from_db()
     return {

@@ -43,7 +43,7 @@ from praksis.privacy import retention
 from praksis.privacy.erasure import DELETE, KEEP, PSEUDONYMISE, erase_person, plan_erasure
 from praksis.privacy.models import Consent, DataSubjectRequest, RequestStatus
 from praksis.privacy.requests import request_create
-from praksis.privacy.services import consent_give
+from praksis.privacy.services import consent_give, consent_give_at_desk
 from praksis.recall.models import Recall
 from praksis.recall.services import recall_set
 from praksis.sales import services as sales
@@ -120,6 +120,10 @@ def build(make_clinic, make_actor, make_person, make_bookable):
             )
             entry_create(actor=doctor, animal_id=animals["shared"].pk, text="Bamse ok", sign=True)
             subject = {"animal_id": animals["cat"].pk}
+        if clinic.profile == "therapy":  # the explicit consent to health data (REQ-33)
+            consent_give_at_desk(
+                actor=owner, person_id=person.pk, purpose="health_data", channel="desk"
+            )
         entry = entry_create(actor=doctor, **subject, text="SECRET-NOTE")
         attachment_add(
             actor=doctor, entry_id=entry.pk, filename="x.png", content_type="image/png", data=PNG
@@ -566,7 +570,7 @@ def test_held_consent_and_breach_register_entry_are_kept(build):
     from praksis.breaches.models import AffectedPerson, Breach, notify_deadline
 
     world = build("therapy")
-    consent = Consent.objects.get(person=world.person)
+    consent = Consent.objects.exclude(purpose="health_data").get(person=world.person)
     placed = retention.hold_place(
         actor=world.owner, reason="Complaint to the consumer agency",
         record_type="marketing_consent", record_id=consent.pk,

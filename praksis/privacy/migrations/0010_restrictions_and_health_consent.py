@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name='Restriction',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ground', models.CharField(choices=[('accuracy', 'Art. 18(1)(a): the person contests the accuracy of the data'), ('unlawful', 'Art. 18(1)(b): the processing is unlawful and the person opposes erasure'), ('legal_claims', 'Art. 18(1)(c): we no longer need the data, but the person needs it for legal claims'), ('objection', 'Art. 18(1)(d): the person has objected (art. 21(1)); pending our verification')], max_length=20)),
+                ('ground', models.CharField(choices=[('accuracy', 'Art. 18(1)(a): the person contests the accuracy of the data'), ('unlawful', 'Art. 18(1)(b): the processing is unlawful and the person opposes erasure'), ('legal_claims', 'Art. 18(1)(c): we no longer need the data, but the person needs it for legal claims'), ('objection', 'Art. 18(1)(d): the person has objected (art. 21(1)); we check whether our grounds override theirs')], max_length=20)),
                 ('scope', models.CharField(choices=[('whole', "All of the person's data"), ('journal', 'The journal (no disclosure or other use; only stored)'), ('recall', 'Recall (no recall messages or calls)'), ('marketing', 'Marketing (no newsletters or offers)')], max_length=20)),
                 ('note', models.TextField(blank=True)),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),

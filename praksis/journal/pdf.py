@@ -68,10 +68,10 @@ def _entry(view: EntryView, labels: dict, words: dict) -> dict:
     return {
         "head": f"{_when(view.created_at)} · {_author(view)}",
         "unsigned": not view.signed,
-        "status": f"· {_('signed')} {_when(view.signed_at)}"
+        "status": f"· {words['signed']} {_when(view.signed_at)}"
         if view.signed
-        else f"· {_('UNSIGNED')}",
-        "unreadable": _("The content of this entry has been erased.") if view.unreadable else "",
+        else f"· {words['unsigned']}",
+        "unreadable": words["erased"] if view.unreadable else "",
         "fields": fields,
         "text": view.text,
         "struck": view.struck,  # REQ-17 (SE-vet): corrected, struck through and readable

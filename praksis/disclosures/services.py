@@ -337,8 +337,7 @@ def disclosure_record(
         # Art. 18 (REQ-28): the whole person, or their journal, restricted.
         since = restriction_started(person, RestrictionScope.JOURNAL)
         if since is not None and not (
-            data["basis"] in RESTRICTED_BASES
-            or (consent is not None and consent.given_at >= since)
+            data["basis"] in RESTRICTED_BASES or (consent is not None and consent.given_at >= since)
         ):
             raise Conflict(
                 _(

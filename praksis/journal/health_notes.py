@@ -56,7 +56,8 @@ def _delete_health_notes(qs) -> int:
     return len(ids)
 
 
+# What goes is journal data (the evidence rows say so); when is the ``health_notes`` policy.
 HEALTH_NOTES_RULE = Rule(
-    "health-notes-withdrawn", "health_notes", "delete", _health_notes_due,
+    "health-notes-withdrawn", "journal", "delete", _health_notes_due,
     _delete_health_notes, recheck=True, order=32,
 )  # fmt: skip

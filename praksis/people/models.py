@@ -344,3 +344,88 @@ class DataKey(models.Model):
         return (
             f"key for {'person' if self.person_id else 'animal'} {self.person_id or self.animal_id}"
         )
+
+
+class Guardianship(models.Model):
+    """A guardian of a child, both persons of the same clinic (REQ-49): since when, and who
+    verified it when (e.g. from the population register or a custody document). A
+    guardian may book for the child and ask for the child's data as far as
+    ``praksis.people.guardians.guardian_may_see`` allows. Ended, not deleted, when custody
+    ends (``ended_at``)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardianships")
+    guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="wards")
+    since = models.DateField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by_user_id = models.BigIntegerField(null=True, blank=True)
+    verified_by_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(child=F("guardian")), name="guardianship_not_self"),
+            models.UniqueConstraint(
+                fields=["child", "guardian"],
+                condition=Q(ended_at__isnull=True),
+                name="guardianship_active_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"guardian {self.guardian_id} of {self.child_id}"
+
+
+class ChildSay(models.TextChoices):
+    """What the child wants guardians to see, as staff recorded it (REQ-49)."""
+
+    NONE = "", _("Nothing recorded")
+    WITHHOLD = "withhold", _("Withhold from guardians (the child has reasons)")
+    SHARE = "share", _("The child agrees that guardians see their data")
+
+
+class ChildPrivacy(models.Model):
+    """The child's own say towards their guardians, set by staff with a reason (REQ-49):
+    NO 12-16, information may be withheld from the parents when the child has reasons; SE,
+    a mature child decides, and secrecy applies even towards guardians when release would
+    cause the child significant harm (OSL 12 kap. 3 §)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    child = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="child_privacy")
+    say = models.CharField(max_length=10, blank=True, choices=ChildSay.choices)
+    reason = models.TextField(blank=True)
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(say__in=ChildSay.values), name="child_privacy_say"),
+        ]
+
+    def __str__(self) -> str:
+        return f"child {self.child_id}: {self.say or '-'}"
+
+
+class ChildrenSetting(models.Model):
+    """A Swedish clinic's age from which a child has their own say (REQ-49: no fixed age
+    in Sweden, maturity decides — LAW.md marks the exact test [U], so configurable; 15 by
+    default). Norway's ages are fixed by law (pasient- og brukerrettighetsloven § 3-4)."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="children_setting"
+    )
+    own_say_from_age = models.PositiveSmallIntegerField(default=15)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by_user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(own_say_from_age__gte=1, own_say_from_age__lte=18),
+                name="children_setting_age",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}: own say from {self.own_say_from_age}"

@@ -42,6 +42,10 @@ class PeopleData(Contract):
                 portable=True, kept_by="with its animal", section="animals"),
         Holding("people.DataKey", "journal", "person|animal", DELETE,
                 kept_by="while encrypted data under it is kept"),
+        # REQ-49: a child's guardians, and the child's own say towards them.
+        Holding("people.Guardianship", "client", "child|guardian", DELETE,
+                clock="last_visit"),
+        Holding("people.ChildPrivacy", "client", "child", DELETE, clock="last_visit"),
     )  # fmt: skip
     labels = {
         "animals": gettext_lazy("Your animals and their records"),

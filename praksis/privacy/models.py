@@ -158,6 +158,12 @@ class DataSubjectRequest(models.Model):
     answer_locked_at = models.DateTimeField(null=True, blank=True)
     answer_opened_hash = models.CharField(max_length=64, blank=True)
     answer_opened_until = models.DateTimeField(null=True, blank=True)
+    # Made by a guardian on behalf of a child (REQ-49): who asked, and what the rule
+    # (``praksis.people.guardians.guardian_may_see``) let them see when it was made.
+    guardian = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    guardian_scope = models.CharField(max_length=10, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "status", "due_date"], name="dsr_due")]

@@ -29,6 +29,7 @@ from praksis.core.crypto import sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
+from praksis.people.guardians import PARENTAL, guardian_may_see
 from praksis.people.models import Person
 from praksis.privacy import answer_links, report
 from praksis.privacy.deadline import answer_due
@@ -53,8 +54,16 @@ def effective_due(request: DataSubjectRequest) -> date:
 
 
 def request_create(
-    *, actor: Actor, person_id, kind: str, channel: str = "desk", details: str = ""
+    *,
+    actor: Actor,
+    person_id,
+    kind: str,
+    channel: str = "desk",
+    details: str = "",
+    guardian_id=None,
 ) -> DataSubjectRequest:
+    """Register a request; with ``guardian_id``, one a guardian makes on behalf of the
+    child ``person_id`` — only as far as the child's age and own say allow (REQ-49)."""
     require(actor, "person.write")
     errors: dict[str, list] = {}
     person = None
@@ -64,6 +73,20 @@ def request_create(
         errors["person"] = [_("Choose a person registered at this clinic.")]
     if kind not in RequestKind.values:
         errors["kind"] = [_("Choose the kind of request.")]
+    guardian, view = None, None
+    if guardian_id not in (None, "") and person is not None:
+        if str(guardian_id).isdigit():
+            guardian = Person.objects.filter(clinic=actor.clinic, pk=int(guardian_id)).first()
+        if guardian is None:
+            errors["guardian"] = [_("Choose a person registered at this clinic.")]
+        else:
+            view = guardian_may_see(
+                person, guardian, timezone.localdate(timezone=actor.clinic.zone)
+            )
+            if not view.allowed:
+                errors["guardian"] = [
+                    _("This guardian may not see the child's data: %(why)s") % {"why": view.reason}
+                ]
     if errors:
         raise ValidationFailed(errors)
     received = timezone.now()
@@ -78,6 +101,8 @@ def request_create(
             details=str(details or "")[:5000],
             created_by_user_id=actor.user_id,
             verified_at=received,  # staff check who is asking at intake
+            guardian=guardian,
+            guardian_scope=view.scope if view else "",
         )
         log_access(
             actor,
@@ -234,7 +259,19 @@ def export_data(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> d
     )
     with translation.override(clinic.language), timezone.override(clinic.zone):
         subject = report.subject_of(actor, request, purpose=purpose)
-        return report.export_dict(subject=subject, sections=report.collect(subject))
+        return report.export_dict(subject=subject, sections=_sections(request, subject))
+
+
+# What a guardian of a child aged 16 to 18 in Norway gets: what parental responsibility
+# needs (REQ-49) — who the child is, their bookings, consents, requests, restrictions.
+PARENTAL_SECTIONS = ("person", "bookings", "consents", "requests", "restrictions")
+
+
+def _sections(request: DataSubjectRequest, subject) -> list:
+    sections = report.collect(subject)
+    if request.guardian_scope == PARENTAL:
+        sections = [s for s in sections if s.key in PARENTAL_SECTIONS]
+    return sections
 
 
 def export_json(*, actor: Actor, request_id: int) -> str:
@@ -263,7 +300,7 @@ def report_pdf(actor: Actor, request: DataSubjectRequest, *, purpose: str) -> by
     )
     with translation.override(clinic.language), timezone.override(clinic.zone):
         subject = report.subject_of(actor, request, purpose=purpose)
-        sections = report.collect(subject)
+        sections = _sections(request, subject)
         return report.render_pdf(
             subject=subject,
             sections=sections,

@@ -269,6 +269,7 @@ def verify_choose(
     contact and this birth date (and identity number, when given) makes it that person's
     request, confirmed. ``CODE_ATTEMPTS`` answers that match no one, or people who cannot
     be told apart, end the link (Conflict: go to the desk); what was typed is kept."""
+    _choosing(clinic, sha256_hex(token or ""))  # an unknown link is 404 whatever was typed
     errors: dict[str, list] = {}
     born = None
     try:

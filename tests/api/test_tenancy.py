@@ -39,6 +39,7 @@ from praksis.journal.services import attachment_add, entry_create
 from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Animal, AnimalOwner, AnimalWeight, Person
 from praksis.people.services import animal_create, animal_owner_add, animal_weight_record
+from praksis.privacy.intake import request_public_create
 from praksis.privacy.requests import request_create
 from praksis.privacy.services import consent_give, consent_withdraw
 from praksis.recall.services import recall_set
@@ -253,6 +254,10 @@ def victim(make_clinic, make_actor, make_person, make_bookable):
                 text_shown="Yes, send me news by e-mail.",
             ).pk,
             "takedown_id": _takedown(owner, person).pk,
+            # Issue 14: a public request whose contact matches no one (the owner's to resolve).
+            "unmatched_id": request_public_create(
+                clinic=clinic, contact="nobody.here@example.com", kind="access"
+            ).pk,
             "entry_id": entry.pk,
             "attachment_id": attachment.pk,
             "recall_id": recall_set(actor=owner, animal=animal, interval_months=12).pk,

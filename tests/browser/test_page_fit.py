@@ -164,6 +164,7 @@ def _ids(clinic) -> dict:
         "waitlist_entry_id": ("booking.WaitlistEntry", lambda: _waitlist_entry(owner)),
         "resource_id": ("booking.Resource", lambda: _resource(clinic)),
         "journal_request_id": ("journal.JournalRequest", lambda: _journal_request(owner, ids)),
+        "unmatched_id": ("privacy.UnmatchedRequest", lambda: _unmatched(clinic)),
     }
     for name, (label, make) in makers.items():
         ids[name] = _first(label, clinic) or make()
@@ -172,6 +173,13 @@ def _ids(clinic) -> dict:
     ids["feed_id"] = _series_and_feed(owner, appointment)
     assert all(value for value in ids.values()), {k: v for k, v in ids.items() if not v}
     return ids
+
+
+def _unmatched(clinic) -> int:
+    """A public privacy request whose contact matches no one (issue 14)."""
+    from praksis.privacy.intake import request_public_create
+
+    return request_public_create(clinic=clinic, contact="ingen@example.com", kind="access").pk
 
 
 def _series_and_feed(owner, appointment) -> int:

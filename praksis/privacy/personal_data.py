@@ -125,6 +125,7 @@ class PrivacyData(Contract):
         n_requests = DataSubjectRequest.objects.filter(clinic=clinic, person=person).count()
         if n_requests:
             ctx.decide(Decision("requests", KEEP, n_requests, "evidence", law="GDPR art. 5.2"))
+            ctx.keep_row = True
         n_restrictions = Restriction.objects.filter(clinic=clinic, person=person).count()
         if n_restrictions:
             ctx.decide(

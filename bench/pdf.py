@@ -7,7 +7,8 @@
 Sets up one optician clinic in a fresh database (a temporary SQLite file unless
 ``DATABASE_URL`` is set), writes the entries (every tenth with an amendment) and the
 past bookings through the services, then times ``journal_pdf`` and ``access_report_pdf``
-(best and median of ``--repeat``), their pages, their size, the peak of Python's own
+(best and median of ``--repeat``, and the best CPU time of the process, steadier while
+others use the cores), their pages, their size, the peak of Python's own
 allocations while rendering (tracemalloc) and the growth of the process's peak RSS.
 ``--entries 130,520`` measures several lengths in one run, so memory can be compared.
 """

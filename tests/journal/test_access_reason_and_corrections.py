@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from praksis.audit.labels import purpose_label
 from praksis.audit.models import AccessLogEntry
@@ -159,7 +159,9 @@ def test_req20_a_norwegian_hpr_number_is_digits(dental, make_actor):
     data = {"email": "ny@test-tann.test", "role": "practitioner", "name": "Ny Tannlege"}
     with pytest.raises(ValidationFailed) as refused:
         staff_invite(actor=owner, data={**data, "licence": "AB12345"})
-    assert "digits" in str(refused.value.errors["licence"][0])
+    # The message in the language active when it was raised (here the default, sv).
+    digits_only = translation.gettext("Enter the HPR number as digits only (at most 12).")
+    assert str(refused.value.errors["licence"][0]) == digits_only
     membership = staff_invite(actor=owner, data={**data, "licence": "123 45 67"})
     assert membership.user.hpr_number == "1234567"
 

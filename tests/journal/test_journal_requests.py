@@ -115,7 +115,8 @@ def test_req16_req02_a_granted_deletion_removes_the_entries_and_leaves_a_trace_w
     assert not AccessLogEntry.objects.filter(detail__contains="hjertesvikt").exists()
     # The answer for the patient says what happened.
     requests_page = doctor_ui.get(_requests_url(patient)).content.decode()
-    assert "The request is granted (helsepersonelloven § 43)" in requests_page
+    # The answer is written in the clinic's language (Norwegian), for the patient.
+    assert "Kravet er innvilget (helsepersonelloven § 43)" in requests_page
 
 
 def test_req16_both_questions_must_be_answered_and_a_grant_needs_two_yes(
@@ -158,7 +159,7 @@ def test_req16_req46_a_refusal_keeps_the_entries_and_names_statsforvalteren(
     assert request.outcome == "refused" and request.deleted_entries == []
     assert JournalEntry.objects.filter(pk=entry.pk).exists()
     page = doctor_ui.get(_requests_url(patient)).content.decode()
-    assert "You may appeal this refusal to Statsforvalteren" in page
+    assert "Du kan klage på avslaget til Statsforvalteren" in page  # the clinic's language
     # A decision is final: deciding again is a conflict.
     with pytest.raises(Conflict):
         journal_request_decide(

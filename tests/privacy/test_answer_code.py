@@ -15,7 +15,9 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from praksis.audit.models import AccessLogEntry
 from praksis.journal.services import entry_create
@@ -267,7 +269,14 @@ def test_req50_the_staff_page_and_the_api_offer_no_attachment(
     ui = Client()
     ui.force_login(make_staff(clinic, "owner", email="boss@example.com"))
     page = ui.get("/staff/privacy-requests/").content.decode()
-    assert 'value="email"' not in page and "one-time code" in page
+    assert 'value="email"' not in page
+    with translation.override(clinic.language):  # the staff page speaks the clinic's language
+        told = gettext(
+            "The requester gets a link. A copy of their data opens only with a one-time code "
+            "sent to their other contact on record (SMS when the link goes by e-mail); health "
+            "data is never attached to an e-mail."
+        )
+    assert escape(told) in page
     bad = ui.post(f"/staff/privacy-requests/{request.pk}/answer/", {"delivery": "email"})
     assert bad.status_code == 302 and "error=" in bad["Location"]
     assert not OutboxMessage.objects.filter(related_type="privacy_request").exists()

@@ -9,11 +9,11 @@ that are recognised too.
 from __future__ import annotations
 
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
-FIRST_VERSION = N_("First version.")
-FROM_RECORD = N_("Updated from the record of processing.")
-PROCESSORS_REGISTERED = N_("The processors are registered.")
+FIRST_VERSION = gettext_noop("First version.")
+FROM_RECORD = gettext_noop("Updated from the record of processing.")
+PROCESSORS_REGISTERED = gettext_noop("The processors are registered.")
 
 SYSTEM_NOTES = (FIRST_VERSION, FROM_RECORD, PROCESSORS_REGISTERED)
 # Written in the clinic's language by earlier versions of the demo seed.

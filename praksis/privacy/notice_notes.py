@@ -8,8 +8,7 @@ that are recognised too.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 FIRST_VERSION = gettext_noop("First version.")
 FROM_RECORD = gettext_noop("Updated from the record of processing.")

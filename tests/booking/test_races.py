@@ -9,17 +9,12 @@ racing requests with one 201 and 23 clean 409s, never "database is locked".
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -27,8 +22,7 @@ from django.db import connection
 from praksis.booking.models import Appointment
 from praksis.people.identity import synthetic_se
 from tests.conftest import next_local
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.demo_server import demo_env, gunicorn, praksis
 
 
 def _post_json(url: str, payload: dict) -> tuple[int, dict]:
@@ -87,40 +81,13 @@ def test_fifty_concurrent_bookings_on_postgresql(live_server, make_clinic, make_
     assert Appointment.objects.filter(clinic=clinic).count() == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo server runs on SQLite")
 def test_demo_server_on_sqlite_answers_a_burst_cleanly(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PRAKSIS_ENV")},
-        "PRAKSIS_ENV": "development",
-        "PRAKSIS_VAR_DIR": str(tmp_path),
-        "PUBLIC_RATE_LIMIT_BOOKINGS": "100",
-    }
-    praksis = [sys.executable, "-m", "praksis.cli"]
-    subprocess.run([*praksis, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [*praksis, "seed-demo", "--persons", "5"], env=env, check=True, cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "praksis.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--threads", "8", "--worker-class", "gthread"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    env = demo_env(tmp_path, PUBLIC_RATE_LIMIT_BOOKINGS="100")
+    praksis(env, "migrate", "-v0")
+    praksis(env, "seed-demo", "--persons", "5", stdout=subprocess.DEVNULL)
+    with gunicorn(env) as server:
+        base = server.base
         services = json.loads(
             urllib.request.urlopen(f"{base}/api/v1/public/lund-optik/services").read()
         )["items"]
@@ -139,10 +106,7 @@ def test_demo_server_on_sqlite_answers_a_burst_cleanly(tmp_path):
             for p in _racers(24, service["id"], slot["start"])
         ]
         results = _fire(f"{base}/api/v1/public/lund-optik/bookings", payloads)
-    finally:
-        server.terminate()
-        _out, errors = server.communicate(timeout=10)
     codes = sorted(code for code, _body in results)
     assert codes.count(201) == 1, results
     assert codes.count(409) == 23, results
-    assert b"database is locked" not in errors
+    assert "database is locked" not in server.errors

@@ -11,11 +11,6 @@ where the triggers decide. And the database itself refuses overlapping holds, on
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,8 +21,9 @@ from django.utils import timezone
 from praksis.booking.models import Appointment, Resource, ResourceHold
 from praksis.booking.services import appointment_book, appointment_cancel
 from praksis.core.errors import Conflict
-from tests.booking.test_races import ROOT, _fire, _free_port, _post_json, _racers
+from tests.booking.test_races import _fire, _post_json, _racers
 from tests.conftest import next_local
+from tests.demo_server import demo_env, gunicorn, praksis
 
 RACERS = 50
 TAKEN = "That time has just been taken. Please choose another time."
@@ -100,33 +96,15 @@ print(Appointment.objects.count(), ResourceHold.objects.filter(resource_id=ROOM)
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo server runs on SQLite")
 def test_fifty_bookings_of_one_room_on_the_sqlite_demo_server(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PRAKSIS_ENV")},
-        "PRAKSIS_ENV": "development",
-        "PRAKSIS_VAR_DIR": str(tmp_path),
-        "PUBLIC_RATE_LIMIT_BOOKINGS": "200",
-    }
-    praksis = [sys.executable, "-m", "praksis.cli"]
-    subprocess.run([*praksis, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    made = subprocess.run(
-        [*praksis, "shell", "-v0", "-c", SETUP_SCRIPT.replace("range(N)", f"range({RACERS})")],
-        env=env, check=True, cwd=ROOT, capture_output=True, text=True,
+    env = demo_env(tmp_path, PUBLIC_RATE_LIMIT_BOOKINGS="200")
+    praksis(env, "migrate", "-v0")
+    made = praksis(
+        env, "shell", "-v0", "-c", SETUP_SCRIPT.replace("range(N)", f"range({RACERS})"),
+        capture_output=True, text=True,
     )  # fmt: skip
     ids = json.loads(made.stdout.strip().splitlines()[-1])
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "praksis.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--threads", "8", "--worker-class", "gthread"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env) as server:
+        base = server.base
         zone = ZoneInfo("Europe/Stockholm")
         day = timezone.now().astimezone(zone).date() + timedelta(days=3)
         first = datetime(day.year, day.month, day.day, 10, tzinfo=zone)
@@ -135,15 +113,12 @@ def test_fifty_bookings_of_one_room_on_the_sqlite_demo_server(tmp_path):
         # The room is free again at another time: one more booking gets it.
         later = {**payloads[0], "start": (first + timedelta(hours=2)).isoformat()}
         after_code, _body = _post_json(f"{base}/api/v1/public/rum-optik/bookings", later)
-    finally:
-        server.terminate()
-        _out, errors = server.communicate(timeout=10)
     _check(results)
     assert after_code == 201
-    assert b"database is locked" not in errors
-    counted = subprocess.run(
-        [*praksis, "shell", "-v0", "-c", COUNT_SCRIPT.replace("ROOM", str(ids["room"]))],
-        env=env, check=True, cwd=ROOT, capture_output=True, text=True,
+    assert "database is locked" not in server.errors
+    counted = praksis(
+        env, "shell", "-v0", "-c", COUNT_SCRIPT.replace("ROOM", str(ids["room"])),
+        capture_output=True, text=True,
     )  # fmt: skip
     assert counted.stdout.splitlines()[-1].split() == [
         "2",

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import random
 import re
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,7 +22,6 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -34,10 +31,9 @@ from praksis.booking.models import Appointment, WaitlistOffer
 from praksis.booking.services import appointment_book, appointment_cancel
 from praksis.messaging.models import OutboxMessage
 from praksis.people.identity import synthetic_se
-from tests.booking.test_races import _free_port
 from tests.conftest import next_local
+from tests.demo_server import demo_env, gunicorn, praksis
 
-ROOT = Path(__file__).resolve().parents[2]
 RACERS = 50
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _CLAIM = re.compile(r"/waitlist/offer/([\w-]+)/")
@@ -189,52 +185,24 @@ print(json.dumps({
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo server runs on SQLite")
 def test_fifty_claims_of_one_freed_time_on_the_sqlite_demo_server(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PRAKSIS_ENV")},
-        "PRAKSIS_ENV": "development",
-        "PRAKSIS_VAR_DIR": str(tmp_path),
-        "PUBLIC_RATE_LIMIT_BOOKINGS": "1000",
-    }
-    praksis = [sys.executable, "-m", "praksis.cli"]
-    subprocess.run([*praksis, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [*praksis, "seed-demo", "--persons", "5"], env=env, check=True, cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    env = demo_env(tmp_path, PUBLIC_RATE_LIMIT_BOOKINGS="1000")
+    praksis(env, "migrate", "-v0")
+    praksis(env, "seed-demo", "--persons", "5", stdout=subprocess.DEVNULL)
 
     def shell(code: str) -> dict:
-        out = subprocess.run(
-            [*praksis, "shell", "-c", code], env=env, check=True, cwd=ROOT,
-            capture_output=True, text=True,
-        )  # fmt: skip
+        out = praksis(env, "shell", "-c", code, capture_output=True, text=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     setup = shell(SETUP % {"racers": RACERS})
     assert len(setup["tokens"]) == RACERS
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "praksis.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--threads", "8", "--worker-class", "gthread"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env) as server:
         claimants = [
-            Claimant(base, "lund-optik", token, number)
+            Claimant(server.base, "lund-optik", token, number)
             for token, number in zip(setup["tokens"], _numbers(RACERS), strict=True)
         ]
         results = _race(claimants)
-    finally:
-        server.terminate()
-        _out, errors = server.communicate(timeout=10)
     _check(results)
-    assert b"database is locked" not in errors
+    assert "database is locked" not in server.errors
     after = shell(COUNT % {"start": setup["start"]})
     assert after["booked"] == 1
     assert after["offers"] == ["claimed"] + ["gone"] * (RACERS - 1)

@@ -238,7 +238,7 @@ def journal_request_decide(
     errors: dict[str, list] = {}
     with transaction.atomic():
         request = (
-            JournalRequest.objects.select_for_update()
+            JournalRequest.objects.select_for_update(of=("self",))
             .filter(clinic=actor.clinic, pk=request_id)
             .select_related("person", "animal")
             .first()

@@ -379,8 +379,13 @@ def free_slot_rows(
                         for m in (wall + t // 60,)
                     ]
                     continue
+                # The busy intervals are merged (disjoint, in order) and the candidates
+                # ascend: one sweep, not a test of every interval for every slot.
+                j, n_busy = 0, len(busy_here)
                 for t in candidates:
-                    if any(b0 < t + need and b1 > t for b0, b1 in busy_here):
+                    while j < n_busy and busy_here[j][1] <= t:
+                        j += 1
+                    if j < n_busy and busy_here[j][0] < t + need:
                         continue
                     m = wall + t // 60
                     rows.append(

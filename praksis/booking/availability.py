@@ -216,10 +216,7 @@ def _schedule(
             taken.append((_instant(s_at), _instant(e_at)))
         else:
             busy[pid].append((_instant(s_at), _instant(e_at)))
-    if taken:  # a room is busy: so is everyone who would need it
-        for pid in pids:
-            busy[pid] += taken
-    return sorted(pids), hours, closed, busy
+    return sorted(pids), hours, closed, busy, taken
 
 
 def _time(value) -> time:  # SQLite hands back text
@@ -279,7 +276,7 @@ def free_slot_rows(
     if at is not None:
         need_td = timedelta(minutes=service.duration_minutes + service.buffer_minutes)
         window_start, window_end = max(window_start, at), min(window_end, at + need_td)
-    pids, hours, closed, busy = _schedule(
+    pids, hours, closed, busy, taken = _schedule(
         clinic=clinic,
         service=service,
         practitioner_id=practitioner_id,
@@ -291,10 +288,17 @@ def free_slot_rows(
     )
     if not pids:
         return []
+    # Busy times as epoch seconds, merged per practitioner. A room's holds (``taken``)
+    # block everyone who would need it: converted once, added to every practitioner.
+    taken_ts = [(int(s.timestamp()), int(e.timestamp())) for s, e in taken]
     busy_ts = {
-        pid: [(int(s.timestamp()), int(e.timestamp())) for s, e in _merged(intervals)]
+        pid: _merged([(int(s.timestamp()), int(e.timestamp())) for s, e in intervals] + taken_ts)
         for pid, intervals in busy.items()
     }
+    if taken_ts:
+        merged_taken = _merged(taken_ts)
+        for pid in pids:
+            busy_ts.setdefault(pid, merged_taken)
 
     duration = service.duration_minutes * 60
     need = (service.duration_minutes + service.buffer_minutes) * 60

@@ -386,21 +386,16 @@ def free_slot_rows(
                 # The busy intervals are merged (disjoint, in order) and the candidates
                 # ascend: one sweep, not a test of every interval for every slot.
                 j, n_busy = 0, len(busy_here)
+                clock = _clock(tail)
+                append = rows.append
                 for t in candidates:
                     while j < n_busy and busy_here[j][1] <= t:
                         j += 1
                     if j < n_busy and busy_here[j][0] < t + need:
                         continue
                     m = wall + t // 60
-                    rows.append(
-                        (
-                            t,
-                            pid,
-                            t + duration,
-                            prefix + _HHMM[m] + tail,
-                            prefix + _HHMM[m + duration_min] + tail,
-                        )
-                    )
+                    end_m = m + duration_min
+                    append((t, pid, t + duration, prefix + clock[m], prefix + clock[end_m]))
     rows.sort()
     return rows
 

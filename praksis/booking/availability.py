@@ -47,8 +47,9 @@ def _local_to_utc(day: date, at: time, zone) -> datetime | None:
     return instant
 
 
-def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[list[datetime]] = []
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching intervals (epoch seconds) joined, in order."""
+    merged: list[list[int]] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)

@@ -94,9 +94,17 @@ _NULLS = {
     "t1": "CAST(NULL AS TIME)",
     "t2": "CAST(NULL AS TIME)",
     "d": "CAST(NULL AS DATE)",
-    "s": "CAST(NULL AS TIMESTAMP WITH TIME ZONE)",
-    "e": "CAST(NULL AS TIMESTAMP WITH TIME ZONE)",
+    "s": "CAST(NULL AS BIGINT)",
+    "e": "CAST(NULL AS BIGINT)",
 }
+
+
+def _epoch(column: str) -> str:
+    """SQL for a timestamp column as integer epoch seconds: the database converts, so
+    no datetime is built in Python for each busy time (they are compared as integers)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"  # SQLite stores UTC text
 
 
 # The longest a booking (so a resource hold) can last: the Service check constraints'
@@ -150,8 +158,8 @@ def _schedule(
             "a.practitioner_id",
             "booking_absence a JOIN p ON p.id = a.practitioner_id"
             ' WHERE a.start < %s AND a."end" > %s',
-            s="a.start",
-            e='a."end"',
+            s=_epoch("a.start"),
+            e=_epoch('a."end"'),
         ),
     ]
     params = [
@@ -170,8 +178,8 @@ def _schedule(
                 "booking_appointment b JOIN p ON p.id = b.practitioner_id"
                 " WHERE b.clinic_id = %s AND b.status IN (%s, %s) AND b.start < %s"
                 " AND b.busy_until > %s AND b.id <> %s",
-                s="b.start",
-                e="b.busy_until",
+                s=_epoch("b.start"),
+                e=_epoch("b.busy_until"),
             )
         )
         params += [clinic.pk, *Appointment.HOLDING, end, start, exclude_id]
@@ -186,8 +194,8 @@ def _schedule(
                 " ON r.id = h.resource_id WHERE sr.service_id = %s AND r.active"
                 " AND h.start < %s AND h.start > %s AND h.busy_until > %s"
                 " AND h.appointment_id <> %s",
-                s="h.start",
-                e="h.busy_until",
+                s=_epoch("h.start"),
+                e=_epoch("h.busy_until"),
             )
         )
         params += [
@@ -204,8 +212,8 @@ def _schedule(
     pids: list[int] = []
     hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     closed: set[date] = set()
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    taken: list[tuple[datetime, datetime]] = []
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    taken: list[tuple[int, int]] = []
     for kind, pid, weekday, t1, t2, day, s_at, e_at in rows:
         if kind == 0:
             pids.append(pid)
@@ -214,9 +222,9 @@ def _schedule(
         elif kind == 2:
             closed.add(_date(day))
         elif kind == 5:
-            taken.append((_instant(s_at), _instant(e_at)))
+            taken.append((s_at, e_at))
         else:
-            busy[pid].append((_instant(s_at), _instant(e_at)))
+            busy[pid].append((s_at, e_at))
     return sorted(pids), hours, closed, busy, taken
 
 
@@ -226,12 +234,6 @@ def _time(value) -> time:  # SQLite hands back text
 
 def _date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _instant(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def free_slot_rows(
@@ -289,15 +291,11 @@ def free_slot_rows(
     )
     if not pids:
         return []
-    # Busy times as epoch seconds, merged per practitioner. A room's holds (``taken``)
-    # block everyone who would need it: converted once, added to every practitioner.
-    taken_ts = [(int(s.timestamp()), int(e.timestamp())) for s, e in taken]
-    busy_ts = {
-        pid: _merged([(int(s.timestamp()), int(e.timestamp())) for s, e in intervals] + taken_ts)
-        for pid, intervals in busy.items()
-    }
-    if taken_ts:
-        merged_taken = _merged(taken_ts)
+    # Busy times (epoch seconds) merged per practitioner. A room's holds (``taken``)
+    # block everyone who would need it: added to every practitioner.
+    busy_ts = {pid: _merged(intervals + taken) for pid, intervals in busy.items()}
+    if taken:
+        merged_taken = _merged(taken)
         for pid in pids:
             busy_ts.setdefault(pid, merged_taken)
 

@@ -606,13 +606,20 @@ def offer_claim(
     WaitlistOffer.objects.filter(entry=entry, status=WaitlistOffer.Status.OPEN).update(
         status=WaitlistOffer.Status.EXPIRED, answered_at=now
     )
-    WaitlistOffer.objects.filter(
+    others = WaitlistOffer.objects.filter(
         clinic=clinic,
         practitioner_id=appointment.practitioner_id,
         start__gte=appointment.start,
         start__lt=appointment.busy_until,
         status=WaitlistOffer.Status.OPEN,
-    ).update(status=WaitlistOffer.Status.GONE)
+    )
+    told = list(others.select_related("entry__service", "entry__practitioner", "entry__person"))
+    others.filter(pk__in=[o.pk for o in told]).update(status=WaitlistOffer.Status.GONE)
+    # Those still waiting for an answer learn that the time is taken (and that they stay
+    # on the list), instead of finding out only when they open the link.
+    for other in told:
+        if other.entry.status == WaitlistEntry.Status.WAITING:
+            _notify_gone(other)
     return appointment
 
 
@@ -756,6 +763,24 @@ def _notify_offer(offer: WaitlistOffer, token: str) -> None:
             entry,
             subject=gettext("A time has become free"),
             template="waitlist_offer",
+            context=context,
+            kind="other",
+        )
+
+
+def _notify_gone(offer: WaitlistOffer) -> None:
+    entry = offer.entry
+    clinic = entry.clinic
+    with translation.override(clinic.language), timezone.override(clinic.zone):
+        context = {
+            **_entry_context(entry, clinic.language),
+            "offer": offer,
+            "local_start": offer.start.astimezone(clinic.zone),
+        }
+        _send(
+            entry,
+            subject=gettext("The free time has been booked"),
+            template="waitlist_gone",
             context=context,
             kind="other",
         )

@@ -151,6 +151,13 @@ def test_the_first_claim_wins_and_the_others_are_told_it_is_gone(world):
     assert (first.status, first.appointment_id) == ("claimed", appointment.pk)
     assert second.status == "gone"
     assert first.entry.__class__.objects.get(pk=first.entry_id).status == "booked"
+    # The other client is told at once, in the clinic's language, and stays on the list.
+    with translation.override(clinic.language):
+        subject = translation.gettext("The free time has been booked")
+    told = OutboxMessage.objects.filter(subject__startswith=subject)
+    assert [m.to_address for m in told] == ["second@example.com"]
+    assert start.astimezone(clinic.zone).strftime("%H:%M") in told[0].body
+    assert second.entry.__class__.objects.get(pk=second.entry_id).status == "waiting"
     # The normal booking confirmation goes to the winner.
     assert OutboxMessage.objects.filter(
         related_type="appointment", related_id=appointment.pk, kind="confirmation"

@@ -21,8 +21,10 @@ def appointment_ics(appointment: Appointment, *, language: str = "sv") -> str:
 
 
 def appointments_ics(appointments: list[Appointment], *, language: str = "sv") -> str:
-    """Several appointments (a recurring series) as one calendar file."""
-    cal = _calendar("PUBLISH")
+    """Several appointments (a recurring series) as one calendar file; a CANCEL when
+    they are all cancelled."""
+    cancelled = all(a.status == Appointment.Status.CANCELLED for a in appointments)
+    cal = _calendar("CANCEL" if cancelled else "PUBLISH")
     for appointment in appointments:
         cal.add_component(_event(appointment, language))
     return cal.to_ical().decode()

@@ -77,9 +77,18 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
     return queued
 
 
-def notify_series(appointments: list, *, tokens: dict[int, str]) -> int:
-    """Confirm a recurring series in one e-mail: every time with its manage link, and one
-    calendar file with all of them (not one message per booking)."""
+SERIES_SUBJECTS = {
+    "confirmation": lambda: _("Your bookings are confirmed"),
+    "change": lambda: _("Your bookings have been moved"),
+    "cancellation": lambda: _("Your bookings are cancelled"),
+}
+
+
+def notify_series(appointments: list, *, tokens: dict[int, str], kind: str = "confirmation") -> int:
+    """Tell the client about several bookings of a recurring series in one e-mail (booked,
+    moved or cancelled): every time, with its manage link while it stands, and one
+    calendar file with all of them; not one message per booking. A cancellation also
+    goes by SMS, as one text, as a single booking's does."""
     from praksis.booking.calendar import appointments_ics
     from praksis.booking.services import manage_url
 
@@ -87,38 +96,54 @@ def notify_series(appointments: list, *, tokens: dict[int, str]) -> int:
         return 0
     first = appointments[0]
     clinic, person = first.clinic, first.person
-    email = first.contact_email
-    if not email:
-        return 0
+    email, phone = first.contact_email, first.contact_phone
+    queued = 0
     with translation.override(clinic.language), timezone.override(clinic.zone):
         context = {
+            "kind": kind,
             "clinic": clinic,
             "service_name": first.service.localized_name(clinic.language),
+            "count": len(appointments),
+            "local_start": first.start.astimezone(clinic.zone),
             "items": [
                 {
                     "appointment": a,
                     "local_start": a.start.astimezone(clinic.zone),
-                    "manage_url": manage_url(a, tokens.get(a.pk)),
+                    "manage_url": manage_url(a, tokens[a.pk]) if a.pk in tokens else "",
                 }
                 for a in appointments
             ],
         }
-        message = message_enqueue(
-            clinic=clinic,
-            channel="email",
-            to=email,
-            subject=f"{_('Your bookings are confirmed')} – {clinic.name}",
-            body=render_to_string("booking/email/series.txt", context),
-            kind="confirmation",
-            person=person,
-            attachment=(
-                "bookings.ics",
-                "text/calendar",
-                appointments_ics(appointments, language=clinic.language),
-            ),
-            related=("appointment", first.pk),
-        )
-    return int(message is not None)
+        if email:
+            message = message_enqueue(
+                clinic=clinic,
+                channel="email",
+                to=email,
+                subject=f"{SERIES_SUBJECTS[kind]()} – {clinic.name}",
+                body=render_to_string("booking/email/series.txt", context),
+                kind=kind,
+                person=person,
+                attachment=(
+                    "bookings.ics",
+                    "text/calendar",
+                    appointments_ics(appointments, language=clinic.language),
+                ),
+                related=("appointment", first.pk),
+            )
+            queued += message is not None
+        if phone and kind == "cancellation":
+            message = message_enqueue(
+                clinic=clinic,
+                channel="sms",
+                to=phone,
+                subject="",
+                body=render_to_string("booking/sms/series.txt", context).strip(),
+                kind=kind,
+                person=person,
+                related=("appointment", first.pk),
+            )
+            queued += message is not None
+    return queued
 
 
 def notify_request(request, kind: str) -> int:

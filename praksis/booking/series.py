@@ -252,17 +252,24 @@ def series_cancel(
     appointment, members = _members(actor, appointment_id, from_here=from_here)
     zone = actor.clinic.zone
     occurrences = []
+    cancelled = []
     for member in members:
         local = member.start.astimezone(zone)
         try:
             with transaction.atomic():
-                services.appointment_cancel(actor=actor, appointment_id=member.pk, reason=reason)
+                cancelled.append(
+                    services.appointment_cancel(
+                        actor=actor, appointment_id=member.pk, reason=reason, notify=False
+                    )
+                )
         except (ValidationFailed, Conflict) as exc:
             occurrences.append(
                 Occurrence(member.series_index, local, member.pk, False, exc.message)
             )
         else:
             occurrences.append(Occurrence(member.series_index, local, member.pk, True))
+    # One message for all the cancelled times, not one per booking.
+    notify_series(cancelled, tokens={}, kind="cancellation")
     return SeriesReport(appointment.series_id, "cancelled", occurrences)
 
 
@@ -284,21 +291,28 @@ def series_move(*, actor: Actor, appointment_id: int, start, from_here: bool) ->
     # member never collides with another member's old time.
     ordered = sorted(members, key=lambda m: m.start, reverse=offset > timedelta(0))
     results = {}
+    moved = []
     for member in ordered:
         target = _shifted(member.start, zone, offset)
         try:
             with transaction.atomic():
-                services.appointment_move(
-                    actor=actor,
-                    appointment_id=member.pk,
-                    start=target,
-                    practitioner_id=member.practitioner_id,
+                moved.append(
+                    services.appointment_move(
+                        actor=actor,
+                        appointment_id=member.pk,
+                        start=target,
+                        practitioner_id=member.practitioner_id,
+                        notify=False,
+                    )
                 )
         except (ValidationFailed, Conflict) as exc:
             reason = _reason(actor, exc, target, member.practitioner_id)
             results[member.pk] = Occurrence(member.series_index, target, member.pk, False, reason)
         else:
             results[member.pk] = Occurrence(member.series_index, target, member.pk, True)
+    # One message with the new times (and their manage links), not one per booking.
+    moved.sort(key=lambda a: a.start)
+    notify_series(moved, tokens={a.pk: services.manage_token(a) for a in moved}, kind="change")
     return SeriesReport(appointment.series_id, "moved", [results[m.pk] for m in members])
 
 

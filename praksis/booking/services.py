@@ -513,7 +513,9 @@ def _cutoff_passed(appointment: Appointment) -> bool:
     return timezone.now() > appointment.start - timedelta(hours=hours)
 
 
-def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
+def _cancel(
+    actor: Actor, appointment: Appointment, reason: str, *, notify: bool = True
+) -> Appointment:
     if appointment.status != Appointment.Status.BOOKED:
         raise Conflict(_("This booking is no longer active."), code="not_active")
     appointment.status = Appointment.Status.CANCELLED
@@ -525,15 +527,18 @@ def _cancel(actor: Actor, appointment: Appointment, reason: str) -> Appointment:
     appointment.save()
     resources.release_holds(appointment)
     _log_appointment(actor, appointment, Action.UPDATE, detail="cancelled")
-    notify_appointment(appointment, "cancellation")
+    if notify:  # else the caller tells the client (a series: one message for all)
+        notify_appointment(appointment, "cancellation")
     waitlist.offer_freed_time(appointment)  # the freed time goes to the waiting list
     return appointment
 
 
-def appointment_cancel(*, actor: Actor, appointment_id: int, reason: str = "") -> Appointment:
+def appointment_cancel(
+    *, actor: Actor, appointment_id: int, reason: str = "", notify: bool = True
+) -> Appointment:
     require(actor, "person.write")
     with transaction.atomic():
-        return _cancel(actor, _locked(actor.clinic, appointment_id), reason)
+        return _cancel(actor, _locked(actor.clinic, appointment_id), reason, notify=notify)
 
 
 def appointment_cancel_by_client(*, clinic: Clinic, token: str, reason: str = "") -> Appointment:
@@ -547,7 +552,15 @@ def appointment_cancel_by_client(*, clinic: Clinic, token: str, reason: str = ""
         return _cancel(system_actor(clinic, channel="public"), appointment, reason or "client")
 
 
-def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | None, public: bool):
+def _move(
+    actor: Actor,
+    appointment: Appointment,
+    start,
+    practitioner_id: int | None,
+    public: bool,
+    *,
+    notify: bool = True,
+):
     if appointment.status != Appointment.Status.BOOKED:
         raise Conflict(_("This booking is no longer active."), code="not_active")
     start = parse_start(start, appointment.clinic)
@@ -578,17 +591,24 @@ def _move(actor: Actor, appointment: Appointment, start, practitioner_id: int | 
     except IntegrityError as exc:
         raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
     _log_appointment(actor, appointment, Action.UPDATE, detail="moved")
-    notify_appointment(appointment, "change", token=manage_token(appointment))
+    if notify:
+        notify_appointment(appointment, "change", token=manage_token(appointment))
     waitlist.offer_freed_time(appointment, **freed)
     return appointment
 
 
 def appointment_move(
-    *, actor: Actor, appointment_id: int, start, practitioner_id: int | None = None
+    *,
+    actor: Actor,
+    appointment_id: int,
+    start,
+    practitioner_id: int | None = None,
+    notify: bool = True,
 ) -> Appointment:
     require(actor, "person.write")
     with transaction.atomic():
-        return _move(actor, _locked(actor.clinic, appointment_id), start, practitioner_id, False)
+        appointment = _locked(actor.clinic, appointment_id)
+        return _move(actor, appointment, start, practitioner_id, False, notify=notify)
 
 
 def appointment_move_by_client(*, clinic: Clinic, token: str, start) -> Appointment:

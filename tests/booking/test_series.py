@@ -292,3 +292,45 @@ def test_a_series_is_confirmed_in_one_message_with_every_time(clinic, owner, des
     assert all(a.reference in message.body for a in booked)
     assert message.body.count("/booking/") == 6  # a manage link for each time
     assert message.attachment_name == "bookings.ics"
+
+
+def test_moving_or_cancelling_a_series_sends_one_message_each(clinic, owner, desk):
+    from praksis.messaging.models import OutboxMessage
+
+    service, practitioner, person, _other = desk
+    person.phone = "+46701234567"
+    person.save(update_fields=["phone"])
+    first = next_local(clinic, days=2, hour=10)
+    report = _book(owner, service, person, practitioner, first, count=4)
+    ids = [o.appointment_id for o in report.occurrences]
+    OutboxMessage.objects.all().delete()
+
+    series_move(
+        actor=owner,
+        appointment_id=ids[1],
+        start=(first + timedelta(weeks=1, hours=2)).replace(tzinfo=None).isoformat(),
+        from_here=True,
+    )
+    moved = list(OutboxMessage.objects.filter(kind="change"))
+    assert [m.channel for m in moved] == ["email"]  # one, not three
+    with translation.override(clinic.language):
+        assert moved[0].subject.startswith(translation.gettext("Your bookings have been moved"))
+    # The three new times, each with its own manage link; not the one that stayed.
+    later = Appointment.objects.filter(pk__in=ids[1:]).order_by("start")
+    for a in later:
+        assert a.start.astimezone(clinic.zone).strftime("%H:%M") == "12:00"
+        assert a.reference in moved[0].body
+    assert Appointment.objects.get(pk=ids[0]).reference not in moved[0].body
+    assert moved[0].body.count("/booking/") == 3
+    assert moved[0].attachment_body.count("BEGIN:VEVENT") == 3
+
+    series_cancel(actor=owner, appointment_id=ids[0], from_here=False)
+    cancelled = list(OutboxMessage.objects.filter(kind="cancellation").order_by("channel"))
+    # One e-mail (a calendar file that removes all four) and one SMS, as for one booking.
+    assert [m.channel for m in cancelled] == ["email", "sms"]
+    email, sms = cancelled
+    assert all(a.reference in email.body for a in Appointment.objects.filter(pk__in=ids))
+    assert "/booking/" not in email.body  # nothing left to manage
+    assert "METHOD:CANCEL" in email.attachment_body
+    assert email.attachment_body.count("STATUS:CANCELLED") == 4
+    assert "4" in sms.body

@@ -14,7 +14,7 @@ from datetime import date
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from praksis.booking import selectors, waitlist
@@ -197,10 +197,10 @@ def waitlist_offer(request, clinic, token: str):
 # --- Staff --------------------------------------------------------------------------------
 
 
-@staff_view("person.read")
-def waitlist_page(request):
-    actor = request.actor
-    items = waitlist.waitlist_list(actor=actor)
+def waitlist_rows(actor, person_id: int | None = None) -> list:
+    """The waiting list's entries (one person's with ``person_id``) with what the pages
+    show: the last day, the weekdays by name, the times offered."""
+    items = waitlist.waitlist_list(actor=actor, person_id=person_id)
     zone = actor.clinic.zone
     for entry in items:
         entry.local_until = waitlist._entry_context(entry, actor.clinic.language)["until"]
@@ -209,6 +209,13 @@ def waitlist_page(request):
             {"local": o.start.astimezone(zone), "status": o.get_status_display()}
             for o in entry.offers.all()
         ]
+    return items
+
+
+@staff_view("person.read")
+def waitlist_page(request):
+    actor = request.actor
+    items = waitlist_rows(actor)
     return render(
         request,
         "booking/waitlist.html",
@@ -237,12 +244,13 @@ def waitlist_new(request):
         except ValidationFailed as exc:
             errors = exc.errors
         else:
-            return redirect("staff:waitlist")
+            return _back(request, "staff:waitlist")
     return render(
         request,
         "booking/waitlist_new.html",
         {
             "picker": picker,
+            "next": _safe_next(source.get("next", "")),
             "channels": [c for c in Channel.choices if c[0] != Channel.ONLINE],
             "errors": errors,
             **_wish_context(clinic, service_list, values),
@@ -255,4 +263,15 @@ def waitlist_new(request):
 @staff_view("person.write")
 def waitlist_remove(request, waitlist_entry_id: int):
     waitlist.waitlist_remove(actor=request.actor, entry_id=waitlist_entry_id)
-    return redirect("staff:waitlist")
+    return _back(request, "staff:waitlist")
+
+
+def _safe_next(value: str) -> str:
+    """A staff page to return to (the person's page the form was opened from), or ""."""
+    if value.startswith("/staff/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value
+    return ""
+
+
+def _back(request, default: str):
+    return redirect(_safe_next(request.POST.get("next", "")) or default)

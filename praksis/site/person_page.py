@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from praksis.booking.selectors import person_appointments
+from praksis.booking.waitlist_views import waitlist_rows
 from praksis.clinics.access import can
 from praksis.clinics.auth import staff_view
 from praksis.journal.selectors import journal_summary
@@ -53,5 +54,6 @@ def person_detail(request, person_id: int):
                 {"appointment": a, "local": a.start.astimezone(actor.clinic.zone)}
                 for a in person_appointments(actor=actor, person_id=person.pk)
             ],
+            "waitlist": waitlist_rows(actor, person_id=person.pk),
         },
     )

@@ -176,3 +176,39 @@ def test_another_clinics_entry_is_not_found(world, make_clinic, make_staff):
     assert "Lind" not in ui.get("/staff/waitlist/").content.decode()
     entry.refresh_from_db()
     assert entry.status == "waiting"
+
+
+def test_the_person_page_shows_their_entries_and_puts_them_on_the_list(world, make_staff,
+                                                                       make_person):  # fmt: skip
+    clinic, owner, service, _booked, start = world
+    person = make_person(owner, first_name="Olle", last_name="Berg", email="olle@example.com")
+    ui = Client()
+    ui.force_login(make_staff(clinic, "receptionist", email="r3@x.test"))
+    page = ui.get(f"/staff/persons/{person.pk}/").content.decode()
+    assert 'id="waitlist"' in page and "data-entry=" not in page
+    back = f"/staff/persons/{person.pk}/"
+    link = f"/staff/waitlist/new/?person={person.pk}&amp;next={back}"
+    assert link in page
+    # The form opened from the page has the person chosen and returns to their page.
+    form = ui.get(link.replace("&amp;", "&")).content.decode()
+    assert f'name="next" value="{back}"' in form and "Berg, Olle" in form
+    added = ui.post(
+        "/staff/waitlist/new/",
+        {"person": person.pk, "service": service.pk, "weekdays": [start.weekday()],
+         "channel": "phone", "next": back},
+    )  # fmt: skip
+    assert (added.status_code, added["Location"]) == (302, back)
+    entry = WaitlistEntry.objects.get(person=person)
+    page = ui.get(back).content.decode()
+    assert f'data-entry="{entry.pk}"' in page and service.name in page
+    removed = ui.post(f"/staff/waitlist/{entry.pk}/remove/", {"next": back})
+    assert (removed.status_code, removed["Location"]) == (302, back)
+    entry.refresh_from_db()
+    assert entry.status == "withdrawn"
+    # Only a staff page is a place to return to.
+    other = WaitlistEntry.objects.create(
+        clinic=clinic, person=person, service=service, weekdays=[start.weekday()],
+        expires_at=entry.expires_at,
+    )  # fmt: skip
+    away = ui.post(f"/staff/waitlist/{other.pk}/remove/", {"next": "https://evil.example/"})
+    assert away["Location"] == "/staff/waitlist/"

@@ -749,26 +749,23 @@ def _notify_joined(entry: WaitlistEntry, token: str) -> None:
 
 
 def _notify_offer(offer: WaitlistOffer, token: str) -> None:
-    entry = offer.entry
-    clinic = entry.clinic
-    with translation.override(clinic.language), timezone.override(clinic.zone):
-        context = {
-            **_entry_context(entry, clinic.language),
-            "offer": offer,
-            "local_start": offer.start.astimezone(clinic.zone),
-            "answer_by": offer.expires_at.astimezone(clinic.zone),
-            "claim_url": claim_url(offer, token),
-        }
-        _send(
-            entry,
-            subject=gettext("A time has become free"),
-            template="waitlist_offer",
-            context=context,
-            kind="other",
-        )
+    _about_offer(
+        offer,
+        subject=lambda: gettext("A time has become free"),
+        template="waitlist_offer",
+        answer_by=offer.expires_at.astimezone(offer.entry.clinic.zone),
+        claim_url=claim_url(offer, token),
+    )
 
 
 def _notify_gone(offer: WaitlistOffer) -> None:
+    _about_offer(
+        offer, subject=lambda: gettext("The free time has been booked"), template="waitlist_gone"
+    )
+
+
+def _about_offer(offer: WaitlistOffer, *, subject, template: str, **extra) -> None:
+    """A message about an offered time, in the clinic's language and time zone."""
     entry = offer.entry
     clinic = entry.clinic
     with translation.override(clinic.language), timezone.override(clinic.zone):
@@ -776,11 +773,6 @@ def _notify_gone(offer: WaitlistOffer) -> None:
             **_entry_context(entry, clinic.language),
             "offer": offer,
             "local_start": offer.start.astimezone(clinic.zone),
+            **extra,
         }
-        _send(
-            entry,
-            subject=gettext("The free time has been booked"),
-            template="waitlist_gone",
-            context=context,
-            kind="other",
-        )
+        _send(entry, subject=subject(), template=template, context=context, kind="other")

@@ -9,8 +9,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from praksis.people.guardians import booking_contact
 
 
 class BookingPolicy(models.Model):
@@ -293,13 +296,19 @@ class Appointment(models.Model):
         if it was made online (they may differ from the record's), else the record's."""
         if self.booked_email or self.booked_phone:
             return self.booked_email
-        return self.person.email
+        return self._record_contact[0]
 
     @property
     def contact_phone(self) -> str:
         if self.booked_email or self.booked_phone:
             return self.booked_phone
-        return self.person.phone
+        return self._record_contact[1]
+
+    @cached_property
+    def _record_contact(self) -> tuple[str, str]:
+        """The record's e-mail and phone; a child without them is reached through a
+        guardian the child's data may be shown to (REQ-49)."""
+        return booking_contact(self.person)
 
 
 class BookingRequest(models.Model):

@@ -171,3 +171,45 @@ def child_say_set(*, actor: Actor, child_id, say: str, reason: str = "") -> Chil
             Access(Action.UPDATE, "person", child.pk, person_id=child.pk, detail=f"child: {say}"),
         )
     return row
+
+
+def guardian_end(*, actor: Actor, child_id, guardianship_id) -> Guardianship:
+    """End a guardianship (custody ended, or it was recorded by mistake): kept, with the
+    time it ended, so what a guardian was given earlier stays explainable."""
+    require(actor, "person.write")
+    with transaction.atomic():
+        link = (
+            Guardianship.objects.select_for_update()
+            .filter(clinic=actor.clinic, child_id=child_id, pk=guardianship_id)
+            .first()
+        )
+        if link is None:
+            raise Http404
+        if link.ended_at is None:
+            link.ended_at = timezone.now()
+            link.save(update_fields=["ended_at"])
+            log_access(
+                actor,
+                Access(Action.UPDATE, "guardianship", link.pk, person_id=link.child_id,
+                       detail="ended"),
+            )  # fmt: skip
+    return link
+
+
+def booking_contact(person: Person, today: date | None = None) -> tuple[str, str]:
+    """Where messages about a person's booking go: their own e-mail and phone; for a child
+    with neither, a guardian's (the verified first) whom the REQ-49 rule lets see the
+    child's data — never one the child's data is withheld from."""
+    if person.email or person.phone:
+        return person.email, person.phone
+    if person.birth_date is None:
+        return "", ""
+    today = today or timezone.localdate(timezone=person.clinic.zone)
+    if age_on(person.birth_date, today) >= ADULT:
+        return "", ""
+    links = sorted(guardians_of(person), key=lambda g: (g.verified_at is None, g.pk))
+    for link in links:
+        guardian = link.guardian
+        if (guardian.email or guardian.phone) and guardian_may_see(person, guardian, today).allowed:
+            return guardian.email, guardian.phone
+    return "", ""

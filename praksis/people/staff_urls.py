@@ -21,6 +21,11 @@ urlpatterns = [
         people_views.animal_create,
         name="animal-create",
     ),
+    path(
+        "persons/<int:person_id>/guardians/",
+        people_views.person_guardians,
+        name="person-guardians",
+    ),
     path("animals/<int:animal_id>/", people_views.animal_detail, name="animal"),
     path("animals/<int:animal_id>/edit/", people_views.animal_edit, name="animal-edit"),
     path(

@@ -3,10 +3,12 @@ services. (The person page, with the sections of other apps, is praksis.site.per
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,8 +19,16 @@ from praksis.clinics.models import IdentityPolicy
 from praksis.core.errors import ValidationFailed
 from praksis.core.input import parse_id
 from praksis.people import protection, selectors, services
+from praksis.people.guardians import (
+    age_on,
+    child_say_set,
+    guardian_add,
+    guardian_end,
+    guardian_may_see,
+    guardians_of,
+)
 from praksis.people.identity import format_identity, mask_identity
-from praksis.people.models import PROTECTED_GRADES, AnimalSex, Species
+from praksis.people.models import PROTECTED_GRADES, AnimalSex, ChildPrivacy, ChildSay, Species
 from praksis.people.picker import Picked, picked_person
 from praksis.people.validation import PERSON_FIELDS, clean_person
 
@@ -336,3 +346,80 @@ def animal_owners(request, animal_id: int):
         messages = [str(m) for msgs in exc.errors.values() for m in msgs]
         return _render_animal(request, animal_id, status=422, owner_errors=messages)
     return redirect(reverse("staff:animal", args=[animal_id]) + "#owners")
+
+
+# --- Guardians (REQ-49) -------------------------------------------------------------------
+
+
+def _guardians_page(request, person, *, status=200, picker=None, errors=None, values=None):
+    actor = request.actor
+    today = timezone.localdate(timezone=actor.clinic.zone)
+    say = ChildPrivacy.objects.filter(clinic=actor.clinic, child=person).first()
+    return render(
+        request,
+        "people/guardians.html",
+        {
+            "person": person,
+            "age": age_on(person.birth_date, today) if person.birth_date else None,
+            "guardians": [
+                (g, guardian_may_see(person, g.guardian, today)) for g in guardians_of(person)
+            ],
+            "picker": picker or Picked(name="guardian"),
+            "say": say,
+            "say_choices": ChildSay.choices,
+            "values": values
+            or {"say": say.say if say else "", "reason": say.reason if say else ""},
+            "errors": errors or {},
+            "can_write": can(actor, "person.write"),
+            "country": actor.clinic.country,
+        },
+        status=status,
+    )
+
+
+@staff_view("person.read")
+@require_http_methods(["GET", "POST"])
+def person_guardians(request, person_id: int):
+    """A child's guardians: add one (the person picker; verified or not), end one, and
+    record the child's own say towards them. Every change is logged on the child."""
+    actor = request.actor
+    person = selectors.person_get(actor=actor, person_id=person_id, purpose="guardians")
+    if request.method == "GET":
+        return _guardians_page(request, person)
+    if not can(actor, "person.write"):
+        raise PermissionDenied
+    action = request.POST.get("action", "")
+    try:
+        if action == "add":
+            picked = picked_person(actor, request.POST, "guardian", purpose="guardian")
+            if picked.errors or picked.person_id is None:
+                if not picked.errors:
+                    picked.errors.append(_("Choose the person from the list."))
+                return _guardians_page(request, person, status=422, picker=picked)
+            try:
+                guardian_add(
+                    actor=actor, child_id=person.pk, guardian_id=picked.person_id,
+                    verified=request.POST.get("verified") == "1",
+                )  # fmt: skip
+            except ValidationFailed as exc:
+                picked.errors = [str(m) for m in exc.errors.get("guardian", [])]
+                return _guardians_page(request, person, status=422, picker=picked)
+        elif action == "end":
+            guardian_end(
+                actor=actor, child_id=person.pk,
+                guardianship_id=parse_id(request.POST.get("guardianship")),
+            )  # fmt: skip
+        elif action == "say":
+            values = {k: request.POST.get(k, "") for k in ("say", "reason")}
+            try:
+                child_say_set(actor=actor, child_id=person.pk, **values)
+            except ValidationFailed as exc:
+                return _guardians_page(
+                    request, person, status=422, errors=exc.errors, values=values
+                )
+        else:
+            raise ValidationFailed({"action": [_("Choose what to do.")]})
+    except ValidationFailed as exc:
+        errors = {"action": [str(m) for msgs in exc.errors.values() for m in msgs]}
+        return _guardians_page(request, person, status=422, errors=errors)
+    return redirect(reverse("staff:person-guardians", args=[person.pk]))

@@ -71,7 +71,7 @@ def opened_by_strong_sign_in(http_request, answered: DataSubjectRequest) -> bool
 def code_channel(answered: DataSubjectRequest) -> str | None:
     """Where the one-time code goes: the contact the link did not go to (None: the
     person has only one contact on record, and nothing is released online)."""
-    person = answered.person
+    person = answered.guardian if answered.guardian_id else answered.person  # who asked
     if answered.delivery == "sms":
         return "email" if person.email else None
     return "sms" if person.phone else None
@@ -208,7 +208,7 @@ def answer_code_send(*, clinic, token: str) -> AnswerPage:
         request.save(
             update_fields=["answer_code_hash", "answer_code_expires_at", "answer_codes_sent"]
         )
-        person = request.person
+        person = request.guardian if request.guardian_id else request.person  # who asked
         with translation.override(clinic.language):
             message_enqueue(
                 clinic=clinic,

@@ -53,6 +53,12 @@ def effective_due(request: DataSubjectRequest) -> date:
     return request.extended_to or request.due_date
 
 
+def requester(request: DataSubjectRequest) -> Person:
+    """Who asked, so who is answered: the guardian for a request made on a child's behalf
+    (REQ-49), else the person the request is about."""
+    return request.guardian if request.guardian_id else request.person
+
+
 def request_create(
     *,
     actor: Actor,
@@ -156,7 +162,7 @@ def request_list(*, actor: Actor) -> list[DataSubjectRequest]:
     require(actor, "person.read")
     items = list(
         DataSubjectRequest.objects.filter(clinic=actor.clinic)
-        .select_related("person")
+        .select_related("person", "guardian")
         .order_by("completed_at", "due_date", "pk")[:500]
     )
     items.sort(key=lambda r: (r.completed_at is not None, effective_due(r), r.pk))
@@ -206,7 +212,7 @@ def _tell_requester(
 ) -> None:
     """A message to the requester about their request, by e-mail (or SMS when that is
     how they asked or all we have), in the clinic's language, through the outbox."""
-    clinic, person = request.clinic, request.person
+    clinic, person = request.clinic, requester(request)
     channel = "email" if person.email and request.delivery != "sms" else "sms"
     to = person.email if channel == "email" else person.phone
     if not to:
@@ -389,7 +395,7 @@ def request_answer(
             errors["answer"] = [_NEEDS_TEXT]
         if errors:
             raise ValidationFailed(errors)
-        person = request.person
+        person = requester(request)  # the guardian, for a request on a child's behalf
         by_sms = not person.email or request.delivery == "sms"
         if by_sms and not person.phone:
             raise Conflict(

@@ -146,7 +146,10 @@ def requests_dashboard(request):
     """Open data-subject requests by due date; those close to it are flagged."""
     person = picked_person(request.actor, request.GET, purpose="privacy request")
     person.errors = []  # arriving from a person's page with ?person=: nothing to correct yet
-    return _dashboard(request, new={"person": person, "values": {}, "errors": {}})
+    guardian = picked_person(request.actor, request.GET, "guardian", purpose="privacy request")
+    guardian.errors = []
+    new = {"person": person, "guardian": guardian, "values": {}, "errors": {}}
+    return _dashboard(request, new=new)
 
 
 def _dashboard(request, *, new: dict, status: int = 200):
@@ -189,23 +192,28 @@ def _dashboard(request, *, new: dict, status: int = 200):
 def request_new(request):
     """Register a request made at the desk; what was typed is kept when it is refused."""
     person = picked_person(request.actor, request.POST, purpose="privacy request")
+    # A guardian asking on a child's behalf (REQ-49): optional, as far as the rule allows.
+    guardian = picked_person(request.actor, request.POST, "guardian", purpose="privacy request")
     values = {key: request.POST.get(key, "") for key in ("kind", "details")}
     errors: dict = {}
-    if not person.must_choose:
+    if not person.must_choose and not guardian.must_choose:
         try:
             request_create(
                 actor=request.actor,
                 person_id=person.person_id,
                 kind=values["kind"],
                 details=values["details"],
+                guardian_id=guardian.person_id,
             )
         except ValidationFailed as exc:
             errors = exc.errors
         else:
             return redirect("staff:privacy-requests")
     person.errors = person.errors or errors.get("person", [])
+    guardian.errors = guardian.errors or errors.get("guardian", [])
     errors.pop("person", None)
-    new = {"person": person, "values": values, "errors": errors}
+    errors.pop("guardian", None)
+    new = {"person": person, "guardian": guardian, "values": values, "errors": errors}
     return _dashboard(request, new=new, status=422)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from praksis.people.guardians import guardian_may_see, guardians_of
+from praksis.people.guardians import ADULT, age_on, guardian_may_see, guardians_of
 from praksis.people.models import ChildPrivacy, Guardianship
 
 register = template.Library()
@@ -27,4 +27,6 @@ def person_guardians(person):
         "guardians": [(g, guardian_may_see(person, g.guardian, today)) for g in links],
         "wards": wards,
         "say": ChildPrivacy.objects.filter(child=person).first(),
+        # A child (the birth date on record says so): guardians can be added.
+        "minor": person.birth_date is not None and age_on(person.birth_date, today) < ADULT,
     }

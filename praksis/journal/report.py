@@ -262,6 +262,9 @@ def journal_sections(subject: Subject) -> list[Section]:
     card = _client_card_section(subject)
     if card is not None:
         found.append(card)
+    asked = _requests_section(subject)
+    if asked is not None:
+        found.append(asked)
     with_journal = set(
         JournalEntry.objects.filter(clinic=clinic, animal_id__in=subject.animal_ids)
         .values_list("animal_id", flat=True)
@@ -280,3 +283,49 @@ def journal_sections(subject: Subject) -> list[Section]:
             )
         )
     return found
+
+
+def _requests_section(subject: Subject) -> Section | None:
+    """The requests the person made about a journal (their own, or their animal's) and
+    the decisions on them (REQ-16, REQ-18): what was asked, the answer, who decided and
+    why, and for a granted deletion which entries went (their dates, never their text)."""
+    from praksis.journal.requests import journal_request_views
+
+    views = journal_request_views(subject.clinic, subject.person)
+    if not views:
+        return None
+    own = _("Your journal")
+    items = [
+        {
+            "received": v.received_at,
+            "kind": v.kind_label,
+            "journal": v.about or own,
+            "grounds": v.grounds,
+            "outcome": v.outcome_label or _("Not decided yet"),
+            "decided": v.decided_at or "",
+            "decided_by": v.decided_by,
+            "reasons": v.reasons,
+            "deleted": ", ".join(
+                f"#{d.id} ({d.created_at.date().isoformat() if d.created_at else '?'})"
+                for d in v.deleted
+            ),
+        }
+        for v in views
+    ]
+    return Section(
+        key="journal_requests",
+        title=_("Your requests about the journal"),
+        columns={
+            "received": _("Received"),
+            "kind": _("Request"),
+            "journal": _("Journal"),
+            "grounds": _("What you asked"),
+            "outcome": _("Decision"),
+            "decided": _("Decided"),
+            "decided_by": _("Decided by"),
+            "reasons": _("Reasons"),
+            "deleted": _("Entries deleted"),
+        },
+        items=items,
+        order=36,
+    )

@@ -372,6 +372,7 @@ class RequestView:
     decided_by_hpr: str
     deleted: list[DeletedEntry]
     answer: str
+    about: str = ""  # the animal, for a request about an animal's journal
 
     @property
     def open(self) -> bool:
@@ -484,6 +485,23 @@ def journal_requests_read(
             actor, subject, Action.READ, "journal_request", "", detail=f"requests={len(rows)}"
         )
     return [_view(r, actor.clinic) for r in rows]
+
+
+def journal_request_views(clinic, person: Person) -> list[RequestView]:
+    """Every request ``person`` made about a journal of ``clinic`` (their own or their
+    animals'), oldest first, for the person's own access report (logged with it)."""
+    rows = (
+        JournalRequest.objects.filter(clinic=clinic, person=person)
+        .select_related("person", "animal")
+        .order_by("received_at", "pk")
+    )
+    views = []
+    for row in rows:
+        view = _view(row, clinic)
+        if row.animal_id is not None:
+            view.about = f"{row.animal.name} ({row.animal.get_species_display()})"
+        views.append(view)
+    return views
 
 
 def answer_text(view: RequestView, clinic) -> str:

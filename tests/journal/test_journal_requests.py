@@ -307,3 +307,33 @@ def test_req16_another_clinics_journal_requests_are_not_found(
     assert outsider.post(f"/staff/persons/{patient.pk}/journal/reason/").status_code == 404
     request.refresh_from_db()
     assert request.decided_at is None and JournalEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_req16_req18_req23_the_decisions_are_in_the_requesters_access_report(
+    dental, doctor, patient
+):
+    import json
+
+    from praksis.privacy.requests import export_json
+
+    wrong = entry_create(actor=doctor, person_id=patient.pk, text=SECRET, sign=True)
+    asked = journal_request_record(
+        actor=doctor, kind="deletion", person_id=patient.pk, entry_ids=[wrong.pk],
+        grounds="Diagnosen er feil",
+    )  # fmt: skip
+    journal_request_decide(
+        actor=doctor, request_id=asked.pk, outcome="granted", incorrect_or_unnecessary="yes",
+        no_weighty_reasons="yes", reasons="Satt ved en feil",
+    )  # fmt: skip
+    access = request_create(actor=doctor, person_id=patient.pk, kind="access")
+    owner = doctor.__class__(
+        clinic=dental, user=doctor.user, role="owner", request_id="t", channel="ui"
+    )
+    data = json.loads(export_json(actor=owner, request_id=access.pk))
+    section = next(s for s in data["sections"] if s["key"] == "journal_requests")
+    (item,) = section["items"]
+    values = json.dumps(item, ensure_ascii=False)
+    # What was asked, the decision, who decided and why; the deleted entry by number only.
+    assert "Diagnosen er feil" in values and "Satt ved en feil" in values
+    assert doctor.user.full_name in values and f"#{wrong.pk}" in values
+    assert SECRET not in json.dumps(data, ensure_ascii=False)

@@ -319,6 +319,22 @@ def _identity_text(clinic: Clinic) -> str:
             "number. You are not obliged to give it, but without it we cannot keep a journal "
             "and so cannot examine or treat you."
         )
+    if policy == IdentityPolicy.OPTIONAL and clinic.regime == Regime.NO_HUMAN:
+        # Health care: the journal must identify the patient (pasientjournalforskriften
+        # § 6), so "no law obliges you" would be wrong; the number is asked for, and a
+        # patient without one is identified otherwise.
+        return _(
+            "The law requires your journal to identify you (pasientjournalforskriften § 6), "
+            "so we ask for your national identity number (fødselsnummer or D-number). If you "
+            "have none, we identify you by your name and birth date instead."
+        )
+    if policy == IdentityPolicy.OPTIONAL and clinic.regime == Regime.SE_HUMAN:
+        return _(
+            "The law requires your journal to state who you are (patientdatalagen 3 kap. "
+            "6 §), so we ask for your personal identity number (personnummer or "
+            "samordningsnummer). If you have none, we identify you by your name and birth "
+            "date instead."
+        )
     if policy == IdentityPolicy.OPTIONAL:
         return _(
             "You may give us your national identity number so that your records identify you "

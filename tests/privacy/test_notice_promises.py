@@ -205,11 +205,18 @@ def test_issue14_identity_number_why_and_without_it_only_where_collected(demo):
     optik = texts["lund-optik"]["en"]
     assert "personal identity number (personnummer)" in optik
     assert "patientdatalagen" in optik and "cannot keep a journal" in optik
-    for slug in ("nordby-tannhelse", "fjord-dyreklinikk"):
-        assert (
-            "If you do not give it, we identify you by your name and birth date"
-            in (texts[slug]["en"])
-        )
+    # A vet's client (the animal's owner) is under no law to give it.
+    assert "no law obliges you" in texts["fjord-dyreklinikk"]["en"]
+    assert "If you do not give it, we identify you by your name and birth date" in (
+        texts["fjord-dyreklinikk"]["en"]
+    )
+    # A Norwegian patient's journal must identify them (pasientjournalforskriften § 6): the
+    # dental notice never says that no law obliges them, in any language.
+    dental = texts["nordby-tannhelse"]
+    assert "pasientjournalforskriften § 6" in dental["en"]
+    assert "If you have none, we identify you by your name and birth date" in dental["en"]
+    assert all("no law obliges" not in dental[lang] for lang in dental)
+    assert "ingen lov" not in dental["nb"].lower()
     assert "What you must give us, and why" not in texts["alva-terapi"]["en"]
 
 

@@ -213,3 +213,34 @@ def booking_contact(person: Person, today: date | None = None) -> tuple[str, str
         if (guardian.email or guardian.phone) and guardian_may_see(person, guardian, today).allowed:
             return guardian.email, guardian.phone
     return "", ""
+
+
+def own_say_age_set(*, actor: Actor, age) -> int:
+    """The owner sets the age from which a child of this Swedish clinic has their own say
+    towards their guardians (REQ-49 [U]; Norway's ages are fixed by law)."""
+    require(actor, "privacy.manage")
+    if actor.clinic.country != "SE":
+        raise ValidationFailed(
+            {"own_say_from_age": [_("In Norway the ages are set by law and cannot be changed.")]}
+        )
+    text = str(age if age is not None else "").strip()
+    if not text.isdigit() or not 12 <= int(text) <= 17:
+        raise ValidationFailed(
+            {"own_say_from_age": [_("Enter an age from 12 to 17 (whole years).")]}
+        )
+    value = int(text)
+    with transaction.atomic():
+        setting, _created = ChildrenSetting.objects.select_for_update().get_or_create(
+            clinic=actor.clinic, defaults={"own_say_from_age": value}
+        )
+        if setting.own_say_from_age != value or _created:
+            setting.own_say_from_age = value
+            setting.updated_at = timezone.now()
+            setting.updated_by_user_id = actor.user_id
+            setting.save()
+            log_access(
+                actor,
+                Access(Action.UPDATE, "clinic", actor.clinic.pk, purpose="children",
+                       detail=f"own_say_from_age={value}"),
+            )  # fmt: skip
+    return value

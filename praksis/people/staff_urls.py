@@ -26,6 +26,7 @@ urlpatterns = [
         people_views.person_guardians,
         name="person-guardians",
     ),
+    path("children/", people_views.children_setting, name="children-setting"),
     path("animals/<int:animal_id>/", people_views.animal_detail, name="animal"),
     path("animals/<int:animal_id>/edit/", people_views.animal_edit, name="animal-edit"),
     path(

@@ -26,6 +26,8 @@ from praksis.people.guardians import (
     guardian_end,
     guardian_may_see,
     guardians_of,
+    own_say_age,
+    own_say_age_set,
 )
 from praksis.people.identity import format_identity, mask_identity
 from praksis.people.models import PROTECTED_GRADES, AnimalSex, ChildPrivacy, ChildSay, Species
@@ -423,3 +425,32 @@ def person_guardians(request, person_id: int):
         errors = {"action": [str(m) for msgs in exc.errors.values() for m in msgs]}
         return _guardians_page(request, person, status=422, errors=errors)
     return redirect(reverse("staff:person-guardians", args=[person.pk]))
+
+
+@staff_view("privacy.manage")
+@require_http_methods(["GET", "POST"])
+def children_setting(request):
+    """The owner's page of the rule for children and guardians (REQ-49): in Sweden the
+    age from which a child decides (maturity; 15 by default), in Norway the law's ages."""
+    actor = request.actor
+    value = str(own_say_age(actor.clinic))
+    errors: list = []
+    if request.method == "POST":
+        value = request.POST.get("own_say_from_age", "")[:20]
+        try:
+            own_say_age_set(actor=actor, age=value)
+        except ValidationFailed as exc:
+            errors = [str(m) for m in exc.errors.get("own_say_from_age", [])]
+        else:
+            return redirect(reverse("staff:children-setting") + "?saved=1")
+    return render(
+        request,
+        "people/children_setting.html",
+        {
+            "value": value,
+            "errors": errors,
+            "country": actor.clinic.country,
+            "saved": request.GET.get("saved") == "1" and not errors,
+        },
+        status=422 if errors else 200,
+    )

@@ -15,7 +15,12 @@ from django.utils import timezone
 from praksis.audit.models import AccessLogEntry
 from praksis.booking.services import appointment_book
 from praksis.messaging.models import OutboxMessage
-from praksis.people.guardians import booking_contact, child_say_set, guardian_add
+from praksis.people.guardians import (
+    booking_contact,
+    child_say_set,
+    guardian_add,
+    guardian_may_see,
+)
 from praksis.people.models import ChildPrivacy, Guardianship
 from praksis.privacy.answer_links import code_channel
 from praksis.privacy.models import DataSubjectRequest
@@ -185,3 +190,36 @@ def test_req49_a_guardian_the_rule_refuses_is_an_error_on_the_form(family, make_
     html = refused.content.decode()
     assert "This guardian may not see the child" in html and "Far ber" in html
     assert not DataSubjectRequest.objects.exists()
+
+
+def test_req49_a_swedish_owner_sets_the_age_a_child_decides_from(family, make_staff):
+    clinic, owner, child, parent = family("optician", 14)
+    guardian_add(actor=owner, child_id=child.pk, guardian_id=parent.pk)
+    today = timezone.localdate(timezone=clinic.zone)
+    assert guardian_may_see(child, parent, today).scope == "full"  # under 15 by default
+    ui = Client()
+    ui.force_login(speaks(owner.user, "en"))
+    assert "/staff/children/" in ui.get("/staff/privacy-requests/").content.decode()
+    bad = ui.post("/staff/children/", {"own_say_from_age": "40"})
+    assert bad.status_code == 422 and 'value="40"' in bad.content.decode()
+    assert "from 12 to 17" in bad.content.decode()
+    assert ui.post("/staff/children/", {"own_say_from_age": "13"}).status_code == 302
+    # From 13 the child decides, and has not agreed: the guardian sees nothing.
+    assert guardian_may_see(child, parent, today).scope == "none"
+    assert AccessLogEntry.objects.filter(detail="own_say_from_age=13").exists()
+    # A receptionist may not change it.
+    assert (
+        _desk(clinic, make_staff).post("/staff/children/", {"own_say_from_age": "16"}).status_code
+        == 403
+    )
+
+
+def test_req49_in_norway_the_ages_are_the_laws(family):
+    _clinic, owner, _child, _parent = family("dental", 10)
+    ui = Client()
+    ui.force_login(speaks(owner.user, "en"))
+    page = ui.get("/staff/children/").content.decode()
+    assert "pasient- og brukerrettighetsloven § 3-4" in page and "own_say_from_age" not in page
+    refused = ui.post("/staff/children/", {"own_say_from_age": "13"})
+    assert refused.status_code == 422
+    assert "set by law" in refused.content.decode()

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "praksis.processing",
     "praksis.disclosures",
     "praksis.breaches",
+    "praksis.accounts",
     # Composition (pages and set-ups made of several apps); it wires the apps' hooks.
     "praksis.site",
 ]

@@ -10,7 +10,7 @@ from praksis.booking import sms_views as booking_sms
 from praksis.booking import waitlist_views as booking_waitlist
 from praksis.core import views as core_views
 from praksis.privacy import views as privacy_views
-from praksis.site import clinic_page, person_page
+from praksis.site import account, clinic_page, person_page
 from praksis.site import views as site_views
 from praksis.today import today_page
 
@@ -86,6 +86,16 @@ urlpatterns = [
         "<slug:clinic>/consents/<str:token>/",
         privacy_views.public_consents_manage,
         name="consents-manage",
+    ),
+    path("<slug:clinic>/account/", account.account_home, name="account"),
+    path("<slug:clinic>/account/code/", account.account_code, name="account-code"),
+    path("<slug:clinic>/account/who/", account.account_who, name="account-who"),
+    path("<slug:clinic>/account/sign-out/", account.account_sign_out, name="account-sign-out"),
+    path("<slug:clinic>/account/requests/", account.account_request, name="account-request"),
+    path(
+        "<slug:clinic>/account/waitlist/<int:entry_id>/leave/",
+        account.account_waitlist_leave,
+        name="account-waitlist-leave",
     ),
     path("<slug:clinic>/book/", booking_public.booking_details, name="booking-details"),
     path("<slug:clinic>/request/", booking_public.booking_request, name="booking-request"),

@@ -323,6 +323,26 @@ def waitlist_leave(*, clinic: Clinic, token: str) -> WaitlistEntry:
     return entry
 
 
+def waitlist_leave_own(*, clinic: Clinic, person_id: int, entry_id) -> WaitlistEntry:
+    """A signed-in client takes their own entry off the list (404 for anyone else's)."""
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update()
+            .filter(clinic=clinic, person_id=person_id, pk=parse_id(entry_id) or 0)
+            .first()
+        )
+        if entry is None:
+            raise Http404
+        if entry.status == WaitlistEntry.Status.WAITING:
+            _end(entry, WaitlistEntry.Status.WITHDRAWN, timezone.now())
+            log_access(
+                system_actor(clinic, channel="account"),
+                Access(Action.UPDATE, "waitlist_entry", entry.pk, person_id=person_id,
+                       purpose="waitlist", detail="left the list (account)"),
+            )  # fmt: skip
+    return entry
+
+
 def waitlist_remove(*, actor: Actor, entry_id) -> WaitlistEntry:
     """Staff take an entry off the list (404 for another clinic's)."""
     require(actor, "person.write")

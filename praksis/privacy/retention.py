@@ -68,6 +68,7 @@ RECORD_TYPES: dict[str, object] = {
     "access_log": gettext_lazy("Access log"),
     "lead": gettext_lazy("Leads from the benefits portal"),
     "message": gettext_lazy("Sent e-mails and SMS (the outbox)"),
+    "sign_in": gettext_lazy("Sign-ins to the client's own account"),
     "privacy_request": gettext_lazy("Answered privacy requests"),
     "unmatched_request": gettext_lazy("Online privacy requests matched to no one, closed"),
     "breach": gettext_lazy("Breach register"),
@@ -395,6 +396,21 @@ def _defaults(clinic, record_type: str) -> dict:
             months=None, trigger="created", action="keep", min_months=None, editable=False,
             law="GDPR art. 33.5",
         )  # fmt: skip
+    if record_type == "sign_in":
+        # Security records of the client's account (codes sent, sessions): kept a short
+        # while to trace misuse; the accounts app's contract says how long.
+        days = next(
+            (
+                d
+                for c in personal_data.contracts()
+                if (d := c.retention_days(clinic, record_type)) is not None
+            ),
+            None,
+        )
+        return dict(
+            months=None, days=days, trigger="created", action="delete", min_months=None,
+            editable=False, law="GDPR art. 5.1 e, art. 32",
+        )  # fmt: skip
     if record_type == "message":
         # A sent message's body holds personal data; its delivery record is not needed
         # for long (what it was about lives on in the booking, the request or the breach).
@@ -409,6 +425,7 @@ def relevant_record_types(clinic) -> list[str]:
     """The record types of the clinic's regime and profile, in display order."""
     types = ["journal", "client", "accounting", "booking_request", "booking_ip", "waitlist"]
     types += ["marketing_consent", "applicant", "access_log", "message", "privacy_request"]
+    types.append("sign_in")
     types.append("unmatched_request")
     if clinic.profile == "therapy":
         types.append("lead")

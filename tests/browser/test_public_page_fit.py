@@ -35,6 +35,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
+from praksis.accounts import signin
+from praksis.accounts.models import SignIn
 from praksis.booking import selectors
 from praksis.booking.availability import free_slots
 from praksis.booking.feeds import feed_create
@@ -43,6 +45,7 @@ from praksis.booking.services import appointment_cancel, manage_token
 from praksis.booking.waitlist import waitlist_join_public
 from praksis.clinics.access import Actor, system_actor
 from praksis.clinics.models import Clinic, User
+from praksis.core.crypto import sha256_hex
 from praksis.messaging.models import OutboxMessage
 from praksis.people.identity import synthetic_se
 from praksis.people.models import Person
@@ -80,6 +83,9 @@ NOT_PAGES = {
     "<slug:clinic>/request/": "the booking request form posts here: POST only",
     "<slug:clinic>/booking/<str:token>/cancel/": "the manage page's Cancel posts here: POST only",
     "<slug:clinic>/booking/<str:token>/calendar.ics": "the booking as a calendar file: ICS",
+    "<slug:clinic>/account/sign-out/": "the account's Sign out posts here: POST only",
+    "<slug:clinic>/account/requests/": "the account's request form posts here: POST only",
+    "<slug:clinic>/account/waitlist/<int:entry_id>/leave/": "the account's Leave: POST only",
 }
 # Phone screenshots of faulty pages are saved under the test's tmp_path; PAGE_FIT_SHOTS=all:
 # every page in every language and width.
@@ -202,6 +208,10 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
         made = request_public_create(clinic=clinic, contact=people[3].email, kind="access")
         return _newest("privacy_request", made.pk, r"/privacy/verify/([\w-]+)/")
 
+    # The client's account: signed in (its own cookie), a code asked for, and a shared
+    # contact told apart by the birth date after the code.
+    session, code_pending, who_pending = _account_states(clinic, people[0])
+
     managed = {**slug, "token": manage_token(manage)}
     opener = (answer_links.COOKIE, secret)
     verify = "<slug:clinic>/privacy/verify/<str:token>/"
@@ -253,6 +263,26 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
             Filling(managed, {"new": 1}, state="just booked", shows=".success"),
         ],
         booking + "move/": [Filling(managed, shows=".times")],
+        "<slug:clinic>/account/": [
+            Filling(
+                {"clinic": REQUESTS_CLINIC},
+                state="signed out: the sign-in form",
+                shows="#sign-in",
+            ),
+            Filling(
+                slug,
+                cookie=(signin.SESSION_COOKIE, session),
+                state="signed in",
+                shows="#request-form",
+            ),
+        ],
+        "<slug:clinic>/account/code/": [
+            Filling(slug, cookie=(signin.SIGNIN_COOKIE, code_pending), shows="#code-form")
+        ],
+        "<slug:clinic>/account/who/": [
+            Filling(slug, cookie=(signin.SIGNIN_COOKIE, who_pending), shows="#who-form")
+        ],
+        "<slug:clinic>/account/waitlist/<int:entry_id>/leave/": [Filling({**slug, "entry_id": 1})],
         # For checking that the addresses left out are no pages.
         booking + "cancel/": [Filling(managed)],
         booking + "calendar.ics": [Filling(managed)],
@@ -362,6 +392,23 @@ def _shared_contact_token(clinic: Clinic) -> str:
         person_create(actor=desk, data=data)
     made = request_public_create(clinic=clinic, contact=email, kind="access")
     return _newest("unmatched_request", made.pk, r"/privacy/verify/([\w-]+)/")
+
+
+def _account_states(clinic: Clinic, person: Person) -> tuple[str, str, str]:
+    """A signed-in client's session secret; a sign-in waiting for its code; and one that
+    waits for the birth date (a contact two clients share, after the right code)."""
+
+    def code_of(sign_in_token: str) -> str:
+        sign_in = SignIn.objects.get(token_hash=sha256_hex(sign_in_token))
+        return _newest(signin.CODE_RELATED, sign_in.pk, r"\b(\d{6})\b")
+
+    started = signin.sign_in_start(clinic=clinic, contact=person.email, language="sv")
+    session = signin.sign_in_check(clinic=clinic, token=started, code=code_of(started))
+    waiting = signin.sign_in_start(clinic=clinic, contact=person.email, language="sv")
+    shared = "familjen.aberg@example.com"  # made by _shared_contact_token
+    told_apart = signin.sign_in_start(clinic=clinic, contact=shared, language="sv")
+    assert signin.sign_in_check(clinic=clinic, token=told_apart, code=code_of(told_apart)) is None
+    return session, waiting, told_apart
 
 
 def _feed_token(owner: Actor, appointment) -> str:

@@ -207,8 +207,9 @@ def test_issue14_identity_number_why_and_without_it_only_where_collected(demo):
     assert "patientdatalagen" in optik and "cannot keep a journal" in optik
     # A vet's client (the animal's owner) is under no law to give it.
     assert "no law obliges you" in texts["fjord-dyreklinikk"]["en"]
-    assert "If you do not give it, we identify you by your name and birth date" in (
-        texts["fjord-dyreklinikk"]["en"]
+    assert (
+        "If you do not give it, we identify you by your name and birth date"
+        in (texts["fjord-dyreklinikk"]["en"])
     )
     # A Norwegian patient's journal must identify them (pasientjournalforskriften § 6): the
     # dental notice never says that no law obliges them, in any language.

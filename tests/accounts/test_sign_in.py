@@ -7,11 +7,13 @@ a contact are told apart by their birth date after the code."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from praksis.accounts import signin
@@ -22,6 +24,7 @@ from praksis.booking.services import appointment_book
 from praksis.messaging.models import OutboxMessage
 from praksis.privacy.erasure import erase_person
 from praksis.privacy.models import DataSubjectRequest
+from praksis.privacy.requests import export_json, request_create
 from praksis.privacy.retention import sweep_rule
 from tests.conftest import next_local
 
@@ -50,6 +53,14 @@ def _sign_in(client: Client, clinic, contact: str = EMAIL) -> None:
     assert client.post(_url(clinic), {"contact": contact, "lang": "en"}).status_code == 302
     response = client.post(_url(clinic, "code/"), {"code": _code(contact), "lang": "en"})
     assert response.status_code == 302, response.content.decode()[:400]
+
+
+def _routes(resolver=None, prefix: str = ""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern)
 
 
 def test_a_code_to_the_contact_on_record_signs_the_client_in(clinic, owner, maja,
@@ -168,6 +179,17 @@ def test_the_account_is_one_clinics_and_not_the_staff_session(
     assert client.get("/staff/").status_code == 302
     # Another clinic's account actions need that clinic's sign-in.
     assert client.post(f"/{other.slug}/account/requests/", {"kind": "access"}).status_code == 404
+    # The tenancy walk of every account address under the other clinic: nothing of
+    # Maja's, no account, and nothing changes.
+    routes = [r for r in _routes() if r.startswith("<slug:clinic>/account/")]
+    assert len(routes) >= 6
+    for route in routes:
+        url = "/" + re.sub(r"<slug:clinic>", other.slug, route).replace("<int:entry_id>", "1")
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (200, 302, 404, 405, 422), (method, url)
+            assert b"Welcome" not in response.content, (method, url)
+    assert not DataSubjectRequest.objects.exists()
 
 
 def test_a_request_from_the_account_is_verified_and_waitlist_places_can_be_left(
@@ -213,6 +235,12 @@ def test_idle_sessions_end_and_erasure_and_the_sweep_delete_sign_ins(clinic, own
     sweep_rule("account-sessions")
     sweep_rule("account-sign-ins")
     assert not SignIn.objects.exists() and not ClientSession.objects.exists()
+    # The access report lists the person's sign-ins (when, how, until when).
+    made = request_create(actor=owner, person_id=maja.pk, kind="access")
+    _sign_in(Client(), clinic)
+    report = json.loads(export_json(actor=owner, request_id=made.pk))
+    (section,) = [x for x in report["sections"] if x["key"] == "sign_ins"]
+    assert len(section["items"]) == 1
     # An erasure deletes them at once.
     _sign_in(Client(), clinic)
     erase_person(actor=owner, person_id=maja.pk)

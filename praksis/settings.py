@@ -403,3 +403,14 @@ else:
 PUBLIC_RATE_LIMIT_BOOKINGS = env_int("PUBLIC_RATE_LIMIT_BOOKINGS", 60)
 PUBLIC_RATE_LIMIT_READS = env_int("PUBLIC_RATE_LIMIT_READS", 600)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Strong sign-in to the client's account: an eID through OpenID Connect (issue 15) ----
+# A broker or an eID's own provider: Swedish BankID and Freja through a broker (e.g.
+# Criipto, Signicat), Norwegian ID-porten and BankID. Not set: the account offers the
+# one-time code only. The claim that carries the personal identity number differs by
+# provider ("pid" in ID-porten; brokers name theirs, e.g. "ssn", "socialno", "nin").
+PRAKSIS_OIDC_ISSUER = (env_str("PRAKSIS_OIDC_ISSUER") or "").rstrip("/")
+PRAKSIS_OIDC_CLIENT_ID = env_str("PRAKSIS_OIDC_CLIENT_ID") or ""
+PRAKSIS_OIDC_CLIENT_SECRET = env_str("PRAKSIS_OIDC_CLIENT_SECRET") or ""
+PRAKSIS_OIDC_IDENTITY_CLAIM = env_str("PRAKSIS_OIDC_IDENTITY_CLAIM") or "pid"
+PRAKSIS_OIDC_SCOPES = env_str("PRAKSIS_OIDC_SCOPES") or "openid"

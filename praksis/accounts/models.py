@@ -62,3 +62,23 @@ class ClientSession(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of {self.person_id}"
+
+
+class EidLogin(models.Model):
+    """A sign-in with an eID under way (OpenID Connect, authorisation code with PKCE):
+    what the callback checks. The state is stored hashed; the nonce and the PKCE verifier
+    are secrets of this one login, used once, and the browser that started it must finish
+    it (its cookie). No person is stored: the callback finds them by the eID's identity
+    number, matched by its keyed hash."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    state_hash = models.CharField(max_length=64, unique=True)
+    browser_hash = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=64)
+    verifier = models.CharField(max_length=128)
+    language = models.CharField(max_length=5, default="sv")
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"eID login {self.pk} at {self.clinic_id}"

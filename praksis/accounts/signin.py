@@ -255,7 +255,12 @@ def sign_in_who(*, clinic, token: str | None, birth_date) -> str:
         return _open_session(clinic, matches[0], sign_in)
 
 
-def _open_session(clinic, person_id: int, sign_in: SignIn, level: str = Level.BASIC) -> str:
+def _open_session(clinic, person_id: int, sign_in: SignIn) -> str:
+    return open_session(clinic, person_id, level=Level.BASIC, how=f"{sign_in.channel} code")
+
+
+def open_session(clinic, person_id: int, *, level: str, how: str) -> str:
+    """A new session of the client at ``level``; returns its secret (for the cookie)."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     session = ClientSession.objects.create(
@@ -265,7 +270,7 @@ def _open_session(clinic, person_id: int, sign_in: SignIn, level: str = Level.BA
         token_hash=sha256_hex(token),
         expires_at=now + timedelta(hours=MAX_HOURS),
     )
-    _log(clinic, person_id, f"signed in ({level}, {sign_in.channel} code)", session.pk)
+    _log(clinic, person_id, f"signed in ({level}, {how})", session.pk)
     return token
 
 

@@ -56,16 +56,27 @@ _CODE_SUBJECT = gettext_lazy("Your one-time code")
 _CODE_USED = gettext_lazy("[The one-time code is no longer kept.]")
 
 
-def opened_by_strong_sign_in(http_request, answered: DataSubjectRequest) -> bool:
-    """Whether the visitor proved to be the person with a strong electronic
-    identification (BankID, Freja, ID-porten high: REQ-50's bar for journal copies).
+# Who can tell that a visitor is signed in strongly (the client account's eID sign-in;
+# plugged in by the composition layer, as the account lives above this engine).
+_strong_sign_ins: list = []
 
-    The seam for the client account's strong sign-in (issue 15, not built yet): once a
-    client can sign in with eID, this answers True when the signed-in client is
-    ``answered.person``, and the answer opens without a one-time code. Until then it
-    opens only with the code.
-    """
-    return False
+
+def register_strong_sign_in(check) -> None:
+    """``check(http_request, clinic, person_id) -> bool``: the visitor signed in with an
+    eID as that person of that clinic."""
+    if check not in _strong_sign_ins:
+        _strong_sign_ins.append(check)
+
+
+def opened_by_strong_sign_in(http_request, answered: DataSubjectRequest) -> bool:
+    """Whether the visitor proved to be the one who asked with a strong electronic
+    identification (BankID, Freja, ID-porten high: REQ-50's bar for journal copies):
+    then the answer opens without a one-time code. The one who asked is the guardian for
+    a request made on a child's behalf."""
+    if http_request is None:
+        return False
+    asker = answered.guardian_id or answered.person_id
+    return any(check(http_request, answered.clinic, asker) for check in _strong_sign_ins)
 
 
 def code_channel(answered: DataSubjectRequest) -> str | None:

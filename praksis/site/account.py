@@ -12,15 +12,20 @@ only), never the staff session. Another clinic's pages do not see it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from itertools import islice
+
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.accounts import signin
+from praksis.accounts import eid, signin
+from praksis.accounts.models import Level
 from praksis.audit.models import Action
+from praksis.audit.personal_data import log_extract
 from praksis.audit.services import Access, log_access
 from praksis.booking import waitlist
 from praksis.booking.selectors import person_appointments
@@ -28,10 +33,14 @@ from praksis.booking.services import manage_url
 from praksis.clinics.access import system_actor
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
+from praksis.core.personal_data import Subject
+from praksis.journal.pdf import journal_pdf
 from praksis.privacy.consent_links import consent_link_token
-from praksis.privacy.models import DataSubjectRequest, RequestKind
+from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from praksis.privacy.public_pages import _ctx, public_page
-from praksis.privacy.requests import request_create
+from praksis.privacy.requests import report_pdf, request_create
+
+LOG_ROWS = 500  # on the page; the access report has them all
 
 # What a client may ask from the account (the others need the desk or the public form).
 ACCOUNT_KINDS = (
@@ -100,7 +109,7 @@ def _sign_in_page(request, clinic):
     return render(
         request,
         "accounts/sign_in.html",
-        _ctx(request, values=values, errors=errors),
+        _ctx(request, values=values, errors=errors, eid_available=eid.provider() is not None),
         status=422 if errors else 200,
     )
 
@@ -204,6 +213,8 @@ def _home(request, clinic, session, *, status: int = 200, **extra):
         requests=requests,
         kinds=[(k, RequestKind(k).label) for k in ACCOUNT_KINDS],
         consents_url=f"/{clinic.slug}/consents/{consent_link_token(person)}/",
+        strong=session.level == Level.STRONG,
+        eid_available=eid.provider() is not None,
         values=extra.pop("values", {}),
         errors=extra.pop("errors", {}),
         **extra,
@@ -252,3 +263,144 @@ def account_request(request, clinic):
         details=values["details"],
     )
     return _go(request, clinic)
+
+
+# --- Strong sign-in (eID) and what only it gives ------------------------------------------
+
+
+@public_page
+def account_eid(request, clinic):
+    """Send the client to the eID provider (the deployment's, if it has one)."""
+    if eid.provider() is None:
+        raise Http404
+    try:
+        url, browser = eid.eid_start(clinic=clinic, language=request.lang)
+    except (eid.EidFailed, OSError, ValueError):
+        return render(
+            request,
+            "accounts/eid_failed.html",
+            _ctx(request, message=_("The eID service cannot be reached now. Try again later.")),
+            status=502,
+        )
+    response = redirect(url)
+    _set_cookie(
+        response, clinic, eid.BROWSER_COOKIE, browser,
+        minutes=eid.LOGIN_MINUTES, path="/eid/callback/",
+    )  # fmt: skip
+    return response
+
+
+def eid_callback(request):
+    """Where the provider sends the client back (one address for the deployment)."""
+    try:
+        clinic, session_token, language = eid.eid_finish(
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            browser=request.COOKIES.get(eid.BROWSER_COOKIE),
+        )
+    except (eid.EidFailed, OSError) as exc:
+        clinic = getattr(exc, "clinic", None)
+        if clinic is None:
+            raise Http404 from exc  # no login of ours: nothing to say to whom
+        language = getattr(exc, "language", "") or clinic.language
+        message = exc.message if isinstance(exc, eid.EidFailed) else ""
+        with translation.override(language):
+            request.clinic, request.lang = clinic, language
+            response = render(
+                request,
+                "accounts/eid_failed.html",
+                _ctx(
+                    request, message=str(message or _("The sign-in with eID did not go through."))
+                ),
+                status=403,
+            )
+        response.delete_cookie(eid.BROWSER_COOKIE, path="/eid/callback/")
+        return response
+    request.lang = language
+    response = _signed_in(request, clinic, session_token)
+    response.delete_cookie(eid.BROWSER_COOKIE, path="/eid/callback/")
+    return response
+
+
+def _strong_session(request, clinic):
+    """The signed-in client at the strong level (404 otherwise: a code is not enough)."""
+    session = _signed_in_session(request, clinic)
+    if session.level != Level.STRONG:
+        raise Http404
+    return session
+
+
+def _client_actor(clinic):
+    return system_actor(clinic, channel="account")
+
+
+@public_page
+def account_log(request, clinic):
+    """Who opened my record: every access, newest first — when, who (name, title, role),
+    what, why, through which channel (the log extract, REQ-23)."""
+    session = _strong_session(request, clinic)
+    person = session.person
+    subject = Subject(clinic=clinic, person=person, actor=_client_actor(clinic),
+                      purpose="log extract (account)")  # fmt: skip
+    section = log_extract(subject)
+    rows = list(islice(iter(section.items), LOG_ROWS + 1))
+    log_access(
+        _client_actor(clinic),
+        Access(Action.READ, "access_log", person.pk, person_id=person.pk,
+               purpose="log extract (account)", detail=f"rows={min(len(rows), LOG_ROWS)}"),
+    )  # fmt: skip
+    zone = clinic.zone
+    context = _ctx(
+        request,
+        person=person,
+        columns=section.columns,
+        rows=[[_shown(row.get(key), zone) for key in section.columns] for row in rows[:LOG_ROWS]],
+        more=len(rows) > LOG_ROWS,
+    )
+    return render(request, "accounts/log.html", context)
+
+
+def _shown(value, zone):
+    if isinstance(value, datetime):
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+@public_page
+def account_journal(request, clinic):
+    """A copy of the journal as PDF (the strong level only; the print is logged)."""
+    session = _strong_session(request, clinic)
+    pdf = journal_pdf(
+        actor=_client_actor(clinic), person_id=session.person_id, purpose="copy (account)"
+    )
+    return _pdf(pdf, "journal.pdf")
+
+
+@public_page
+def account_report(request, clinic):
+    """The complete access report as PDF: registered as the client's access request,
+    answered at once (the strong level only; logged as an export)."""
+    session = _strong_session(request, clinic)
+    made = request_create(
+        actor=_client_actor(clinic), person_id=session.person_id, kind=RequestKind.ACCESS,
+        channel="account", details="downloaded from the account",
+    )  # fmt: skip
+    pdf = report_pdf(_client_actor(clinic), made, purpose="access request (account)")
+    DataSubjectRequest.objects.filter(pk=made.pk).update(
+        status=RequestStatus.COMPLETED, completed_at=timezone.now(), downloaded_at=timezone.now()
+    )
+    return _pdf(pdf, "access-report.pdf")
+
+
+def _pdf(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def signed_in_strongly(http_request, clinic, person_id: int) -> bool:
+    """The privacy engine's question: is this visitor signed in with an eID as
+    ``person_id`` at ``clinic``? (Then a privacy answer opens without a code.)"""
+    session = _session(http_request, clinic)
+    return session is not None and session.level == Level.STRONG and session.person_id == person_id

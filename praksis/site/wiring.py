@@ -9,12 +9,13 @@ from praksis.disclosures import selectors as disclosure_selectors
 from praksis.journal import care as journal_care
 from praksis.journal import selectors as journal_selectors
 from praksis.journal.services import recall_due
+from praksis.privacy import answer_links
 from praksis.privacy import sources as privacy_sources
 from praksis.processing import selectors as processing_selectors
 from praksis.recall.selectors import register_visit_source
 from praksis.recall.services import recall_set
 from praksis.sales import entries as sales_entries
-from praksis.site import access_review, care_relation, clinic_setup, journal_links
+from praksis.site import access_review, account, care_relation, clinic_setup, journal_links
 
 
 def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
@@ -26,6 +27,8 @@ def _recall_from_journal(sender, *, actor, subject: dict, **recall) -> None:
 def connect() -> None:
     """Register every cross-app hook (idempotent: each registry keeps one of each)."""
     access_log.register_writer(log_accesses)  # clinics logs through the ground's port
+    # REQ-50: a client signed in with an eID opens their privacy answers without a code.
+    answer_links.register_strong_sign_in(account.signed_in_strongly)
     clinic_setup.connect()
     # The recall list's "last visit" and "next booking", seen by booking and the journal.
     register_visit_source(booking_selectors.visit_dates)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.oidc_provider import oidc_provider  # noqa: F401  (re-exported fixture)
 from tests.smtp import smtp_server  # noqa: F401  (re-exported fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -26,6 +26,7 @@ import os
 import random
 import re
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -35,8 +36,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
-from praksis.accounts import signin
-from praksis.accounts.models import SignIn
+from praksis.accounts import eid, signin
+from praksis.accounts.models import Level, SignIn
 from praksis.booking import selectors
 from praksis.booking.availability import free_slots
 from praksis.booking.feeds import feed_create
@@ -86,6 +87,10 @@ NOT_PAGES = {
     "<slug:clinic>/account/sign-out/": "the account's Sign out posts here: POST only",
     "<slug:clinic>/account/requests/": "the account's request form posts here: POST only",
     "<slug:clinic>/account/waitlist/<int:entry_id>/leave/": "the account's Leave: POST only",
+    "<slug:clinic>/account/eid/": "sends the client to the eID provider: a redirect",
+    "eid/callback/": "the eID provider sends the client back here: a redirect, or a refusal",
+    "<slug:clinic>/account/journal.pdf": "the journal copy: a PDF download",
+    "<slug:clinic>/account/report.pdf": "the access report: a PDF download",
 }
 # Phone screenshots of faulty pages are saved under the test's tmp_path; PAGE_FIT_SHOTS=all:
 # every page in every language and width.
@@ -211,6 +216,7 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
     # The client's account: signed in (its own cookie), a code asked for, and a shared
     # contact told apart by the birth date after the code.
     session, code_pending, who_pending = _account_states(clinic, people[0])
+    signed_in = (signin.SESSION_COOKIE, session)
 
     managed = {**slug, "token": manage_token(manage)}
     opener = (answer_links.COOKIE, secret)
@@ -275,6 +281,14 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
                 state="signed in",
                 shows="#request-form",
             ),
+        ],
+        "<slug:clinic>/account/log/": [Filling(slug, cookie=signed_in, shows="#access-log")],
+        "<slug:clinic>/account/journal.pdf": [Filling(slug, cookie=signed_in)],
+        "<slug:clinic>/account/report.pdf": [Filling(slug, cookie=signed_in)],
+        "<slug:clinic>/account/eid/": [Filling(slug)],
+        # A login that came back without a code (the client cancelled at the provider).
+        "eid/callback/": [
+            Filling({}, {"state": _eid_state(clinic)}, cookie=(eid.BROWSER_COOKIE, "x"))
         ],
         "<slug:clinic>/account/code/": [
             Filling(slug, cookie=(signin.SIGNIN_COOKIE, code_pending), shows="#code-form")
@@ -402,13 +416,21 @@ def _account_states(clinic: Clinic, person: Person) -> tuple[str, str, str]:
         sign_in = SignIn.objects.get(token_hash=sha256_hex(sign_in_token))
         return _newest(signin.CODE_RELATED, sign_in.pk, r"\b(\d{6})\b")
 
+    # Signed in with a code, then with an eID (the strong level shows every section).
     started = signin.sign_in_start(clinic=clinic, contact=person.email, language="sv")
-    session = signin.sign_in_check(clinic=clinic, token=started, code=code_of(started))
+    signin.sign_in_check(clinic=clinic, token=started, code=code_of(started))
+    session = signin.open_session(clinic, person.pk, level=Level.STRONG, how="eID (the walk)")
     waiting = signin.sign_in_start(clinic=clinic, contact=person.email, language="sv")
     shared = "familjen.aberg@example.com"  # made by _shared_contact_token
     told_apart = signin.sign_in_start(clinic=clinic, contact=shared, language="sv")
     assert signin.sign_in_check(clinic=clinic, token=told_apart, code=code_of(told_apart)) is None
     return session, waiting, told_apart
+
+
+def _eid_state(clinic: Clinic) -> str:
+    """The state of an eID login under way (as the provider hands it back)."""
+    url, _browser = eid.eid_start(clinic=clinic, language="sv")
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
 
 
 def _feed_token(owner: Actor, appointment) -> str:
@@ -510,7 +532,7 @@ def _faults(where: str, width: int, language: str, status: int, seen: dict) -> l
 
 
 def test_every_public_page_fits_a_phone_and_a_desktop_in_every_language(
-    browser, live_server, settings, tmp_path
+    browser, live_server, settings, tmp_path, oidc_provider
 ):
     settings.PRAKSIS_DEMO = True
     settings.PRAKSIS_BASE_URL = live_server.url

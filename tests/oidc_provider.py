@@ -30,8 +30,8 @@ CLAIM = "pid"
 
 
 class Provider:
-    def __init__(self, redirect_uri: str):
-        self.redirect_uri = redirect_uri
+    def __init__(self, redirect_uri):
+        self._redirect_uri = redirect_uri  # the client's registered one (a callable: read late)
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-1", "use": "sig"})
         self.other_key = RSAKey.generate_key(2048, parameters={"kid": "test-1", "use": "sig"})
         self.identity = ""
@@ -41,6 +41,10 @@ class Provider:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def redirect_uri(self) -> str:
+        return self._redirect_uri()
 
     def start(self) -> Provider:
         self.thread.start()
@@ -173,8 +177,7 @@ def oidc_provider(settings):
     """The provider, running, and the deployment configured to use it."""
     from praksis.accounts import eid
 
-    redirect = f"{settings.PRAKSIS_BASE_URL.rstrip('/')}/eid/callback/"
-    provider = Provider(redirect).start()
+    provider = Provider(eid.callback_url).start()  # the deployment's base URL, when asked
     settings.PRAKSIS_OIDC_ISSUER = provider.issuer
     settings.PRAKSIS_OIDC_CLIENT_ID = CLIENT_ID
     settings.PRAKSIS_OIDC_CLIENT_SECRET = CLIENT_SECRET

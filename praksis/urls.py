@@ -91,6 +91,11 @@ urlpatterns = [
     path("<slug:clinic>/account/", account.account_home, name="account"),
     path("<slug:clinic>/account/eid/", account.account_eid, name="account-eid"),
     path("<slug:clinic>/account/log/", account.account_log, name="account-log"),
+    path(
+        "<slug:clinic>/account/intake/<int:appointment_id>/",
+        account.account_intake,
+        name="account-intake",
+    ),
     path("<slug:clinic>/account/journal.pdf", account.account_journal, name="account-journal"),
     path("<slug:clinic>/account/report.pdf", account.account_report, name="account-report"),
     path("<slug:clinic>/account/code/", account.account_code, name="account-code"),

@@ -525,3 +525,36 @@ class SmsReply(models.Model):
 
     def __str__(self) -> str:
         return f"sms reply {self.pk}"
+
+
+class IntakeForm(models.Model):
+    """A questionnaire the owner writes for a service (issue 15): the client fills it in
+    their account before the visit. Each question says why it is asked (data
+    minimisation). ``questions``: a list of ``{"text", "why", "kind"}``, kind "text" or
+    "yesno". The answers are never kept here: they become a draft in the journal (its
+    encryption and retention), for the practitioner to review and sign."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="intake_form")
+    title = models.CharField(max_length=200)
+    questions = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IntakeResponse(models.Model):
+    """That a client answered a booking's form, and the journal draft it became (the
+    answers themselves are only in the encrypted draft)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="intake_response"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    journal_entry_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"intake of appointment {self.appointment_id}"

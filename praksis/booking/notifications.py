@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from praksis.booking.models import IntakeForm
+from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 
 SUBJECTS = {
@@ -41,6 +43,12 @@ def notify_appointment(appointment, kind: str, *, token: str | None = None) -> i
             # JA/NEJ (NEI) answers to a reminder SMS, when the clinic asks for them.
             "reply_words": reply_request(clinic) if kind == "reminder" else None,
         }
+        if kind in ("confirmation", "reminder"):
+            # The service's intake form: answered in the client's account (issue 15).
+            form = IntakeForm.objects.filter(service_id=appointment.service_id, active=True).first()
+            if form is not None:
+                context["intake_title"] = form.title
+                context["intake_url"] = f"{base_url()}/{clinic.slug}/account/"
         dedupe = f"{kind}:{appointment.pk}:{appointment.sequence}" if kind == "reminder" else None
         related = ("appointment", appointment.pk)
         email, phone = appointment.contact_email, appointment.contact_phone

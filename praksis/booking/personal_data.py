@@ -69,6 +69,9 @@ class BookingData(Contract):
                 clock="last_visit", section="bookings"),
         Holding("booking.SmsReply", "client", "appointment__person", DELETE,
                 clock="last_visit", portable=True, section="bookings"),
+        # That the client answered a booking's intake form (the answers: the journal's).
+        Holding("booking.IntakeResponse", "client", "appointment__person", DELETE,
+                clock="last_visit", section="bookings"),
         # The waiting list: an entry made before they were a client is found by the
         # e-mail address or phone number it gave; the times offered go with the entry.
         Holding("booking.WaitlistEntry", "waitlist", "person|email|phone", DELETE,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.dates import WEEKDAYS
 from django.views.decorators.http import require_http_methods, require_POST
 
-from praksis.booking import resources, setup
+from praksis.booking import intake, resources, setup
 from praksis.clinics.auth import staff_view
 from praksis.core.errors import Conflict, ValidationFailed
 
@@ -347,3 +347,58 @@ def closing_days_holidays(request):
 def closing_day_delete(request, closing_day_id: int):
     setup.closing_day_delete(actor=request.actor, closing_day_id=closing_day_id)
     return redirect("staff:closing-days")
+
+
+# --- Intake forms (issue 15) ---------------------------------------------------------------
+
+INTAKE_ROWS = 8  # question rows offered; more after saving
+
+
+@staff_view(setup.SETUP)
+@require_http_methods(["GET", "POST"])
+def service_intake(request, service_id: int):
+    """The owner writes the service's intake form: a title and questions, each with why
+    it is asked and its kind; empty rows are left out."""
+    actor = request.actor
+    service, form = intake.intake_form_get(actor=actor, service_id=service_id)
+    errors: dict = {}
+    if request.method == "POST":
+        title = request.POST.get("title", "")
+        questions = [
+            {k: request.POST.get(f"q-{i}-{k}", "") for k in ("text", "why", "kind")}
+            for i in range(intake.MAX_QUESTIONS)
+        ]
+        active = request.POST.get("active") == "1"
+        try:
+            intake.intake_form_save(
+                actor=actor, service_id=service_id, title=title, questions=questions,
+                active=active,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(reverse("staff:service-intake", args=[service_id]) + "?saved=1")
+        rows = [q for q in questions if q["text"] or q["why"]]
+    else:
+        title = form.title if form else ""
+        active = form.active if form else True
+        rows = list(form.questions) if form else []
+    shown = rows + [{"text": "", "why": "", "kind": "text"}] * max(
+        0, min(INTAKE_ROWS, intake.MAX_QUESTIONS - len(rows))
+    )
+    return render(
+        request,
+        "booking/setup_intake.html",
+        {
+            "service": service,
+            "title": title,
+            "active": active,
+            "rows": [
+                {**q, "index": i, "errors": errors.get(f"q-{i}-why", [])}
+                for i, q in enumerate(shown[: intake.MAX_QUESTIONS])
+            ],
+            "errors": errors,
+            "saved": request.GET.get("saved") == "1" and not errors,
+        },
+        status=422 if errors else 200,
+    )

@@ -89,6 +89,7 @@ urlpatterns = [
     path("services/", setup_views.services_page, name="services"),
     path("services/new/", setup_views.service_new, name="service-new"),
     path("services/<int:service_id>/", setup_views.service_edit, name="service"),
+    path("services/<int:service_id>/intake/", setup_views.service_intake, name="service-intake"),
     path(
         "services/<int:service_id>/deactivate/",
         setup_views.service_deactivate,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_accesses
-from praksis.clinics.access import Actor, require
+from praksis.clinics.access import Actor, require, system_actor
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.journal.fields import clean_fields
 from praksis.journal.models import Attachment, ClientCard, EntryKind, JournalEntry
@@ -167,6 +167,38 @@ def entry_update_draft(
         entry.updated_at = timezone.now()
         entry.save(update_fields=["ciphertext", "updated_at"])
         log_subject(actor, entry.subject, Action.UPDATE, "journal_entry", entry.pk, detail="draft")
+    return entry
+
+
+def intake_draft_create(
+    *, clinic, author, person_id: int | None = None, animal_id: int | None = None, text: str
+) -> JournalEntry:
+    """A client's answers to an intake form, as a draft in the journal for ``author`` (the
+    practitioner of the booking, a user) to review, correct and sign — never signed by
+    itself. Encrypted like every entry; the write is logged as the client's (channel
+    "account"), not the practitioner's."""
+    actor = system_actor(clinic, channel="account")
+    subject = subject_of(actor, person_id=person_id, animal_id=animal_id)
+    if isinstance(subject, Person):  # therapy: only with explicit consent (art. 9(2)(a))
+        require_health_consent(clinic, subject, field="text")
+    text = _clean_text(text)
+    now = timezone.now()
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            clinic=clinic,
+            **_subject_fields(subject),
+            kind=EntryKind.NOTE,
+            template=clinic.profile,
+            created_at=now,
+            updated_at=now,
+            signed_at=None,
+            ciphertext=_seal(subject, {"text": text, "fields": {}}),
+            **_author(Actor(clinic=clinic, user=author, role="practitioner", channel="account")),
+        )
+        log_subject(
+            actor, subject, Action.CREATE, "journal_entry", entry.pk,
+            purpose="intake form", detail="draft from the client's answers",
+        )  # fmt: skip
     return entry
 
 

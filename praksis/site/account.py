@@ -16,6 +16,7 @@ from datetime import datetime
 from itertools import islice
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -27,14 +28,17 @@ from praksis.accounts.models import Level
 from praksis.audit.models import Action
 from praksis.audit.personal_data import log_extract
 from praksis.audit.services import Access, log_access
-from praksis.booking import waitlist
+from praksis.booking import intake, waitlist
+from praksis.booking.models import Appointment
 from praksis.booking.selectors import person_appointments
 from praksis.booking.services import manage_url
 from praksis.clinics.access import system_actor
+from praksis.clinics.models import Membership
 from praksis.core import ratelimit
 from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.personal_data import Subject
 from praksis.journal.pdf import journal_pdf
+from praksis.journal.services import intake_draft_create
 from praksis.privacy.consent_links import consent_link_token
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from praksis.privacy.public_pages import _ctx, public_page
@@ -200,14 +204,21 @@ def _home(request, clinic, session, *, status: int = 200, **extra):
         key=lambda a: a.start,
     )
     past = [a for a in appointments if a not in upcoming]
+    due = intake.intake_forms_due(upcoming)
     zone = clinic.zone
     context = _ctx(
         request,
         person=person,
         upcoming=[
-            {"appointment": a, "local": a.start.astimezone(zone), "manage": manage_url(a)}
+            {
+                "appointment": a,
+                "local": a.start.astimezone(zone),
+                "manage": manage_url(a),
+                "intake": due.get(a.pk),
+            }
             for a in upcoming
         ],
+        intake_sent=request.GET.get("intake") == "1",
         past=[{"appointment": a, "local": a.start.astimezone(zone)} for a in past[:20]],
         entries=entries,
         requests=requests,
@@ -404,3 +415,86 @@ def signed_in_strongly(http_request, clinic, person_id: int) -> bool:
     ``person_id`` at ``clinic``? (Then a privacy answer opens without a code.)"""
     session = _session(http_request, clinic)
     return session is not None and session.level == Level.STRONG and session.person_id == person_id
+
+
+# --- Intake before the visit -----------------------------------------------------------
+
+
+def _own_appointment(session, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("service", "practitioner__user", "clinic")
+        .filter(clinic=session.clinic_id, person_id=session.person_id, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _reviewer(appointment: Appointment):
+    """Who reviews the answers: the booking's practitioner, else the clinic's owner."""
+    if appointment.practitioner_id and appointment.practitioner.user_id:
+        return appointment.practitioner.user
+    owner = (
+        Membership.objects.select_related("user")
+        .filter(clinic=appointment.clinic, role="owner", is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    return owner.user if owner else None
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def account_intake(request, clinic, appointment_id: int):
+    """The client fills in the booking's form; the answers go to the journal as a draft
+    for the practitioner (never kept anywhere else)."""
+    session = _signed_in_session(request, clinic)
+    appointment = _own_appointment(session, appointment_id)
+    form = intake.intake_due(appointment)
+    if form is None:
+        return _go(request, clinic)
+    values = {k: v for k, v in request.POST.items() if k.startswith("q-")}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            answers = intake.intake_answers_clean(form, request.POST)
+            author = _reviewer(appointment)
+            if author is None:
+                raise Conflict(_("The clinic cannot take answers online now."), code="no_one")
+            lines = [form.title, ""]
+            with translation.override(clinic.language):  # the journal's language
+                words = {"yes": _("Yes"), "no": _("No")}
+            for question, value in answers:
+                lines += [question["text"], words.get(value, value) if value else "—", ""]
+            with transaction.atomic():
+                entry = intake_draft_create(
+                    clinic=clinic, author=author, text="\n".join(lines).strip(),
+                    **({"animal_id": appointment.animal_id} if appointment.animal_id
+                       else {"person_id": appointment.person_id}),
+                )  # fmt: skip
+                intake.intake_record(appointment=appointment, journal_entry_id=entry.pk)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        except Conflict as exc:
+            errors = {"form": [str(exc.message)]}
+        else:
+            return redirect(f"{_base(clinic)}?lang={request.lang}&intake=1")
+    context = _ctx(
+        request,
+        appointment=appointment,
+        local=appointment.start.astimezone(clinic.zone),
+        form=form,
+        questions=[
+            {
+                "index": i,
+                "name": f"q-{i}",
+                **q,
+                "value": values.get(f"q-{i}", ""),
+                "errors": errors.get(f"q-{i}", []),
+            }
+            for i, q in enumerate(form.questions)
+        ],
+        errors=errors,
+    )
+    return render(request, "accounts/intake.html", context, status=422 if errors else 200)

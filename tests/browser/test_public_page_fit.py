@@ -41,8 +41,9 @@ from praksis.accounts.models import Level, SignIn
 from praksis.booking import selectors
 from praksis.booking.availability import free_slots
 from praksis.booking.feeds import feed_create
+from praksis.booking.intake import intake_form_save
 from praksis.booking.models import Appointment, WaitlistOffer
-from praksis.booking.services import appointment_cancel, manage_token
+from praksis.booking.services import appointment_book, appointment_cancel, manage_token
 from praksis.booking.waitlist import waitlist_join_public
 from praksis.clinics.access import Actor, system_actor
 from praksis.clinics.models import Clinic, User
@@ -217,6 +218,7 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
     # contact told apart by the birth date after the code.
     session, code_pending, who_pending = _account_states(clinic, people[0])
     signed_in = (signin.SESSION_COOKIE, session)
+    intake_booking = _intake_booking(clinic, owner, people[0])
 
     managed = {**slug, "token": manage_token(manage)}
     opener = (answer_links.COOKIE, secret)
@@ -286,6 +288,11 @@ def _fillings(clinic: Clinic) -> dict[str, list[Filling]]:
         "<slug:clinic>/account/journal.pdf": [Filling(slug, cookie=signed_in)],
         "<slug:clinic>/account/report.pdf": [Filling(slug, cookie=signed_in)],
         "<slug:clinic>/account/eid/": [Filling(slug)],
+        "<slug:clinic>/account/intake/<int:appointment_id>/": [
+            Filling(
+                {**slug, "appointment_id": intake_booking}, cookie=signed_in, shows="#intake-form"
+            )
+        ],
         # A login that came back without a code (the client cancelled at the provider).
         "eid/callback/": [
             Filling({}, {"state": _eid_state(clinic)}, cookie=(eid.BROWSER_COOKIE, "x"))
@@ -425,6 +432,29 @@ def _account_states(clinic: Clinic, person: Person) -> tuple[str, str, str]:
     told_apart = signin.sign_in_start(clinic=clinic, contact=shared, language="sv")
     assert signin.sign_in_check(clinic=clinic, token=told_apart, code=code_of(told_apart)) is None
     return session, waiting, told_apart
+
+
+def _intake_booking(clinic: Clinic, owner: Actor, person: Person) -> int:
+    """A booking of the signed-in client, weeks ahead, of a service with an intake form."""
+    service = selectors.services_public(clinic=clinic).first()
+    intake_form_save(
+        actor=owner, service_id=service.pk, title="Före synundersökningen",
+        questions=[
+            {"text": "Bär du kontaktlinser?", "why": "Undersökningen skiljer sig då.",
+             "kind": "yesno"},
+            {"text": "Använder du ögondroppar eller mediciner?",
+             "why": "En del påverkar ögats tryck.", "kind": "text"},
+        ],
+    )  # fmt: skip
+    today = timezone.now().astimezone(clinic.zone).date()
+    slot = free_slots(
+        clinic=clinic, service=service, date_from=today + timedelta(days=30),
+        date_to=today + timedelta(days=40),
+    )[0]  # fmt: skip
+    return appointment_book(
+        actor=owner, service_id=service.pk, person_id=person.pk, start=slot.start,
+        practitioner_id=slot.practitioner_id,
+    ).pk  # fmt: skip
 
 
 def _eid_state(clinic: Clinic) -> str:

@@ -141,6 +141,18 @@ def build(make_clinic, make_actor, make_person, make_bookable, language: str) ->
         clinic=clinic, entry=waiting, practitioner=_staff[0], start=start + timedelta(days=1),
         token_hash=f"{waiting.pk:064d}", expires_at=start,
     )  # fmt: skip
+    # The client's account: a sign-in and its session; an intake form answered.
+    from praksis.accounts.models import ClientSession, SignIn
+    from praksis.booking.models import IntakeResponse
+
+    SignIn.objects.create(
+        clinic=clinic, person=person, token_hash=f"{person.pk:064d}", channel="email",
+        expires_at=start,
+    )  # fmt: skip
+    ClientSession.objects.create(
+        clinic=clinic, person=person, token_hash=f"s{person.pk:063d}", expires_at=start
+    )
+    IntakeResponse.objects.create(clinic=clinic, appointment=booked)
     consent_give(
         actor=owner, person_id=person.pk, purpose="marketing_email", text_version="v1",
         text_shown="CONSENTTEXT send me offers",

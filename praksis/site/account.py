@@ -39,10 +39,13 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.personal_data import Subject
 from praksis.journal.pdf import journal_pdf
 from praksis.journal.services import intake_draft_create
+from praksis.people.guardians import guardian_may_see
+from praksis.people.models import AnimalOwner, Guardianship
 from praksis.privacy.consent_links import consent_link_token
 from praksis.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from praksis.privacy.public_pages import _ctx, public_page
 from praksis.privacy.requests import report_pdf, request_create
+from praksis.recall.selectors import recall_for
 
 LOG_ROWS = 500  # on the page; the access report has them all
 
@@ -205,6 +208,8 @@ def _home(request, clinic, session, *, status: int = 200, **extra):
     )
     past = [a for a in appointments if a not in upcoming]
     due = intake.intake_forms_due(upcoming)
+    children = _children(clinic, person, actor, now)
+    animals = _animals(clinic, person, actor, now, exclude={a.pk for a in appointments})
     zone = clinic.zone
     context = _ctx(
         request,
@@ -219,6 +224,8 @@ def _home(request, clinic, session, *, status: int = 200, **extra):
             for a in upcoming
         ],
         intake_sent=request.GET.get("intake") == "1",
+        children=children,
+        animals=animals,
         past=[{"appointment": a, "local": a.start.astimezone(zone)} for a in past[:20]],
         entries=entries,
         requests=requests,
@@ -498,3 +505,68 @@ def account_intake(request, clinic, appointment_id: int):
         errors=errors,
     )
     return render(request, "accounts/intake.html", context, status=422 if errors else 200)
+
+
+# --- Family: a guardian's children, a pet owner's animals ---------------------------------
+
+
+def _upcoming_rows(appointments, zone) -> list[dict]:
+    return [
+        {"appointment": a, "local": a.start.astimezone(zone), "manage": manage_url(a)}
+        for a in sorted(appointments, key=lambda a: a.start)
+    ]
+
+
+def _children(clinic, person, actor, now) -> list[dict]:
+    """The children the client is a guardian of, as far as the age rules let the guardian
+    see them (REQ-49): their bookings to come, to move or cancel. A child whose data is
+    withheld from this guardian is named with the reason, nothing more."""
+    today = timezone.localdate(timezone=clinic.zone)
+    links = Guardianship.objects.filter(
+        clinic=clinic, guardian=person, ended_at__isnull=True
+    ).select_related("child")
+    rows = []
+    for link in links:
+        child = link.child
+        view = guardian_may_see(child, person, today)
+        row = {"child": child, "allowed": view.allowed, "reason": view.reason, "upcoming": []}
+        if view.allowed:
+            booked = Appointment.objects.filter(
+                clinic=clinic, person=child, status=Appointment.Status.BOOKED, start__gte=now
+            ).select_related("service", "practitioner")
+            row["upcoming"] = _upcoming_rows(booked, clinic.zone)
+            log_access(
+                actor,
+                Access(Action.LIST, "appointment", person_id=child.pk, purpose="client account",
+                       detail=f"guardian {person.pk}; {view.scope}"),
+            )  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _animals(clinic, person, actor, now, *, exclude: set[int]) -> list[dict]:
+    """The animals the client owns (alone or with others): each one's bookings to come,
+    whoever booked them, and its next reminder. A co-owner sees only the animals they
+    are an owner of."""
+    if not clinic.has_animals:
+        return []
+    owned = [
+        o.animal
+        for o in AnimalOwner.objects.filter(clinic=clinic, person=person)
+        .select_related("animal")
+        .order_by("animal__name", "animal_id")
+    ]
+    rows = []
+    for animal in owned:
+        booked = Appointment.objects.filter(
+            clinic=clinic, animal=animal, status=Appointment.Status.BOOKED, start__gte=now
+        ).select_related("service", "practitioner")
+        recall = None if animal.deceased_on else recall_for(actor=actor, animal=animal)
+        rows.append(
+            {
+                "animal": animal,
+                "upcoming": _upcoming_rows([a for a in booked if a.pk not in exclude], clinic.zone),
+                "recall": recall,
+            }
+        )
+    return rows

@@ -14,6 +14,7 @@ import json
 import secrets
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -463,6 +464,10 @@ def request_answer(
                         "days": answer_links.LINK_MAX_DAYS,
                         "days_after": answer_links.DAYS_AFTER_FIRST_DOWNLOAD,
                         "rights": rights_paragraph(clinic, kind=request.kind, outcome=outcome),
+                        # The client's account opens the answer with an eID (issue 15).
+                        "account_url": f"{base_url()}/{clinic.slug}/account/"
+                        if settings.PRAKSIS_OIDC_ISSUER
+                        else "",
                     },
                 ),
                 kind="notice",

@@ -199,7 +199,7 @@ def _booking(clinic) -> dict:
             for lang in identity
         },
         recipients=NOBODY,
-        retention_keys=["client", "booking_ip", "waitlist", "message"],
+        retention_keys=["client", "booking_ip", "waitlist", "message", "sign_in"],
         services=["hosting", "journal_system", "email", "sms"],
     )
 

@@ -178,6 +178,7 @@ def test_req50_an_answer_link_opens_without_a_code_for_the_client_signed_in_with
     request_answer(actor=owner, request_id=made.pk, delivery="link")
     body = OutboxMessage.objects.filter(related_type="privacy_request").last().body
     link = re.search(r"(/[\w-]+/privacy/answer/[\w-]+/)", body).group(1)
+    assert f"/{clinic.slug}/account/" in body  # the answer points to the account too
     # A code sign-in is not enough: the answer still asks for the one-time code.
     basic = Client()
     _sign_in(basic, clinic, kari.email)

@@ -34,9 +34,9 @@ from praksis.audit.services import Access, log_access
 from praksis.clinics.access import system_actor
 from praksis.core.crypto import mac, sha256_hex
 from praksis.core.errors import Conflict, ValidationFailed
-from praksis.core.text import normalise_phone
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
+from praksis.people.validation import parse_contact
 
 CODE_MINUTES = 10
 MAX_FAILURES = 5
@@ -57,18 +57,6 @@ def _log(clinic, person_id, detail: str, object_id="") -> None:
     )
 
 
-def _contact(clinic, contact: str) -> tuple[str, str]:
-    contact = " ".join(str(contact or "").split())
-    if "@" in contact and 3 <= len(contact) <= 254:
-        return contact, ""
-    try:
-        return "", normalise_phone(contact, clinic.country)
-    except ValueError:
-        raise ValidationFailed(
-            {"contact": [_("Enter the e-mail address or mobile number you gave us.")]}
-        ) from None
-
-
 def _code_hash(sign_in: SignIn, code: str) -> str:
     return mac(_CODE_PURPOSE, f"{sign_in.clinic_id}:{sign_in.token_hash}:{code}")
 
@@ -76,7 +64,7 @@ def _code_hash(sign_in: SignIn, code: str) -> str:
 def sign_in_start(*, clinic, contact: str, language: str) -> str:
     """Start a sign-in; returns the browser's handle (to keep in a cookie). The caller
     shows the same page whatever was typed."""
-    email, phone = _contact(clinic, contact)
+    email, phone = parse_contact(clinic, contact)
     people = Person.objects.filter(clinic=clinic)
     people = people.filter(email__iexact=email) if email else people.filter(phone=phone)
     rows = list(people.order_by("pk").values_list("pk", "email", "phone")[:20])

@@ -176,3 +176,17 @@ def clean_person(clinic: Clinic, data: dict, *, partial: bool = False) -> dict:
     if errors:
         raise ValidationFailed(dict(errors))
     return out
+
+
+def parse_contact(clinic, contact: str) -> tuple[str, str]:
+    """What a client typed to be found by (a public form): an e-mail address, or a mobile
+    number in the clinic country's form; returns ``(email, phone)``, one of them empty."""
+    contact = " ".join(str(contact or "").split())
+    if "@" in contact and 3 <= len(contact) <= 254 and "\x00" not in contact:
+        return contact, ""
+    try:
+        return "", normalise_phone(contact, clinic.country)
+    except ValueError:
+        raise ValidationFailed(
+            {"contact": [_("Enter the e-mail address or mobile number you gave us.")]}
+        ) from None

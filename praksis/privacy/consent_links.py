@@ -28,7 +28,7 @@ from praksis.core.errors import ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
-from praksis.people.validation import normalise_phone
+from praksis.people.validation import parse_contact
 from praksis.privacy.models import Consent, Purpose
 from praksis.privacy.services import DESK_TEXTS, consent_record
 
@@ -57,24 +57,12 @@ def consent_link_url(person: Person, clinic, language: str) -> str:
     return f"{base_url()}/{clinic.slug}/consents/{token}/?lang={language}"
 
 
-def _parse_contact(clinic, contact: str) -> tuple[str, str]:
-    contact = str(contact or "").strip()
-    if "@" in contact and len(contact) <= 254 and "\x00" not in contact:
-        return contact, ""
-    try:
-        return "", normalise_phone(contact, clinic.country)
-    except ValueError:
-        raise ValidationFailed(
-            {"contact": [_("Enter the e-mail address or mobile number you gave us.")]}
-        ) from None
-
-
 def consent_link_send(*, clinic, contact: str, language: str) -> int:
     """Send a consents link to every person registered with this contact; how many.
 
     The caller shows the same answer whatever this returns (no enumeration).
     """
-    email, phone = _parse_contact(clinic, contact)
+    email, phone = parse_contact(clinic, contact)
     people = Person.objects.filter(clinic=clinic)
     people = people.filter(email__iexact=email) if email else people.filter(phone=phone)
     actor = system_actor(clinic, channel="public")

@@ -42,7 +42,7 @@ from praksis.core.errors import Conflict, ValidationFailed
 from praksis.core.links import base_url
 from praksis.messaging.services import message_enqueue
 from praksis.people.models import Person
-from praksis.people.validation import normalise_phone, parse_birth_date
+from praksis.people.validation import parse_birth_date, parse_contact
 from praksis.people.vault import lookup_digests
 from praksis.privacy import requests as dsr
 from praksis.privacy.models import (
@@ -66,18 +66,6 @@ def _due(clinic, received):
     return dsr.answer_due(clinic, received.astimezone(clinic.zone).date())
 
 
-def _parse_contact(clinic, contact: str) -> tuple[str, str]:
-    contact = str(contact or "").strip()
-    if "@" in contact and len(contact) <= 254 and "\x00" not in contact:
-        return contact, ""
-    try:
-        return "", normalise_phone(contact, clinic.country)
-    except ValueError:
-        raise ValidationFailed(
-            {"contact": [_("Enter the e-mail address or mobile number you gave us.")]}
-        ) from None
-
-
 def _sharing(clinic, *, email: str, phone: str):
     people = Person.objects.filter(clinic=clinic)
     return people.filter(email__iexact=email) if email else people.filter(phone=phone)
@@ -94,7 +82,7 @@ def request_public_create(
     errors: dict[str, list] = {}
     email = phone = ""
     try:
-        email, phone = _parse_contact(clinic, contact)
+        email, phone = parse_contact(clinic, contact)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if kind not in RequestKind.values:

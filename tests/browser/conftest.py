@@ -159,3 +159,20 @@ def page(browser, live_server, page_problems, request, tmp_path):
     problems = page_problems.report()
     if problems:
         pytest.fail(f"the browser saw what a Praksis page must never do:\n{problems}")
+
+
+@pytest.fixture
+def lund_optik(settings, live_server, tmp_path):
+    """The real demo clinic Lund Optik, its links pointing at the live test server; the
+    demo's own messages (its confirmations) went out before the test's client came."""
+    from django.utils import timezone
+
+    from praksis.messaging.models import OutboxMessage
+    from praksis.site.demo import seed_demo
+
+    settings.PRAKSIS_DEMO = True
+    settings.PRAKSIS_BASE_URL = live_server.url
+    settings.SMS_FILE_PATH = tmp_path / "sms"  # a cancellation also goes out by SMS
+    clinics = seed_demo(persons_per_clinic=5)
+    OutboxMessage.objects.filter(status="pending").update(status="sent", sent_at=timezone.now())
+    return next(c for c in clinics if c.slug == "lund-optik")

@@ -8,16 +8,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from playwright.sync_api import expect
 
 from praksis.accounts.models import ClientSession
 from praksis.clinics.access import Actor
 from praksis.clinics.models import Membership
 from praksis.journal.services import entry_create
-from praksis.messaging.models import OutboxMessage
 from praksis.people.models import Person
-from praksis.site.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +25,6 @@ LANGUAGE = "sv"
 def t(text: str) -> str:
     with translation.override(LANGUAGE):
         return translation.gettext(text)
-
-
-@pytest.fixture
-def lund_optik(settings, live_server, tmp_path):
-    settings.PRAKSIS_DEMO = True
-    settings.PRAKSIS_BASE_URL = live_server.url
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    clinics = seed_demo(persons_per_clinic=5)
-    OutboxMessage.objects.filter(status="pending").update(status="sent", sent_at=timezone.now())
-    return next(c for c in clinics if c.slug == "lund-optik")
 
 
 def _client(clinic) -> Person:

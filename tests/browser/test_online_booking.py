@@ -14,11 +14,9 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from praksis.booking.models import Appointment
-from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.identity import synthetic_se
 from praksis.privacy.models import Consent, Purpose
-from praksis.site.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,18 +41,6 @@ def minutes(count: int) -> str:
         return translation.ngettext("%(minutes)s minute", "%(minutes)s minutes", count) % {
             "minutes": count
         }
-
-
-@pytest.fixture
-def lund_optik(settings, live_server, smtp_server, tmp_path):
-    """The real demo clinic, with links in e-mails pointing at the live test server."""
-    settings.PRAKSIS_DEMO = True
-    settings.PRAKSIS_BASE_URL = live_server.url
-    settings.SMS_FILE_PATH = tmp_path / "sms"  # the cancellation also goes out by SMS
-    clinics = seed_demo(persons_per_clinic=5)
-    # The demo's own messages (its confirmations) went out before this client came.
-    OutboxMessage.objects.filter(status="pending").update(status="sent", sent_at=timezone.now())
-    return next(c for c in clinics if c.slug == "lund-optik")
 
 
 def personnummer() -> str:

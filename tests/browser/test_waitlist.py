@@ -18,11 +18,9 @@ from praksis.booking.models import Appointment, Service, WaitlistEntry, Waitlist
 from praksis.booking.services import appointment_book, appointment_cancel
 from praksis.clinics.access import Actor
 from praksis.clinics.models import Membership
-from praksis.messaging.models import OutboxMessage
 from praksis.messaging.services import deliver_due
 from praksis.people.identity import synthetic_se
 from praksis.people.models import Person
-from praksis.site.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,16 +32,6 @@ EMAIL = "vera.strand@example.com"
 def t(text: str) -> str:
     with translation.override(LANGUAGE):
         return translation.gettext(text)
-
-
-@pytest.fixture
-def lund_optik(settings, live_server, smtp_server, tmp_path):
-    settings.PRAKSIS_DEMO = True
-    settings.PRAKSIS_BASE_URL = live_server.url
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    clinics = seed_demo(persons_per_clinic=5)
-    OutboxMessage.objects.filter(status="pending").update(status="sent", sent_at=timezone.now())
-    return next(c for c in clinics if c.slug == "lund-optik")
 
 
 def _fits(page) -> None:

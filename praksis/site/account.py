@@ -482,7 +482,12 @@ def account_intake(request, clinic, appointment_id: int):
                 )  # fmt: skip
                 intake.intake_record(appointment=appointment, journal_entry_id=entry.pk)
         except ValidationFailed as exc:
-            errors = exc.errors
+            # A question's own error stays with it; any other (the therapy clinic has no
+            # consent to health data yet) is said above the form.
+            errors = {k: v for k, v in exc.errors.items() if k.startswith("q-")}
+            others = [m for k, msgs in exc.errors.items() if not k.startswith("q-") for m in msgs]
+            if others:
+                errors["form"] = others
         except Conflict as exc:
             errors = {"form": [str(exc.message)]}
         else:

@@ -1,7 +1,7 @@
 """A client's own account, basic level (issue 15): signing in with a one-time code sent to
 the contact on record, the pages of what is theirs, and what a stranger cannot do.
 
-LAW.md REQ-48 (identification before anything is released): a code goes only to a
+LAW.md REQ-50 (the recipient identified before anything is released): a code goes only to a
 contact on record, the page never tells whether a contact is known, and people who share
 a contact are told apart by their birth date after the code."""
 

@@ -91,6 +91,13 @@ class EidFailed(Conflict):
     clinic = None
     language = ""
 
+    def __init__(self, message, *, code: str = "eid_failed"):
+        super().__init__(message, code=code)
+        self.lazy_message = message  # said later, in the client's language
+
+    def said(self) -> str:
+        return str(self.lazy_message)
+
 
 def _failed(detail: str = "") -> EidFailed:
     return EidFailed(

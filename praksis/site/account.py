@@ -321,16 +321,12 @@ def eid_callback(request):
         if clinic is None:
             raise Http404 from exc  # no login of ours: nothing to say to whom
         language = getattr(exc, "language", "") or clinic.language
-        message = exc.message if isinstance(exc, eid.EidFailed) else ""
         with translation.override(language):
+            message = exc.said() if isinstance(exc, eid.EidFailed) else ""
+            message = message or _("The sign-in with eID did not go through.")
             request.clinic, request.lang = clinic, language
             response = render(
-                request,
-                "accounts/eid_failed.html",
-                _ctx(
-                    request, message=str(message or _("The sign-in with eID did not go through."))
-                ),
-                status=403,
+                request, "accounts/eid_failed.html", _ctx(request, message=message), status=403
             )
         response.delete_cookie(eid.BROWSER_COOKIE, path="/eid/callback/")
         return response

@@ -414,3 +414,9 @@ PRAKSIS_OIDC_CLIENT_ID = env_str("PRAKSIS_OIDC_CLIENT_ID") or ""
 PRAKSIS_OIDC_CLIENT_SECRET = env_str("PRAKSIS_OIDC_CLIENT_SECRET") or ""
 PRAKSIS_OIDC_IDENTITY_CLAIM = env_str("PRAKSIS_OIDC_IDENTITY_CLAIM") or "pid"
 PRAKSIS_OIDC_SCOPES = env_str("PRAKSIS_OIDC_SCOPES") or "openid"
+
+# --- The evidence store (issue 16): erasures and access-log checkpoints outside the
+# database, signed with Ed25519. A directory on other storage than the database's.
+PRAKSIS_EVIDENCE_DIR = env_str("PRAKSIS_EVIDENCE_DIR") or ""
+PRAKSIS_EVIDENCE_KEY = env_str("PRAKSIS_EVIDENCE_KEY") or ""
+PRAKSIS_EVIDENCE_PUBLIC_KEY = env_str("PRAKSIS_EVIDENCE_PUBLIC_KEY") or ""

@@ -35,20 +35,23 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from praksis.audit.checkpoints import checkpoint_after_commit
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access, log_accesses
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, Regime
-from praksis.core import personal_data
+from praksis.core import evidence, personal_data
 from praksis.core.errors import Conflict
 from praksis.core.personal_data import (
     ACTION_LABELS,  # noqa: F401  (re-exported)
@@ -59,7 +62,7 @@ from praksis.core.personal_data import (
     Decision,
 )
 from praksis.people.identity import pseudonym
-from praksis.people.models import Animal, AnimalOwner, Person
+from praksis.people.models import Animal, AnimalOwner, DataKey, Person
 from praksis.people.validation import name_key
 from praksis.people.vault import destroy_key
 from praksis.privacy import retention
@@ -70,6 +73,8 @@ from praksis.privacy.models import (
     RequestStatus,
 )
 from praksis.privacy.rights import rights_paragraph
+
+logger = logging.getLogger(__name__)
 
 ACTIONS = ERASURE_ACTIONS
 
@@ -637,8 +642,19 @@ def erase_person(
         plan.request_id = dsr.pk if dsr else None
         if plan.blocked:
             raise Conflict(blocker_text(plan.blockers[0]), code="blocked")
+        animals = list(
+            AnimalOwner.objects.filter(clinic=clinic, person=person).values_list(
+                "animal_id", flat=True
+            )
+        )
+        keys = list(
+            DataKey.objects.filter(
+                Q(person=person) | Q(animal_id__in=animals), destroyed_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
         _apply(plan, person, now)
         _evidence(actor, plan, plan.request_id)
+        _ledger_after_commit(plan, person, animals, keys, now)
         if dsr is not None:
             plan.answer = compose_answer(plan, dsr)
             _answer(actor, dsr, plan, person, now)
@@ -646,6 +662,39 @@ def erase_person(
         _minimise_person(plan, person, now)
         plan.applied = True
     return plan
+
+
+def _ledger_after_commit(
+    plan: ErasurePlan, person: Person, animals: list[int], keys: list[int], now
+) -> None:
+    """Once committed: the erasure in the evidence store's ledger (ids and the data keys
+    destroyed, never content), so that a restored backup replays it (issue 16), then a
+    checkpoint of the access log with the erasure's evidence rows in it."""
+    # Destroyed keys: those gone or shredded; erased animals: those whose row went.
+    alive = set(
+        DataKey.objects.filter(pk__in=keys, destroyed_at__isnull=True).values_list("pk", flat=True)
+    )
+    remaining = set(Animal.objects.filter(pk__in=animals).values_list("pk", flat=True))
+    entry = {
+        "clinic_id": plan.clinic.pk,
+        "clinic": plan.clinic.slug,
+        "person_id": person.pk,
+        "person_row_deleted": not plan.keep_row,
+        "animal_ids": sorted(set(animals) - remaining),
+        "keys_destroyed": sorted(set(keys) - alive),
+        "erased_at": now.isoformat(),
+    }
+
+    def write():
+        if not evidence.configured():
+            return
+        try:
+            evidence.append("erasure", entry)
+        except (evidence.EvidenceError, OSError):
+            logger.exception("erasure of person %s not written to the ledger", person.pk)
+
+    transaction.on_commit(write)
+    checkpoint_after_commit("erasure")
 
 
 def _answer(

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from praksis.audit.checkpoints import checkpoint_after_commit
 from praksis.audit.models import Action
 from praksis.audit.services import Access, log_access
 from praksis.clinics.access import require, system_actor
@@ -1010,6 +1011,8 @@ def sweep(
             if progress:
                 progress(len(rows))
     slugs = dict(Clinic.objects.values_list("pk", "slug"))
+    if done:  # the sweep's evidence rows, signed outside the database (issue 16)
+        checkpoint_after_commit("retention sweep")
     return [Outcome(name, slugs[clinic_id], n) for (name, clinic_id), n in done.items()]
 
 

@@ -71,6 +71,7 @@ def test_sign_in_with_the_emailed_code_see_the_booking_and_ask(page, lund_optik,
         welcome = translation.gettext("Welcome, %(name)s") % {"name": person.first_name}
     expect(page.get_by_role("heading", level=1)).to_have_text(welcome)
     expect(page.locator(f'[data-appointment="{booked.pk}"]')).to_be_visible()
+    page.wait_for_load_state("load")  # measured with its stylesheet, not before it applies
     width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert width <= 0
 

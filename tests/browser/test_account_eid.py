@@ -51,6 +51,7 @@ def test_strong_sign_in_see_the_log_and_download_the_report(page, lund_optik, oi
     page.locator("#log-link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Who has opened your record"))
     expect(page.locator("#access-log tbody tr").first).to_be_visible()
+    page.wait_for_load_state("load")  # measured with its stylesheet, not before it applies
     width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert width <= 0
 

@@ -420,3 +420,7 @@ PRAKSIS_OIDC_SCOPES = env_str("PRAKSIS_OIDC_SCOPES") or "openid"
 PRAKSIS_EVIDENCE_DIR = env_str("PRAKSIS_EVIDENCE_DIR") or ""
 PRAKSIS_EVIDENCE_KEY = env_str("PRAKSIS_EVIDENCE_KEY") or ""
 PRAKSIS_EVIDENCE_PUBLIC_KEY = env_str("PRAKSIS_EVIDENCE_PUBLIC_KEY") or ""
+# Backups (`praksis backup`, `praksis restore`): where, and how long they are kept (the
+# privacy notice states it).
+PRAKSIS_BACKUP_DIR = env_str("PRAKSIS_BACKUP_DIR") or str(VAR_DIR / "backups")
+PRAKSIS_BACKUP_DAYS = env_int("PRAKSIS_BACKUP_DAYS", 35)

@@ -52,9 +52,12 @@ def latest_checkpoints() -> dict[tuple[int, int], tuple[dict, list]]:
     """The newest checkpoint of each (clinic id, lane): the record and its head. Raises
     :class:`evidence.EvidenceError` when a record does not verify."""
     latest: dict[tuple[int, int], tuple[dict, list]] = {}
-    for record in evidence.records("checkpoint"):
-        for head in record["heads"]:
-            latest[(head[0], head[2])] = (record, head)
+    for record in evidence.records():
+        if record["kind"] == "restore":
+            latest.clear()  # a restore, on record: the log is measured from there on
+        elif record["kind"] == "checkpoint":
+            for head in record["heads"]:
+                latest[(head[0], head[2])] = (record, head)
     return latest
 
 

@@ -51,6 +51,11 @@ def _path() -> Path:
     return Path(settings.PRAKSIS_EVIDENCE_DIR) / FILE
 
 
+def exists() -> bool:
+    """The store has been written (an installation that has run has checkpoints in it)."""
+    return configured() and _path().exists()
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 

@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -6,10 +9,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+RESTORE_FLAG = "restore-pending.json"  # written by praksis.privacy.restore
+
 
 @never_cache
 def healthz(request):
-    """200 when the database answers; for load balancers (the cheapest request we serve)."""
+    """200 when the database answers; for load balancers (the cheapest request we serve).
+    503 while a restore has not finished replaying the erasures (issue 16)."""
+    if os.path.exists(os.path.join(settings.VAR_DIR, RESTORE_FLAG)):
+        return JsonResponse({"status": "restoring"}, status=503)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -36,6 +36,8 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -664,6 +666,19 @@ def erase_person(
     return plan
 
 
+_REPLAYING: ContextVar[bool] = ContextVar("erasure_replaying", default=False)
+
+
+@contextmanager
+def replaying():
+    """Erasures replayed from the ledger after a restore (not written to it again)."""
+    token = _REPLAYING.set(True)
+    try:
+        yield
+    finally:
+        _REPLAYING.reset(token)
+
+
 def _ledger_after_commit(
     plan: ErasurePlan, person: Person, animals: list[int], keys: list[int], now
 ) -> None:
@@ -686,8 +701,8 @@ def _ledger_after_commit(
     }
 
     def write():
-        if not evidence.configured():
-            return
+        if not evidence.configured() or _REPLAYING.get():
+            return  # a replay after a restore: the ledger has this erasure already
         try:
             evidence.append("erasure", entry)
         except (evidence.EvidenceError, OSError):

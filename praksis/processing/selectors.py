@@ -15,9 +15,11 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from praksis.clinics.access import Actor, require
 from praksis.clinics.models import Clinic, IdentityPolicy, Regime
+from praksis.core.backup import backup_days
 from praksis.privacy.cookies import BANNER_VERSION, CATEGORIES
 from praksis.privacy.models import PrivacyNotice
 from praksis.privacy.retention import RECORD_TYPES, policies_for, policy_for, relevant_record_types
@@ -396,6 +398,17 @@ def notice_facts(clinic: Clinic, activities: list[ProcessingActivity], language:
             "you without undue delay, by e-mail or SMS (GDPR art. 33 and 34)."
         )
         % {"authority": AUTHORITIES[clinic.country].name},
+        # Issue 16: how long backups keep what was deleted, and that erasures stay erased.
+        "backups": ngettext(
+            "Our backups are encrypted and kept for %(days)s day. If we ever have to restore "
+            "one, everything erased since it was taken is erased again before the system is "
+            "used.",
+            "Our backups are encrypted and kept for %(days)s days. If we ever have to restore "
+            "one, everything erased since it was taken is erased again before the system is "
+            "used.",
+            backup_days(),
+        )
+        % {"days": backup_days()},
     }
 
 

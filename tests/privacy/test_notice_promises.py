@@ -336,3 +336,12 @@ def test_issue14_seed003_004_dental_promises(demo):
     breach = html.unescape(re.search(r'<p id="breach">(.*?)</p>', page, re.S).group(1))
     assert "Datatilsynet" in breach and "72" in breach
     assert re.search(r'<p id="changes">', page)
+
+
+def test_issue16_the_notice_states_how_long_backups_keep_data(demo, settings):
+    """Backups expire after PRAKSIS_BACKUP_DAYS, and the notice says so (with the promise
+    that a restore erases again what was erased since)."""
+    texts = _texts(demo)
+    for slug in demo:
+        assert "kept for 35 days" in texts[slug]["en"], slug
+        assert "erased again before the system is used" in texts[slug]["en"], slug

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from praksis.core import (
+            checks,  # noqa: F401  (the deployment checks)
             db,  # noqa: F401  (registers the SQLite trigger helper)
             sessions,  # noqa: F401  (stamps each sign-in)
         )

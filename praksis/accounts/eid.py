@@ -274,9 +274,13 @@ def _finish(config: Provider, login: EidLogin, code: str, browser: str | None):
     too_old = login.created_at < timezone.now() - timedelta(minutes=LOGIN_MINUTES)
     if too_old or not secrets.compare_digest(login.browser_hash, sha256_hex(browser or "")):
         raise _failed("browser")
-    meta = metadata(config.issuer)
-    tokens = _exchange(config, meta, str(code)[:2000], login.verifier)
-    claims = _id_claims(config, meta, str(tokens.get("id_token", "")), login.nonce)
+    try:
+        meta = metadata(config.issuer)
+        tokens = _exchange(config, meta, str(code)[:2000], login.verifier)
+        claims = _id_claims(config, meta, str(tokens.get("id_token", "")), login.nonce)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # The provider unreachable, or answering something that is not OpenID Connect.
+        raise _failed("provider") from exc
     number = str(claims.get(config.identity_claim, "")).strip()
     clinic = login.clinic
     matches = list(Person.objects.by_identity(clinic, number).values_list("pk", flat=True)[:2])

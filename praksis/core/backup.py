@@ -27,6 +27,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection
@@ -35,6 +36,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from praksis.core.crypto import subkey
 
 MAGIC = b"PRAKSISBK1"
+RESTORE_FLAG = "restore-pending.json"  # in PRAKSIS_VAR_DIR while a restore is unfinished
 CHUNK = 1 << 20
 SUFFIX = ".praksis-backup"
 
@@ -57,8 +59,10 @@ def _encrypt(source: Path, target: Path) -> None:
             block = plain.read(CHUNK)
             last = len(block) < CHUNK
             nonce = prefix + struct.pack(">Q", counter)
-            sealed = aes.encrypt(nonce, block, b"last" if last else b"more")
-            out.write(struct.pack(">I", len(sealed)) + sealed)
+            # The last chunk says so, under the tag: a backup cut short is refused.
+            flag = b"L" if last else b"M"
+            sealed = aes.encrypt(nonce, block, flag)
+            out.write(flag + struct.pack(">I", len(sealed)) + sealed)
             counter += 1
             if last:
                 break
@@ -74,20 +78,16 @@ def _decrypt(source: Path, target: Path) -> None:
             raise BackupError(f"{source}: not a Praksis backup")
         prefix, counter = head[len(MAGIC) :], 0
         while True:
-            size = sealed.read(4)
-            if len(size) < 4:
+            frame = sealed.read(5)
+            if len(frame) < 5 or frame[:1] not in (b"L", b"M"):
                 raise BackupError(f"{source}: cut short")
-            block = sealed.read(struct.unpack(">I", size)[0])
+            flag, block = frame[:1], sealed.read(struct.unpack(">I", frame[1:])[0])
             nonce = prefix + struct.pack(">Q", counter)
             try:
-                plain = aes.decrypt(nonce, block, b"last")
-                last = True
-            except Exception:
-                try:
-                    plain = aes.decrypt(nonce, block, b"more")
-                    last = False
-                except Exception as exc:
-                    raise BackupError(f"{source}: does not decrypt (wrong key or altered)") from exc
+                plain = aes.decrypt(nonce, block, flag)
+            except InvalidTag as exc:
+                raise BackupError(f"{source}: does not decrypt (wrong key or altered)") from exc
+            last = flag == b"L"
             out.write(plain)
             counter += 1
             if last:

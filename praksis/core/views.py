@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-RESTORE_FLAG = "restore-pending.json"  # written by praksis.privacy.restore
+from praksis.core.backup import RESTORE_FLAG
 
 
 @never_cache

@@ -24,11 +24,10 @@ from praksis.audit.checkpoints import checkpoint_write
 from praksis.clinics.access import system_actor
 from praksis.clinics.models import Clinic
 from praksis.core import backup, evidence
-from praksis.core.views import RESTORE_FLAG
 from praksis.people.models import DataKey, Person
 from praksis.privacy import erasure
 
-FLAG = RESTORE_FLAG
+FLAG = backup.RESTORE_FLAG
 
 
 class RestoreRefused(Exception):

@@ -457,6 +457,11 @@ def account_intake(request, clinic, appointment_id: int):
     form = intake.intake_due(appointment)
     if form is None:
         return _go(request, clinic)
+    log_access(
+        _client_actor(clinic),
+        Access(Action.READ, "appointment", appointment.pk, person_id=session.person_id,
+               purpose="client account", detail="intake form"),
+    )  # fmt: skip
     values = {k: v for k, v in request.POST.items() if k.startswith("q-")}
     errors: dict = {}
     if request.method == "POST":

@@ -190,3 +190,20 @@ def test_req50_an_answer_link_opens_without_a_code_for_the_client_signed_in_with
     other = Client()
     oidc_provider.identity = ""
     assert 'id="download-report"' not in other.get(link + "?lang=en").content.decode()
+
+
+def test_a_provider_that_cannot_be_reached_is_a_refusal_not_an_error(clinic, kari, oidc_provider):
+    from praksis.accounts import eid as eid_module
+
+    client = Client()
+    oidc_provider.identity = kari.number
+    started = client.get(f"/{clinic.slug}/account/eid/?lang=en")
+    back = urllib.parse.urlsplit(_at_provider(started["Location"]))
+    oidc_provider.stop()  # gone between the sign-in and the callback
+    eid_module._cache.clear()
+    done = client.get(f"{back.path}?{back.query}")
+    assert done.status_code == 403 and "did not go through" in done.content.decode()
+    assert not ClientSession.objects.exists()
+    # And starting a sign-in while it is away says so, in the page's language.
+    away = client.get(f"/{clinic.slug}/account/eid/?lang=en")
+    assert away.status_code == 502 and "cannot be reached" in away.content.decode()
